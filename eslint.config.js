@@ -1,0 +1,62 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Modules that touch the outside world; plan/ must stay pure. */
+const impure = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:os', 'node:net', 'node:http', 'node:https', 'execa', 'fs', 'os', 'child_process'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**/*.js', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'cwd', message: 'cwd is read in cli.ts and passed down.' },
+        { object: 'process', property: 'env', message: 'env is read in cli.ts and passed down.' },
+        { object: 'os', property: 'homedir', message: 'homedir is read in cli.ts and passed down.' },
+      ],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/ui/tui/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['ink', 'react', 'ink-testing-library'] }],
+    },
+  },
+  {
+    files: ['src/plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [...impure, 'ink', 'react'], patterns: ['**/engine/**', '**/runtime/**', '**/ui/**', '**/commands/**'] }],
+      'no-restricted-globals': ['error', 'process', 'Date'],
+    },
+  },
+  {
+    files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['test/**/*.ts', 'test/**/*.tsx', 'bench/**/*.ts', '*.config.ts'],
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,34 @@
+/** What every command receives from cli.ts: the ambient facts, passed in rather than read globally. */
+import type { Readable } from 'node:stream';
+import type { ImageUser } from '../plan/types.js';
+import type { PlainOutput } from '../ui/plain/output.js';
+import type { OptionTable, ParsedArgs } from './args.js';
+
+export interface CommandContext {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+  /** The caller, for `user: host`. */
+  hostUser: ImageUser;
+  stdin: Readable & { isTTY?: boolean };
+  out: PlainOutput;
+  args: ParsedArgs;
+  version: string;
+}
+
+/** One verb of the CLI. */
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Arguments after the verb, for `--help`. */
+  usage: string;
+  options: OptionTable;
+  /** Runs the command and returns the exit status. */
+  run: (ctx: CommandContext) => Promise<number>;
+}
+
+/** Identity helper that checks a command's shape. */
+export function defineCommand(command: Command): Command {
+  return command;
+}

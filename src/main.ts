@@ -1,0 +1,108 @@
+/**
+ * The CLI core: argv → command → exit status. All ambient facts come in through {@link MainInput};
+ * the one place that turns errors into exit codes and messages.
+ */
+import type { Readable } from 'node:stream';
+import { ConfigError } from './config/diagnostic.js';
+import { isDevenvError, EXIT_FAILURE, UsageError } from './errors.js';
+import type { ImageUser } from './plan/types.js';
+import { PlainOutput, wantsColor } from './ui/plain/output.js';
+import type { OutputStreams } from './ui/plain/output.js';
+import { parseCommandLine } from './commands/args.js';
+import { commandHelp, mainHelp } from './commands/help.js';
+import { loadCommand } from './commands/registry.js';
+import { suggest } from './config/suggest.js';
+import { COMMANDS } from './commands/registry.js';
+
+/** Everything the CLI reads from its surroundings. */
+export interface MainInput extends OutputStreams {
+  argv: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+  hostUser: ImageUser;
+  stdin: Readable & { isTTY?: boolean };
+  version: string;
+}
+
+/** Runs one command line and returns the exit status; never throws. */
+export async function main(input: MainInput): Promise<number> {
+  const out = new PlainOutput(input, wantsColor(input.stderr, input.env));
+  let json = input.argv.includes('--json');
+  try {
+    const first = parseCommandLine(input.argv, {});
+    json = first.globals.json;
+    if (first.globals.version) {
+      out.result(input.version);
+      return 0;
+    }
+    if (first.command === undefined) {
+      if (!first.globals.help && input.argv.length > 0)
+        throw new UsageError('no command given', 'run "devenv --help" for the list of commands');
+      out.result(await mainHelp(input.version));
+      return 0;
+    }
+    const command = await loadCommand(first.command);
+    if (command === undefined) {
+      const guess = suggest(first.command, Object.keys(COMMANDS));
+      throw new UsageError(
+        `unknown command "${first.command}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`,
+        'run "devenv --help" for the list of commands',
+      );
+    }
+    const args = parseCommandLine(input.argv, command.options);
+    if (args.globals.help) {
+      out.result(commandHelp(command));
+      return 0;
+    }
+    return await command.run({
+      cwd: input.cwd,
+      env: input.env,
+      homeDir: input.homeDir,
+      hostUser: input.hostUser,
+      stdin: input.stdin,
+      out,
+      args,
+      version: input.version,
+    });
+  } catch (error) {
+    return report(error, out, json, input.env);
+  }
+}
+
+function report(
+  error: unknown,
+  out: PlainOutput,
+  json: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): number {
+  if (isDevenvError(error)) {
+    if (error instanceof ConfigError) {
+      out.diagnostics(error.diagnostics);
+      const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
+      out.error(`${errors} problem${errors === 1 ? '' : 's'} found; nothing was changed`);
+    } else {
+      out.error(error.message, error.hint);
+    }
+    if (json) {
+      out.json({
+        outcome: 'error',
+        code: error.code,
+        message: error.message,
+        hint: error.hint,
+        diagnostics: error instanceof ConfigError ? error.diagnostics : undefined,
+      });
+    }
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? error : new Error(String(error));
+  out.error(
+    `devenv hit a bug: ${detail.message}`,
+    env['DEVENV_DEBUG'] === '1'
+      ? undefined
+      : 'run again with DEVENV_DEBUG=1 for the stack trace, and please report it',
+  );
+  if (env['DEVENV_DEBUG'] === '1' && detail.stack !== undefined) out.info(detail.stack);
+  if (json) out.json({ outcome: 'error', code: 'DEVENV_BUG', message: detail.message });
+  return EXIT_FAILURE;
+}

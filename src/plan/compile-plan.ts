@@ -1,0 +1,126 @@
+/**
+ * compilePlan: a validated config plus facts about the caller → the Dockerfile, the build inputs and
+ * the RunSpec, with digests that drive rebuild and recreate decisions. Pure: no files, no processes,
+ * no clock.
+ */
+import path from 'node:path';
+import { resolveHostPath } from '../config/host-path.js';
+import type { ResolvedConfig } from '../config/validate.js';
+import { compileImage, projectMountTarget } from './compile-image.js';
+import { digestOf } from './digest.js';
+import { renderDockerfile } from './dockerfile.js';
+import { hostnameFor, imageTag, volumeName } from './naming.js';
+import { resolveProxy } from './proxy.js';
+import type { Plan, PlanContext, RunMount, RunSpec } from './types.js';
+
+/** Label keys devenv puts on images and containers, so `ls` and drift checks need no database. */
+export const LABELS = {
+  name: 'dev.devenv.name',
+  project: 'dev.devenv.project',
+  config: 'dev.devenv.config',
+  plan: 'dev.devenv.plan',
+  run: 'dev.devenv.run',
+  runtime: 'dev.devenv.runtime',
+} as const;
+
+/** Where the X11 cookie appears inside the container. */
+export const XAUTH_TARGET = '/tmp/.devenv.xauth';
+
+/** Compiles a config into a plan. */
+export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
+  const image = compileImage(config, ctx);
+  const dockerfile = renderDockerfile(image.instructions);
+  const tag = imageTag(config.name);
+  const proxy = resolveProxy(config.proxy, ctx.settings?.proxy, ctx.env);
+
+  const imageDigest = digestOf({
+    dockerfile,
+    prerequisites: image.prerequisites,
+    contextPaths: image.contextPaths,
+    buildArgs: image.buildArgs,
+    squash: config.build.squash,
+  });
+
+  const mounts: RunMount[] = config.mounts.map((m) =>
+    m.type === 'bind'
+      ? {
+          type: 'bind',
+          source: resolveHostPath(m.source, ctx.projectDir, ctx.homeDir),
+          target: m.target,
+          readonly: m.readonly,
+        }
+      : { type: 'volume', name: volumeName(config.name, m.volume), target: m.target, readonly: m.readonly },
+  );
+  const env: Record<string, string> = {};
+  let x11: RunSpec['devices']['x11'];
+  if (config.devices.x11) {
+    x11 = {
+      display: ctx.env['DISPLAY'] ?? '',
+      socketDir: '/tmp/.X11-unix',
+      cookieFile: path.join(ctx.stateDir, 'xauth'),
+      cookieTarget: XAUTH_TARGET,
+    };
+    env['DISPLAY'] = x11.display;
+    env['XAUTHORITY'] = XAUTH_TARGET;
+  }
+  const run: RunSpec = {
+    name: config.name,
+    image: tag,
+    hostname: config.container.hostname ?? hostnameFor(config.name),
+    user: image.user === undefined ? undefined : `${image.user.uid}:${image.user.gid}`,
+    workdir: config.workdir ?? projectMountTarget(config, ctx),
+    env,
+    secretEnv: proxy,
+    mounts,
+    devices: { usb: config.devices.usb, gpu: config.devices.gpu, paths: [...config.devices.paths], x11 },
+    network: config.network,
+    ports: config.ports.map(String),
+    dns: config.dns.length > 0 ? [...config.dns] : [...(ctx.settings?.dns ?? [])],
+    init: config.container.init,
+    privileged: config.container.privileged,
+    persist: config.container.persist,
+    shell: image.shell,
+    stopSignal: config.command === undefined && config.entrypoint === undefined ? 'SIGHUP' : undefined,
+    hooks: { create: [...config.hooks.create], start: [...config.hooks.start] },
+    labels: {},
+  };
+  // Settings that only take effect when the container is created; secrets and hooks stay out.
+  const runDigest = digestOf({
+    hostname: run.hostname,
+    user: run.user,
+    workdir: run.workdir,
+    env: run.env,
+    mounts: run.mounts,
+    devices: run.devices,
+    network: run.network,
+    ports: run.ports,
+    dns: run.dns,
+    init: run.init,
+    privileged: run.privileged,
+    stopSignal: run.stopSignal,
+    persist: run.persist,
+  });
+  const labels = {
+    [LABELS.name]: config.name,
+    [LABELS.project]: ctx.projectDir,
+    [LABELS.config]: ctx.configFile,
+    [LABELS.plan]: imageDigest,
+  };
+  run.labels = { ...labels, [LABELS.run]: runDigest };
+
+  return {
+    name: config.name,
+    image: {
+      tag,
+      dockerfile,
+      prerequisites: image.prerequisites,
+      contextPaths: image.contextPaths,
+      buildArgs: image.buildArgs,
+      proxyArgs: proxy,
+      squash: config.build.squash,
+      labels,
+    },
+    run,
+    digests: { image: imageDigest, run: runDigest },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * RunSpec → `docker` argv. Pure: the same function feeds the Docker runtime, `devenv plan --run-args`
+ * and the exported run.sh. Every value is its own argv element; nothing goes through a shell.
+ */
+import { PROXY_VARIABLES } from '../../plan/proxy.js';
+import type { RunSpec } from '../../plan/types.js';
+
+/** Where the secret env file appears in the container. */
+export const SECRET_ENV_TARGET = '/run/devenv/env';
+
+/** Device cgroup rule for USB devices (char major 189), so /dev/bus/usb works without --privileged. */
+export const USB_CGROUP_RULE = 'c 189:* rmw';
+
+/**
+ * Reads the secret env file, then runs the original command. It lives in the container's argv, which
+ * holds no secret; the values stay in a host file that a commit never copies.
+ */
+export const SECRET_ENV_WRAPPER = `if [ -r ${SECRET_ENV_TARGET} ]; then set -a; . ${SECRET_ENV_TARGET}; set +a; fi; exec "$@"`;
+
+/** How proxy values reach the container's processes. */
+export type SecretMode =
+  /** A host file mounted read-only and sourced by a wrapper: nothing in the container config. */
+  | { mode: 'file'; hostFile: string }
+  /** `--env NAME` without a value: docker copies it from the caller's environment (run.sh). */
+  | { mode: 'passthrough' };
+
+/** The image's own ENTRYPOINT and CMD, needed to put the wrapper in front of them. */
+export interface ImageCommand {
+  entrypoint: readonly string[] | null;
+  cmd: readonly string[] | null;
+}
+
+function mountArg(mount: RunSpec['mounts'][number]): string {
+  const parts =
+    mount.type === 'bind'
+      ? ['type=bind', `source=${mount.source}`, `target=${mount.target}`]
+      : ['type=volume', `source=${mount.name}`, `target=${mount.target}`];
+  if (mount.readonly) parts.push('readonly');
+  return parts.join(',');
+}
+
+/** Flags shared by `docker create` and `docker run` (everything between the verb and the image). */
+export function containerFlags(spec: RunSpec, secrets: SecretMode): string[] {
+  const args: string[] = ['--name', spec.name, '--hostname', spec.hostname];
+  for (const [key, value] of Object.entries(spec.labels)) args.push('--label', `${key}=${value}`);
+  args.push('--interactive', '--tty');
+  if (spec.init) args.push('--init');
+  if (spec.stopSignal !== undefined) args.push('--stop-signal', spec.stopSignal);
+  if (!spec.persist) args.push('--rm');
+  if (spec.user !== undefined) args.push('--user', spec.user);
+  if (spec.workdir !== undefined) args.push('--workdir', spec.workdir);
+  for (const [key, value] of Object.entries(spec.env)) args.push('--env', `${key}=${value}`);
+  for (const mount of spec.mounts) args.push('--mount', mountArg(mount));
+  const secretNames = Object.keys(spec.secretEnv);
+  if (secretNames.length > 0) {
+    if (secrets.mode === 'file')
+      args.push('--mount', `type=bind,source=${secrets.hostFile},target=${SECRET_ENV_TARGET},readonly`);
+    else for (const name of secretNames) args.push('--env', name);
+  }
+  if (spec.devices.usb)
+    args.push(
+      '--mount',
+      'type=bind,source=/dev/bus/usb,target=/dev/bus/usb',
+      '--device-cgroup-rule',
+      USB_CGROUP_RULE,
+    );
+  const x11 = spec.devices.x11;
+  if (x11 !== undefined) {
+    args.push('--mount', `type=bind,source=${x11.socketDir},target=/tmp/.X11-unix,readonly`);
+    args.push('--mount', `type=bind,source=${x11.cookieFile},target=${x11.cookieTarget},readonly`);
+  }
+  if (spec.devices.gpu) args.push('--gpus', 'all');
+  for (const device of spec.devices.paths) args.push('--device', device);
+  if (spec.privileged) args.push('--privileged');
+  args.push('--network', spec.network === 'private' ? 'bridge' : spec.network);
+  if (spec.network === 'private') for (const port of spec.ports) args.push('--publish', port);
+  for (const server of spec.dns) args.push('--dns', server);
+  return args;
+}
+
+/**
+ * `docker create …` for the environment's container. With secrets in file mode, the entrypoint becomes
+ * a /bin/sh wrapper in front of the image's own ENTRYPOINT and CMD.
+ */
+export function toCreateArgs(spec: RunSpec, secrets: SecretMode, image: ImageCommand): string[] {
+  const args = ['create', ...containerFlags(spec, secrets)];
+  if (secrets.mode === 'file' && Object.keys(spec.secretEnv).length > 0) {
+    const original = [...(image.entrypoint ?? []), ...(image.cmd ?? [])];
+    args.push('--entrypoint', '/bin/sh', spec.image, '-c', SECRET_ENV_WRAPPER, 'devenv-env', ...original);
+  } else {
+    args.push(spec.image);
+  }
+  return args;
+}
+
+/** The equivalent one-line `docker run …`, as `devenv plan --run-args` shows it. */
+export function toRunArgs(spec: RunSpec): string[] {
+  return ['run', ...containerFlags(spec, { mode: 'passthrough' }), spec.image];
+}
+
+/** Options of one `docker exec`. */
+export interface ExecOptions {
+  interactive: boolean;
+  tty: boolean;
+  user?: string | undefined;
+  workdir?: string | undefined;
+  /** Names of variables docker copies from the caller's environment (the proxy). */
+  passEnv?: readonly string[] | undefined;
+  env?: Readonly<Record<string, string>> | undefined;
+  detachKeys?: string | undefined;
+}
+
+/** `docker exec …` argv for a command in a running container. */
+export function toExecArgs(container: string, command: readonly string[], options: ExecOptions): string[] {
+  const args = ['exec'];
+  if (options.interactive) args.push('--interactive');
+  if (options.tty) args.push('--tty');
+  if (options.user !== undefined) args.push('--user', options.user);
+  if (options.workdir !== undefined) args.push('--workdir', options.workdir);
+  for (const name of options.passEnv ?? []) args.push('--env', name);
+  for (const [key, value] of Object.entries(options.env ?? {})) args.push('--env', `${key}=${value}`);
+  if (options.detachKeys !== undefined) args.push('--detach-keys', options.detachKeys);
+  args.push(container, ...command);
+  return args;
+}
+
+/** True for the names of proxy variables, which must never be recorded in a config. */
+export function isProxyVariable(name: string): boolean {
+  return PROXY_VARIABLES.includes(name);
+}
