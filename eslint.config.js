@@ -3,10 +3,31 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Modules that touch the outside world; plan/ must stay pure. */
-const impure = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:os', 'node:net', 'node:http', 'node:https', 'execa', 'fs', 'os', 'child_process'];
+const impure = [
+  'node:fs',
+  'node:fs/promises',
+  'node:child_process',
+  'node:os',
+  'node:net',
+  'node:http',
+  'node:https',
+  'execa',
+  'fs',
+  'os',
+  'child_process',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**/*.js', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/**/*.js',
+      'eslint.config.js',
+      '.scratch/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -44,7 +65,13 @@ export default tseslint.config(
   {
     files: ['src/plan/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [...impure, 'ink', 'react'], patterns: ['**/engine/**', '**/runtime/**', '**/ui/**', '**/commands/**'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...impure, 'ink', 'react'],
+          patterns: ['**/engine/**', '**/runtime/**', '**/ui/**', '**/commands/**'],
+        },
+      ],
       'no-restricted-globals': ['error', 'process', 'Date'],
     },
   },

@@ -32,11 +32,9 @@ function text(check: Check) {
 function envMap(what: string) {
   return z
     .record(
-      z
-        .string()
-        .regex(ENV_KEY, {
-          error: `${what} names must match ${ENV_KEY.source} (letters, digits, "_"; not starting with a digit)`,
-        }),
+      z.string().regex(ENV_KEY, {
+        error: `${what} names must match ${ENV_KEY.source} (letters, digits, "_"; not starting with a digit)`,
+      }),
       z.union([text(checkOneLine), z.number(), z.boolean()]),
     )
     .describe(

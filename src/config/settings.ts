@@ -12,11 +12,9 @@ import { parseYaml } from './parse-yaml.js';
 import { checkOneLine } from './values.js';
 import { issuesToDiagnostics } from './zod-diagnostics.js';
 
-const hostPort = z
-  .string()
-  .regex(/^(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/, {
-    error: 'a registry is host[:port], such as localhost:5000',
-  });
+const hostPort = z.string().regex(/^(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/, {
+  error: 'a registry is host[:port], such as localhost:5000',
+});
 const mirrorUrl = z.url({ protocol: /^https?$/, error: 'a mirror is an http:// or https:// URL' });
 
 /** The settings file. */

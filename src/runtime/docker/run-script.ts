@@ -56,9 +56,9 @@ function buildCommand(plan: Plan, layout: ScriptLayout): string[] {
       const args = ['docker', 'build', '--network', 'host', '--tag', pre.tag, '--file', pre.dockerfile];
       if (pre.target !== undefined) args.push('--target', pre.target);
       for (const [k, v] of Object.entries(pre.args)) args.push('--build-arg', `${k}=${v}`);
-      lines.push(`(cd "$project" && ${shellJoin(args)} $proxy_args ${shellQuote(pre.context)})`);
+      lines.push(`(cd "$project" && ${shellJoin(args)} $proxy_args ${shellQuote(pre.context)}) >&2`);
     } else if (pre.kind === 'tarball') {
-      lines.push(`load_base ${shellQuote(pre.tarball)} ${shellQuote(pre.tag)}`);
+      lines.push(`load_base ${shellQuote(pre.tarball)} ${shellQuote(pre.tag)} >&2`);
     } else {
       lines.push(
         `bootstrap_base ${shellQuote(pre.distribution)} ${shellQuote(pre.suite)} ${shellQuote(pre.mirror ?? '')} ${shellQuote(pre.tag)}`,
@@ -80,7 +80,7 @@ function buildCommand(plan: Plan, layout: ScriptLayout): string[] {
     quoted.push('--label', quoteWithFolders(`${k}=${v}`, layout));
   for (const [k, v] of Object.entries(plan.image.buildArgs))
     quoted.push('--build-arg', shellQuote(`${k}=${v}`));
-  lines.push(`${quoted.join(' ')} $proxy_args "$project"`);
+  lines.push(`${quoted.join(' ')} $proxy_args "$project" >&2`);
   return lines;
 }
 
@@ -107,6 +107,7 @@ xauth nlist "$DISPLAY" | sed -e 's/^..../ffff/' | xauth -f ${quoteWithFolders(ru
 #   ./run.sh            build, create or start the container, and attach to its shell
 #   ./run.sh CMD...     build, create or start the container, and run CMD in it
 #   ./run.sh build      only build the image
+# Progress goes to stderr; stdout carries only the command's own output.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here"/${shellQuote(path.relative(layout.scriptDir, layout.projectDir) || '.')} && pwd)

@@ -1,0 +1,62 @@
+/**
+ * vitest global setup for e2e: starts the real services once per run and hands their addresses to the
+ * tests with `provide`. When DEVENV_E2E=require (as .ci/run sets it), a service that cannot start
+ * fails the run instead of letting its tests skip.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startServices } from './services.js';
+import type { Services } from './services.js';
+
+let services: Services | undefined;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'devenv-e2e-'));
+  const cache = process.env['DEVENV_TEST_CACHE'] ?? '/var/tmp/devenv-test-cache';
+  services = await startServices(root, cache);
+  const required = process.env['DEVENV_E2E'] === 'require';
+  if (required) {
+    const missing = [
+      services.dockerHost === undefined && 'dockerd',
+      services.registry === undefined && 'docker-registry',
+      services.authRegistry === undefined && 'htpasswd (apache2-utils)',
+      services.debianTar === undefined && 'debootstrap',
+    ].filter(Boolean);
+    if (missing.length > 0)
+      throw new Error(`DEVENV_E2E=require but these could not start: ${missing.join(', ')}`);
+  }
+  project.provide('services', {
+    dockerHost: services.dockerHost ?? '',
+    registry: services.registry ?? '',
+    authRegistry: services.authRegistry ?? '',
+    authUser: services.authUser,
+    authPassword: services.authPassword,
+    busyboxTar: services.busyboxTar,
+    debianTar: services.debianTar ?? '',
+    busyboxImage: services.images.busybox,
+    debianImage: services.images.debian ?? '',
+    root,
+  });
+  return async () => {
+    await services?.stop();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    services: {
+      dockerHost: string;
+      registry: string;
+      authRegistry: string;
+      authUser: string;
+      authPassword: string;
+      busyboxTar: string;
+      debianTar: string;
+      busyboxImage: string;
+      debianImage: string;
+      root: string;
+    };
+  }
+}

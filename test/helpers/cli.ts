@@ -1,0 +1,25 @@
+/** Runs the built CLI (dist/cli.js) as a real process, the way users run it. */
+import { execa } from 'execa';
+import type { Result } from 'execa';
+import { fileURLToPath } from 'node:url';
+
+/** Path of the built executable. */
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeout?: number;
+}
+
+/** Runs `devenv ...args`; never throws on a non-zero exit. */
+export async function devenv(args: readonly string[], options: CliOptions = {}): Promise<Result> {
+  return execa(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { NO_COLOR: '1', ...options.env },
+    input: options.input ?? '',
+    reject: false,
+    timeout: options.timeout ?? 120_000,
+  });
+}
