@@ -6,11 +6,13 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { main } from './main.js';
+import { configureFailpoints } from './util/failpoint.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 const info = os.userInfo();
+configureFailpoints(process.env['DEVENV_FAILPOINTS']);
 
 const status = await main({
   argv: process.argv.slice(2),
