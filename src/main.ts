@@ -8,7 +8,7 @@ import { isDevenvError, EXIT_FAILURE, UsageError } from './errors.js';
 import type { ImageUser } from './plan/types.js';
 import { PlainOutput, wantsColor } from './ui/plain/output.js';
 import type { OutputStreams } from './ui/plain/output.js';
-import { parseCommandLine } from './commands/args.js';
+import { findCommand, parseCommandLine } from './commands/args.js';
 import { commandHelp, mainHelp } from './commands/help.js';
 import { loadCommand } from './commands/registry.js';
 import { suggest } from './config/suggest.js';
@@ -30,27 +30,30 @@ export async function main(input: MainInput): Promise<number> {
   const out = new PlainOutput(input, wantsColor(input.stderr, input.env));
   let json = input.argv.includes('--json');
   try {
-    const first = parseCommandLine(input.argv, {});
-    json = first.globals.json;
-    if (first.globals.version) {
-      out.result(input.version);
-      return 0;
-    }
-    if (first.command === undefined) {
-      if (!first.globals.help && input.argv.length > 0)
-        throw new UsageError('no command given', 'run "devenv --help" for the list of commands');
-      out.result(await mainHelp(input.version));
-      return 0;
-    }
-    const command = await loadCommand(first.command);
-    if (command === undefined) {
-      const guess = suggest(first.command, Object.keys(COMMANDS));
+    const found = findCommand(input.argv);
+    const command = found === undefined ? undefined : await loadCommand(found.name);
+    if (found !== undefined && command === undefined) {
+      const guess = suggest(found.name, Object.keys(COMMANDS));
       throw new UsageError(
-        `unknown command "${first.command}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`,
+        `unknown command "${found.name}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`,
         'run "devenv --help" for the list of commands',
       );
     }
+    if (command === undefined) {
+      const globals = parseCommandLine(input.argv, {}).globals;
+      json = globals.json;
+      if (globals.version) {
+        out.result(input.version);
+        return 0;
+      }
+      if (!globals.help && input.argv.length > 0) {
+        throw new UsageError('no command given', 'run "devenv --help" for the list of commands');
+      }
+      out.result(await mainHelp(input.version));
+      return 0;
+    }
     const args = parseCommandLine(input.argv, command.options);
+    json = args.globals.json;
     if (args.globals.help) {
       out.result(commandHelp(command));
       return 0;

@@ -1,4 +1,5 @@
 /** `devenv validate`: load and check devenv.yml; every problem at once, with file:line:col. */
+import path from 'node:path';
 import { defineCommand } from './context.js';
 import { loadProject } from './project.js';
 
@@ -14,7 +15,7 @@ export default defineCommand({
     } else {
       const count = loaded.warnings.length;
       ctx.out.info(
-        `${ctx.out.style('green', '✓')} ${loaded.file} is valid${count === 0 ? '' : ` (${count} warning${count === 1 ? '' : 's'})`}`,
+        `${ctx.out.style('green', '✓')} ${path.relative(ctx.cwd, loaded.file) || loaded.file} is valid${count === 0 ? '' : ` (${count} warning${count === 1 ? '' : 's'})`}`,
       );
     }
     return 0;

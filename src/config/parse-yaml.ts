@@ -39,6 +39,7 @@ export interface ParsedYaml {
 }
 
 const YAML_CODES: Record<string, string> = {
+  RESOURCE_EXHAUSTION: `the document is nested too deeply (more than ${MAX_DEPTH} levels) or too large`,
   DUPLICATE_KEY: 'duplicate key: YAML maps may not repeat a key; remove one of them',
   MULTIPLE_DOCS: 'several YAML documents ("---") in one file; devenv.yml holds exactly one',
 };
@@ -78,8 +79,20 @@ export function parseYaml(text: string, file: string, prefix: readonly (string |
     );
     return nothing;
   }
-  if (text.includes('\0')) {
-    fail('nul-byte', 'the file contains a NUL byte; it is not a text file', text.indexOf('\0'));
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const before = text.slice(0, nul);
+    const line = before.split('\n').length;
+    const col = nul - before.lastIndexOf('\n');
+    diagnostics.push({
+      severity: 'error',
+      code: 'nul-byte',
+      message: 'the file contains a NUL byte; it is not a text file',
+      path: [],
+      file,
+      line,
+      col,
+    });
     return nothing;
   }
 
@@ -224,7 +237,10 @@ function fromYamlError(
   const message = known ?? `invalid YAML: ${error.message.split('\n')[0] ?? error.code}`;
   return {
     severity: 'error',
-    code: `yaml-${error.code.toLowerCase().replace(/_/g, '-')}`,
+    code:
+      error.code === 'RESOURCE_EXHAUSTION'
+        ? 'too-deep'
+        : `yaml-${error.code.toLowerCase().replace(/_/g, '-')}`,
     message,
     path: [],
     file,

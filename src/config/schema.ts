@@ -108,22 +108,35 @@ const RunStepSchema = z
 
 const CopyStepSchema = z
   .strictObject({
-    copy: z.strictObject({
-      src: text(checkContextPath).describe(
-        'Source: relative to devenv.yml, or a path inside the stage named by `from`.',
-      ),
-      dest: text(checkContainerPath).describe('Absolute destination path in the image.'),
-      from: text((v) => checkName(v, 64))
-        .optional()
-        .describe('Copy out of this stage (see `stages`) instead of the project folder.'),
-      chown: z
-        .string()
-        .regex(/^[a-z0-9_][a-z0-9_.-]*(:[a-z0-9_][a-z0-9_.-]*)?$/i, {
-          error: 'chown takes USER or USER:GROUP (names or numbers)',
-        })
-        .optional()
-        .describe('Owner of the copied files, USER[:GROUP].'),
-    }),
+    copy: z
+      .strictObject({
+        src: z
+          .string()
+          .describe('Source: relative to devenv.yml, or an absolute path inside the stage named by `from`.'),
+        dest: text(checkContainerPath).describe('Absolute destination path in the image.'),
+        from: text((v) => checkName(v, 64))
+          .optional()
+          .describe('Copy out of this stage (see `stages`) instead of the project folder.'),
+        chown: z
+          .string()
+          .regex(/^[a-z0-9_][a-z0-9_.-]*(:[a-z0-9_][a-z0-9_.-]*)?$/i, {
+            error: 'chown takes USER or USER:GROUP (names or numbers)',
+          })
+          .optional()
+          .describe('Owner of the copied files, USER[:GROUP].'),
+      })
+      .superRefine((copy, ctx) => {
+        // A source in another stage is a path in that image; one from the project must stay inside it.
+        const problem = copy.from === undefined ? checkContextPath(copy.src) : checkContainerPath(copy.src);
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['src'],
+            message: problem,
+            params: { devenv: 'unsafe-value' },
+          });
+        }
+      }),
   })
   .describe('Copy files into the image; one cached layer.');
 

@@ -44,6 +44,7 @@ export function checkContainerPath(value: string): string | undefined {
     return `"${value}" must not contain "." or ".." components`;
   if (value.includes(',')) return `"${value}" contains ",", which docker's --mount syntax cannot carry`;
   if (value.includes('$')) return `"${value}" contains "$"; variables are not expanded in paths`;
+  if (value.includes('\\')) return `"${value}" contains a backslash`;
   return undefined;
 }
 

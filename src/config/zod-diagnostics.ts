@@ -60,6 +60,19 @@ function collect(
     }
     case 'invalid_union': {
       const value = valueAt(input, path);
+      if (value === undefined) {
+        const key = String(path[path.length - 1]);
+        push(
+          {
+            code: 'missing-key',
+            message: `"${key}" is required`,
+            path: path.slice(0, -1),
+            hint: `add ${key}: …`,
+          },
+          'key',
+        );
+        return;
+      }
       const best = pickBranch(issue.errors, value);
       if (best === undefined) {
         push({ code: 'invalid-value', message: describeUnionMismatch(issue, value), path });

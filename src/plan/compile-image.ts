@@ -183,7 +183,16 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
 
   instructions.push({ kind: 'from', image: fromImage(config.base, config.name, undefined, prerequisites) });
   if (manager !== undefined) instructions.push(...installPackages(ctx.fragments, manager, config.packages));
-  if (user !== undefined) instructions.push(createUser(ctx.fragments, user, shell));
+  if (user !== undefined) {
+    instructions.push(createUser(ctx.fragments, user, shell));
+    // Docker seeds a new named volume from the image's folder, owner included; without this the
+    // volume would belong to root and the user could not write to it.
+    const targets = config.mounts.flatMap((m) => (m.type === 'volume' ? [m.target] : []));
+    if (targets.length > 0) {
+      const list = shellJoin(targets);
+      instructions.push({ kind: 'run', shell: `mkdir -p ${list} && chown ${user.uid}:${user.gid} ${list}` });
+    }
+  }
   instructions.push(...argLines);
   instructions.push(...stepInstructions(config.steps));
   collectContext(config.steps);

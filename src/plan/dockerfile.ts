@@ -57,10 +57,13 @@ export function fitsShellForm(command: string): boolean {
   return true;
 }
 
-/** The JSON array syntax the Dockerfile parser reads for exec form. */
+/**
+ * The JSON array syntax the Dockerfile parser reads for exec form. `<` is written `\u003c` (as Go's
+ * own JSON encoder does) so no parser can mistake a `<<WORD` inside a string for a heredoc opener.
+ */
 export function jsonArray(words: readonly string[]): string {
   for (const word of words) if (word.includes('\0')) throw new UnsafeInstructionError('a NUL byte in', word);
-  return `[${words.map((w) => JSON.stringify(w)).join(', ')}]`;
+  return `[${words.map((w) => JSON.stringify(w).replace(/</g, '\\u003c')).join(', ')}]`;
 }
 
 function renderOne(instruction: Instruction): string {
