@@ -66,3 +66,15 @@ export class UsageError extends DevenvError {
 export function isDevenvError(error: unknown): error is DevenvError {
   return error instanceof DevenvError;
 }
+
+/** The same failure with another exit status (exec and run report devenv's own failures as 125). */
+export function withExitCode(error: unknown, exitCode: number): DevenvError {
+  if (error instanceof DevenvError)
+    return new DevenvError(error.code, error.message, {
+      hint: error.hint,
+      exitCode,
+      cause: error.cause ?? error,
+    });
+  const message = error instanceof Error ? error.message : String(error);
+  return new DevenvError('DEVENV_RUNTIME_FAILED', message, { exitCode, cause: error });
+}

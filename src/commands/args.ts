@@ -28,6 +28,7 @@ export const GLOBAL_OPTIONS = {
   },
   runtime: { type: 'string', value: 'R', description: 'Runtime: auto, embedded, docker or podman' },
   root: { type: 'string', value: 'DIR', description: 'Store of the embedded runtime' },
+  context: { type: 'string', value: 'NAME', description: 'Docker context to use (like docker --context)' },
   json: { type: 'boolean', description: 'Print one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', description: 'Show help' },
   version: { type: 'boolean', description: 'Show the version' },
@@ -39,6 +40,7 @@ export interface GlobalOptions {
   file?: string | undefined;
   runtime?: string | undefined;
   root?: string | undefined;
+  context?: string | undefined;
   json: boolean;
   help: boolean;
   version: boolean;
@@ -72,18 +74,9 @@ export function findCommand(argv: readonly string[]): { index: number; name: str
   return undefined;
 }
 
-/**
- * Parses argv (without the node and script paths) against the global options plus `commandOptions`.
- * Throws {@link UsageError} for unknown options or missing values.
- */
-export function parseCommandLine(argv: readonly string[], commandOptions: OptionTable = {}): ParsedArgs {
-  const found = findCommand(argv);
-  const args =
-    found === undefined ? [...argv] : [...argv.slice(0, found.index), ...argv.slice(found.index + 1)];
-  const table: OptionTable = { ...GLOBAL_OPTIONS, ...commandOptions };
-  let parsed;
+function runParse(args: string[], table: OptionTable, command: string | undefined) {
   try {
-    parsed = parseArgs({ args, options: table, allowPositionals: true, strict: true, tokens: true });
+    return parseArgs({ args, options: table, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     const message =
       error instanceof Error
@@ -91,18 +84,41 @@ export function parseCommandLine(argv: readonly string[], commandOptions: Option
         : String(error);
     throw new UsageError(
       message.split('\n')[0] ?? message,
-      `run "devenv ${found?.name ?? ''} --help" for the options`.replace('  ', ' '),
+      `run "devenv ${command === undefined ? '' : `${command} `}--help" for the options`,
     );
   }
-  const terminator = parsed.tokens.find((t) => t.kind === 'option-terminator');
+}
+
+/**
+ * Parses argv (without the node and script paths). Global options may come before the command or
+ * after it; after it, a command's own short option wins over a global one (`rm -f` is force, while
+ * `devenv -f FILE rm` names the file). Throws {@link UsageError} for unknown options or missing values.
+ */
+export function parseCommandLine(argv: readonly string[], commandOptions: OptionTable = {}): ParsedArgs {
+  const found = findCommand(argv);
+  const before = found === undefined ? [...argv] : argv.slice(0, found.index);
+  const after = found === undefined ? [] : argv.slice(found.index + 1);
+  const shorts = new Set(Object.values(commandOptions).map((o) => o.short));
+  const globalsAfter: OptionTable = {};
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS as OptionTable)) {
+    const longOnly: OptionSpec = { ...spec };
+    if (spec.short !== undefined && shorts.has(spec.short)) delete longOnly.short;
+    globalsAfter[name] = longOnly;
+  }
+  const head = runParse(before, GLOBAL_OPTIONS, found?.name);
+  const tail = runParse(after, { ...globalsAfter, ...commandOptions }, found?.name);
+  const terminator = tail.tokens.find((t) => t.kind === 'option-terminator');
   const positionals: string[] = [];
   const rest: string[] = [];
-  for (const token of parsed.tokens) {
+  for (const token of tail.tokens) {
     if (token.kind !== 'positional') continue;
     if (terminator !== undefined && token.index > terminator.index) rest.push(token.value);
     else positionals.push(token.value);
   }
-  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const values = {
+    ...(head.values as Record<string, string | boolean | string[] | undefined>),
+    ...(tail.values as Record<string, string | boolean | string[] | undefined>),
+  };
   const str = (key: string) => (typeof values[key] === 'string' ? values[key] : undefined);
   return {
     command: found?.name,
@@ -111,12 +127,13 @@ export function parseCommandLine(argv: readonly string[], commandOptions: Option
       file: str('file'),
       runtime: str('runtime'),
       root: str('root'),
+      context: str('context'),
       json: values['json'] === true,
       help: values['help'] === true,
       version: values['version'] === true,
     },
     options: values,
-    positionals,
+    positionals: found === undefined ? head.positionals : positionals,
     rest: terminator === undefined ? undefined : rest,
   };
 }

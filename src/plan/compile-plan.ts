@@ -21,6 +21,7 @@ export const LABELS = {
   plan: 'dev.devenv.plan',
   run: 'dev.devenv.run',
   runtime: 'dev.devenv.runtime',
+  shell: 'dev.devenv.shell',
 } as const;
 
 /** Where the X11 cookie appears inside the container. */
@@ -106,7 +107,7 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
     [LABELS.config]: ctx.configFile,
     [LABELS.plan]: imageDigest,
   };
-  run.labels = { ...labels, [LABELS.run]: runDigest };
+  run.labels = { ...labels, [LABELS.run]: runDigest, [LABELS.shell]: run.shell };
 
   return {
     name: config.name,

@@ -128,6 +128,8 @@ export interface Runtime {
   attach(name: string, stdio: Stdio): Promise<AttachResult>;
   /** Runs a command in the running container; resolves with its exit status. */
   exec(name: string, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number>;
+  /** Runs `command` in a new container made from `spec` that is removed when it exits. */
+  runOnce(spec: RunSpec, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number>;
   logs(
     name: string,
     options: { follow: boolean; tail?: number | undefined },
@@ -141,6 +143,6 @@ export interface Runtime {
   removeVolume(name: string): Promise<void>;
   /** Writes a tar of the volume's contents to `output`. */
   exportVolume(name: string, output: Writable): Promise<void>;
-  /** Replaces the volume's contents with the tar read from `input`. */
+  /** Copies the tar read from `input` into the volume (meant for a new, empty volume). */
   importVolume(name: string, input: Readable): Promise<void>;
 }

@@ -1,6 +1,5 @@
 /** Runs the built CLI (dist/cli.js) as a real process, the way users run it. */
 import { execa } from 'execa';
-import type { Result } from 'execa';
 import { fileURLToPath } from 'node:url';
 
 /** Path of the built executable. */
@@ -13,13 +12,21 @@ export interface CliOptions {
   timeout?: number;
 }
 
+/** What a finished CLI run left behind. */
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 /** Runs `devenv ...args`; never throws on a non-zero exit. */
-export async function devenv(args: readonly string[], options: CliOptions = {}): Promise<Result> {
-  return execa(process.execPath, [CLI, ...args], {
+export async function devenv(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const result = await execa(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },
     input: options.input ?? '',
     reject: false,
     timeout: options.timeout ?? 120_000,
   });
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

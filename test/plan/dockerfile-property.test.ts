@@ -66,7 +66,7 @@ const configArb = fc.record({
 const keywordsOf = (dockerfile: string) => DockerfileParser.parse(dockerfile).getInstructions();
 
 describe('generated Dockerfile', () => {
-  const known = [
+  const known: (typeof configArb extends fc.Arbitrary<infer T> ? T : never)[] = [
     { env: { A: 'x\\' }, runs: [{ run: 'echo a \\' }], copyDest: '/d\\', workdir: '/w' },
     { env: {}, runs: [{ run: 'cat <<EOF' }, { run: 'EOF' }], copyDest: '/d', workdir: undefined },
     { env: { B: '$(id)`id`' }, runs: [{ run: '["a"]' }, { run: '  ' }], copyDest: '/x y', workdir: '/\\' },

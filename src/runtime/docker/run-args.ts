@@ -3,19 +3,14 @@
  * and the exported run.sh. Every value is its own argv element; nothing goes through a shell.
  */
 import { PROXY_VARIABLES } from '../../plan/proxy.js';
+import { SECRET_ENV_TARGET, SECRET_ENV_WRAPPER, wrapWithSecrets } from '../../plan/secrets.js';
+import { jsonArray } from '../../plan/dockerfile.js';
 import type { RunSpec } from '../../plan/types.js';
 
-/** Where the secret env file appears in the container. */
-export const SECRET_ENV_TARGET = '/run/devenv/env';
+export { SECRET_ENV_TARGET, SECRET_ENV_WRAPPER };
 
 /** Device cgroup rule for USB devices (char major 189), so /dev/bus/usb works without --privileged. */
 export const USB_CGROUP_RULE = 'c 189:* rmw';
-
-/**
- * Reads the secret env file, then runs the original command. It lives in the container's argv, which
- * holds no secret; the values stay in a host file that a commit never copies.
- */
-export const SECRET_ENV_WRAPPER = `if [ -r ${SECRET_ENV_TARGET} ]; then set -a; . ${SECRET_ENV_TARGET}; set +a; fi; exec "$@"`;
 
 /** How proxy values reach the container's processes. */
 export type SecretMode =
@@ -79,18 +74,37 @@ export function containerFlags(spec: RunSpec, secrets: SecretMode): string[] {
 }
 
 /**
- * `docker create …` for the environment's container. With secrets in file mode, the entrypoint becomes
- * a /bin/sh wrapper in front of the image's own ENTRYPOINT and CMD.
+ * `docker create …` for the environment's container. With secrets in file mode the secret-env
+ * wrapper goes in front of the main command: as the CMD when the image has no ENTRYPOINT, else as the
+ * entrypoint. Either way a commit can restore the image's own ENTRYPOINT and CMD, because docker
+ * commit can replace them but never clear them.
  */
 export function toCreateArgs(spec: RunSpec, secrets: SecretMode, image: ImageCommand): string[] {
   const args = ['create', ...containerFlags(spec, secrets)];
-  if (secrets.mode === 'file' && Object.keys(spec.secretEnv).length > 0) {
-    const original = [...(image.entrypoint ?? []), ...(image.cmd ?? [])];
-    args.push('--entrypoint', '/bin/sh', spec.image, '-c', SECRET_ENV_WRAPPER, 'devenv-env', ...original);
-  } else {
+  const entrypoint = image.entrypoint ?? [];
+  const cmd = image.cmd ?? [];
+  if (
+    secrets.mode !== 'file' ||
+    Object.keys(spec.secretEnv).length === 0 ||
+    (entrypoint.length > 0 && cmd.length === 0)
+  ) {
     args.push(spec.image);
+  } else if (entrypoint.length === 0) {
+    args.push(spec.image, ...wrapWithSecrets(cmd));
+  } else {
+    const [shell = '/bin/sh', ...rest] = wrapWithSecrets([...entrypoint, ...cmd]);
+    args.push('--entrypoint', shell, spec.image, ...rest);
   }
   return args;
+}
+
+/** `--change` instructions that give a committed image back the ENTRYPOINT and CMD of `image`. */
+export function restoreCommandChanges(image: ImageCommand): string[] {
+  const changes: string[] = [];
+  if (image.entrypoint !== null && image.entrypoint.length > 0)
+    changes.push(`ENTRYPOINT ${jsonArray(image.entrypoint)}`);
+  if (image.cmd !== null && image.cmd.length > 0) changes.push(`CMD ${jsonArray(image.cmd)}`);
+  return changes;
 }
 
 /** The equivalent one-line `docker run …`, as `devenv plan --run-args` shows it. */

@@ -1,0 +1,133 @@
+/**
+ * `load`: reads a bundle (or a plain image archive) in one pass. Image entries stream into the
+ * runtime's image loader; the devenv/ entries go to a private temp folder. Nothing is restored until
+ * bundle.json, devenv.yml and every volume have been verified against their digests.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import type { EngineContext } from '../engine/context.js';
+import { DevenvError } from '../errors.js';
+import { failpoint } from '../util/failpoint.js';
+import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, BundleManifestSchema } from './format.js';
+import type { BundleManifest } from './format.js';
+
+/** What a read bundle holds, after verification; files live in `work` until `cleanup`. */
+export interface ReadBundle {
+  /** Undefined for a plain image archive. */
+  manifest: BundleManifest | undefined;
+  configText: string | undefined;
+  /** References the runtime loaded. */
+  loaded: string[];
+  volumeFile: (name: string) => string;
+  cleanup: () => Promise<void>;
+}
+
+const sha = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+async function fileDigest(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+function bad(file: string, what: string): DevenvError {
+  return new DevenvError('DEVENV_BUNDLE_INVALID', `${file}: ${what}`, {
+    hint: 'the file is damaged or not a devenv bundle; save it again on the source machine',
+  });
+}
+
+/** Reads and verifies `file`, loading its image into the runtime. */
+export async function readBundle(ctx: EngineContext, file: string): Promise<ReadBundle> {
+  const work = path.join(ctx.stateHome, 'tmp', `load-${randomBytes(4).toString('hex')}`);
+  await mkdir(path.join(work, 'volumes'), { recursive: true, mode: 0o700 });
+  const cleanup = () => rm(work, { recursive: true, force: true });
+  try {
+    const images = tar.pack();
+    const feed = new PassThrough();
+    const loading = ctx.runtime.loadImages(feed, ctx.onEvent);
+    const packing = pipeline(images, feed);
+    const extract = tar.extract();
+    const small = new Map<string, Buffer>();
+    extract.on('entry', (header, stream, next) => {
+      const name = header.name.replace(/^\.\//, '');
+      if (name === BUNDLE_JSON || name === BUNDLE_CONFIG) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+        stream.on('end', () => {
+          small.set(name, Buffer.concat(chunks));
+          next();
+        });
+      } else if (/^devenv\/volumes\/[a-zA-Z0-9][a-zA-Z0-9_.-]*\.tar$/.test(name) && !name.includes('..')) {
+        pipeline(
+          stream,
+          createWriteStream(path.join(work, 'volumes', path.basename(name)), { mode: 0o600 }),
+        ).then(() => {
+          next();
+        }, next);
+      } else if (name === BUNDLE_DIR || name.startsWith(`${BUNDLE_DIR}/`)) {
+        stream.resume();
+        stream.on('end', () => {
+          next();
+        });
+      } else {
+        stream.pipe(images.entry(header, next));
+      }
+    });
+    await pipeline(createReadStream(file), extract).catch((error: unknown) => {
+      images.destroy();
+      throw bad(
+        file,
+        `not a readable tar archive (${error instanceof Error ? error.message : String(error)})`,
+      );
+    });
+    images.finalize();
+    await packing;
+    const loaded = await loading;
+    await failpoint('bundle.load.after-image');
+
+    const json = small.get(BUNDLE_JSON);
+    if (json === undefined) {
+      return { manifest: undefined, configText: undefined, loaded, volumeFile: () => '', cleanup };
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json.toString('utf8'));
+    } catch {
+      throw bad(file, 'bundle.json is not JSON');
+    }
+    const parsed = BundleManifestSchema.safeParse(raw);
+    if (!parsed.success)
+      throw bad(
+        file,
+        `bundle.json is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const manifest = parsed.data;
+    const config = small.get(BUNDLE_CONFIG);
+    if (config === undefined || sha(config) !== manifest.config.digest)
+      throw bad(file, 'devenv.yml is missing or does not match its digest');
+    for (const volume of manifest.volumes) {
+      const stored = path.join(work, 'volumes', path.basename(volume.file));
+      const digest = await fileDigest(stored).catch(() => undefined);
+      if (digest !== manifest.volumes.find((v) => v.name === volume.name)?.digest)
+        throw bad(file, `volume ${volume.name} is missing or does not match its digest`);
+    }
+    const image = await ctx.runtime.inspectImage(manifest.image.ref);
+    if (image?.id !== manifest.image.id)
+      throw bad(file, `the image in the archive is not the one bundle.json names (${manifest.image.id})`);
+    return {
+      manifest,
+      configText: config.toString('utf8'),
+      loaded,
+      volumeFile: (name) => path.join(work, 'volumes', `${name}.tar`),
+      cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

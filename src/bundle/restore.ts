@@ -1,0 +1,64 @@
+/**
+ * Restores a verified bundle as an environment on this machine: tags the loaded image as the
+ * environment's image, refills its named volumes and creates the container. Settings that reach into
+ * the host (privileged, host paths outside the project, devices) need the user's consent first.
+ */
+import path from 'node:path';
+import { createReadStream } from 'node:fs';
+import { createEnvContainer } from '../engine/container.js';
+import type { EngineContext } from '../engine/context.js';
+import { DevenvError } from '../errors.js';
+import { volumeName } from '../plan/naming.js';
+import type { Plan } from '../plan/types.js';
+import type { ContainerSummary } from '../runtime/runtime.js';
+import type { ReadBundle } from './load.js';
+
+/** The settings of a plan that reach into the host, in words, for the consent question. */
+export function hostReach(plan: Plan, projectDir: string): string[] {
+  const run = plan.run;
+  const reach: string[] = [];
+  if (run.privileged) reach.push('privileged mode (every capability and device)');
+  for (const mount of run.mounts) {
+    if (mount.type !== 'bind') continue;
+    const inside = mount.source === projectDir || mount.source.startsWith(projectDir + path.sep);
+    if (!inside) reach.push(`the host path ${mount.source}${mount.readonly ? ' (read-only)' : ''}`);
+  }
+  for (const device of run.devices.paths) reach.push(`the device ${device}`);
+  if (run.devices.usb) reach.push('all USB devices');
+  if (run.devices.x11 !== undefined) reach.push('your X display');
+  if (run.devices.gpu) reach.push('the GPUs');
+  return reach;
+}
+
+/** Creates the environment from the bundle. */
+export async function restoreBundle(
+  ctx: EngineContext,
+  bundle: ReadBundle,
+  plan: Plan,
+  stateDir: string,
+): Promise<ContainerSummary> {
+  const manifest = bundle.manifest;
+  if (manifest === undefined) throw new DevenvError('DEVENV_BUNDLE_INVALID', 'not a devenv bundle');
+  const name = plan.run.name;
+  if ((await ctx.runtime.inspectContainer(name)) !== undefined) {
+    throw new DevenvError('DEVENV_BUSY', `an environment named ${name} already exists here`, {
+      hint: 'load it under another name with --name NEW, or remove the existing one (devenv rm)',
+    });
+  }
+  await ctx.runtime.tagImage(manifest.image.id, plan.image.tag);
+  const existing = new Set((await ctx.runtime.listVolumes()).map((v) => v.name));
+  for (const volume of manifest.volumes) {
+    const full = volumeName(name, volume.name);
+    if (existing.has(full)) {
+      ctx.onEvent({
+        type: 'warning',
+        message: `volume ${full} already exists; keeping its contents instead of the bundle's`,
+      });
+      continue;
+    }
+    await ctx.runtime.createVolume(full, { 'dev.devenv.name': name });
+    ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
+    await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
+  }
+  return createEnvContainer(ctx, plan.run, stateDir, plan.image.tag, manifest.image.id);
+}

@@ -1,0 +1,35 @@
+/** `devenv build`: build the environment's image, reusing the layer cache. */
+import { ensureImage } from '../engine/image.js';
+import { defineCommand } from './context.js';
+import { openProject } from './project.js';
+
+export default defineCommand({
+  name: 'build',
+  summary: 'Build the image (layer cache; only what changed)',
+  usage: '[--no-cache] [--pull] [--squash]',
+  options: {
+    'no-cache': { type: 'boolean', description: 'Rebuild every layer' },
+    pull: { type: 'boolean', description: 'Pull a newer base image first' },
+    squash: { type: 'boolean', description: 'Squash the layers devenv adds into one' },
+  },
+  async run(ctx) {
+    const { project, engine } = await openProject(ctx);
+    const o = ctx.args.options;
+    const { image, built } = await ensureImage(engine, project, {
+      noCache: o['no-cache'] === true,
+      pull: o['pull'] === true,
+      squash: o['squash'] === true,
+      force: true,
+    });
+    if (ctx.args.globals.json)
+      ctx.out.json({
+        outcome: 'success',
+        name: project.plan.name,
+        image: image.id,
+        tag: project.plan.image.tag,
+        built,
+      });
+    else ctx.out.info(`built ${project.plan.image.tag} (${image.id.slice(7, 19)})`);
+    return 0;
+  },
+});

@@ -1,0 +1,22 @@
+/** `devenv run -- CMD…`: a one-off, throwaway container of this environment. */
+import { runOnce, EXEC_FAILED } from '../engine/session.js';
+import { ensureImage } from '../engine/image.js';
+import { withExitCode } from '../errors.js';
+import { defineCommand } from './context.js';
+import { openProject } from './project.js';
+
+export default defineCommand({
+  name: 'run',
+  summary: 'Run a command in a throwaway container of this environment',
+  usage: '-- CMD...',
+  options: {},
+  async run(ctx) {
+    const { project, engine } = await openProject(ctx);
+    try {
+      await ensureImage(engine, project, { noCache: false, pull: false, squash: false, force: false });
+      return await runOnce(engine, project.plan.run, ctx.args.rest ?? []);
+    } catch (error) {
+      throw withExitCode(error, EXEC_FAILED);
+    }
+  },
+});

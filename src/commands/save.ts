@@ -1,0 +1,36 @@
+/** `devenv save [NAME] -o FILE [--no-state]`: the environment as one tarball (a valid docker save archive plus devenv/). */
+import path from 'node:path';
+import { saveBundle } from '../bundle/save.js';
+import { UsageError } from '../errors.js';
+import { defineCommand } from './context.js';
+import { openTarget } from './project.js';
+
+export default defineCommand({
+  name: 'save',
+  summary: 'Save the environment (image, state, volumes, config) to one tarball',
+  usage: '[NAME] -o FILE [--no-state]',
+  options: {
+    output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write the tarball' },
+    'no-state': { type: 'boolean', description: 'Leave out the changes made in the container' },
+  },
+  async run(ctx) {
+    const output = ctx.args.options['output'];
+    if (typeof output !== 'string')
+      throw new UsageError('save needs -o FILE', 'example: devenv save -o myenv.tar');
+    const { name, engine, session } = await openTarget(ctx);
+    const file = path.resolve(ctx.cwd, output);
+    const manifest = await saveBundle(engine, {
+      name,
+      output: file,
+      noState: ctx.args.options['no-state'] === true,
+      configText: session?.project.configText,
+      devenvVersion: ctx.version,
+    });
+    if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', file, ...manifest });
+    else
+      ctx.out.info(
+        `saved ${name} to ${output}${manifest.volumes.length > 0 ? ` with volumes ${manifest.volumes.map((v) => v.name).join(', ')}` : ''}; restore it with: devenv load ${output}`,
+      );
+    return 0;
+  },
+});

@@ -1,0 +1,25 @@
+/** `devenv tag SRC DST`: give an image another name. */
+import { checkImageReference } from '../config/values.js';
+import { UsageError } from '../errors.js';
+import { defineCommand } from './context.js';
+import { openRuntime } from './project.js';
+
+export default defineCommand({
+  name: 'tag',
+  summary: 'Give an image another name',
+  usage: 'SOURCE TARGET',
+  options: {},
+  async run(ctx) {
+    const [source, target, extra] = ctx.args.positionals;
+    if (source === undefined || target === undefined || extra !== undefined)
+      throw new UsageError('tag takes a source and a target reference');
+    for (const ref of [target]) {
+      const problem = checkImageReference(ref);
+      if (problem !== undefined) throw new UsageError(`${ref}: ${problem}`);
+    }
+    await (await openRuntime(ctx)).runtime.tagImage(source, target);
+    if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', source, target });
+    else ctx.out.info(`tagged ${source} as ${target}`);
+    return 0;
+  },
+});

@@ -1,0 +1,98 @@
+/**
+ * Creating and starting an environment's container: the host files it needs first, the labels that
+ * let later commands find and check it, and the lifecycle hooks.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DevenvError } from '../errors.js';
+import { LABELS } from '../plan/compile-plan.js';
+import { wrapWithSecrets } from '../plan/secrets.js';
+import type { RunSpec } from '../plan/types.js';
+import type { ContainerSummary } from '../runtime/runtime.js';
+import type { EngineContext } from './context.js';
+import { createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
+
+/** Label with the id of the environment image a container is based on (its own image may be a commit). */
+export const BASE_IMAGE_LABEL = 'dev.devenv.image';
+
+/** Runs `command` through the secret-env wrapper when the environment has proxy values. */
+export function withSecrets(spec: Pick<RunSpec, 'secretEnv'>, command: readonly string[]): string[] {
+  return Object.keys(spec.secretEnv).length > 0 ? wrapWithSecrets(command) : [...command];
+}
+
+/** Writes what the container needs on the host before it (re)starts; returns the secret env file. */
+export async function prepareHost(
+  ctx: EngineContext,
+  spec: RunSpec,
+  stateDir: string,
+): Promise<string | undefined> {
+  const created = await createMissingBindSources(spec);
+  for (const dir of created) ctx.onEvent({ type: 'info', message: `created ${dir} for a bind mount` });
+  if (spec.devices.x11 !== undefined) await writeXauthCookie(spec.devices.x11, ctx.env);
+  return writeSecretEnv(stateDir, spec.secretEnv);
+}
+
+/** Creates the container from `imageRef`, recording the environment image id and the runtime. */
+export async function createEnvContainer(
+  ctx: EngineContext,
+  spec: RunSpec,
+  stateDir: string,
+  imageRef: string,
+  baseImageId: string,
+): Promise<ContainerSummary> {
+  const secretFile = await prepareHost(ctx, spec, stateDir);
+  const labels = { ...spec.labels, [BASE_IMAGE_LABEL]: baseImageId, [LABELS.runtime]: ctx.runtime.name };
+  return ctx.runtime.createContainer({ ...spec, image: imageRef, labels }, secretFile);
+}
+
+function hookMarker(stateDir: string, containerId: string): string {
+  return path.join(stateDir, `created-hooks-${containerId.replace(/^sha256:/, '').slice(0, 16)}`);
+}
+
+async function runHook(ctx: EngineContext, spec: RunSpec, command: string, kind: string): Promise<void> {
+  ctx.onEvent({ type: 'info', message: `${kind} hook: ${command}` });
+  const status = await ctx.runtime.exec(
+    spec.name,
+    withSecrets(spec, [spec.shell, '-c', command]),
+    { tty: false, interactive: false },
+    { ...ctx.stdio, stdout: ctx.stdio.stderr },
+  );
+  if (status !== 0) {
+    throw new DevenvError(
+      'DEVENV_RUNTIME_FAILED',
+      `the ${kind} hook "${command}" exited with status ${status}`,
+      { hint: 'fix the hook in devenv.yml (hooks), then run devenv up again' },
+    );
+  }
+}
+
+/** Runs the create hooks if they have not completed for this container yet (a failed hook runs again). */
+export async function runPendingCreateHooks(
+  ctx: EngineContext,
+  spec: RunSpec,
+  stateDir: string,
+  container: ContainerSummary,
+): Promise<void> {
+  const marker = hookMarker(stateDir, container.id);
+  if (spec.hooks.create.length === 0 || existsSync(marker)) return;
+  for (const hook of spec.hooks.create) await runHook(ctx, spec, hook, 'create');
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(marker, `${new Date().toISOString()}\n`);
+}
+
+/**
+ * Starts the container (writing its host files first) and runs the hooks: `create` once per
+ * container, `start` on every start.
+ */
+export async function startEnvContainer(
+  ctx: EngineContext,
+  spec: RunSpec,
+  stateDir: string,
+  container: ContainerSummary,
+): Promise<void> {
+  await prepareHost(ctx, spec, stateDir);
+  await ctx.runtime.startContainer(spec.name);
+  await runPendingCreateHooks(ctx, spec, stateDir, container);
+  for (const hook of spec.hooks.start) await runHook(ctx, spec, hook, 'start');
+}

@@ -1,0 +1,88 @@
+/**
+ * Host-side files a container needs before it starts: the secret env file (proxy values, 0600, never
+ * in a container config), the per-environment X11 cookie, and missing bind-mount folders.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { DevenvError } from '../errors.js';
+import { shellQuote } from '../plan/quote.js';
+import type { RunSpec, X11Spec } from '../plan/types.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+/** Writes the secret env file (sourced by the container's wrapper); returns its path, or undefined when there are no secrets. */
+export async function writeSecretEnv(
+  stateDir: string,
+  secretEnv: Readonly<Record<string, string>>,
+): Promise<string | undefined> {
+  if (Object.keys(secretEnv).length === 0) return undefined;
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+  const file = path.join(stateDir, 'env');
+  const text = Object.entries(secretEnv)
+    .map(([k, v]) => `${k}=${shellQuote(v)}`)
+    .join('\n');
+  await writeFileAtomic(file, `${text}\n`, 0o600);
+  return file;
+}
+
+/** Writes a cookie for this environment only (family wild, so it matches the container's hostname); never `xhost +`. */
+export async function writeXauthCookie(
+  x11: X11Spec,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  if (x11.display === '') {
+    throw new DevenvError('DEVENV_USAGE', 'devices.x11 is on but DISPLAY is not set', {
+      hint: 'run devenv from a graphical session, or set DISPLAY (e.g. DISPLAY=:0)',
+    });
+  }
+  await mkdir(path.dirname(x11.cookieFile), { recursive: true, mode: 0o700 });
+  let cookies: string;
+  try {
+    cookies = (
+      await execa('xauth', ['nlist', x11.display], {
+        env: { ...env, DISPLAY: x11.display },
+        extendEnv: false,
+      })
+    ).stdout;
+  } catch (error) {
+    const missing = (error as { code?: string }).code === 'ENOENT';
+    throw new DevenvError(
+      'DEVENV_RUNTIME_FAILED',
+      missing
+        ? 'xauth is not installed, so no X11 cookie can be made'
+        : `xauth could not read the cookie for display ${x11.display}`,
+      {
+        hint: missing
+          ? 'install xauth (Debian: apt-get install xauth)'
+          : "check that XAUTHORITY points at your X session's cookie file",
+        cause: error,
+      },
+    );
+  }
+  // ffff = FamilyWild: the cookie matches any host name, including the container's.
+  const wild = cookies
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => `ffff${line.slice(4)}`)
+    .join('\n');
+  const temp = `${x11.cookieFile}.new`;
+  await writeFileAtomic(temp, '', 0o600);
+  await execa('xauth', ['-f', temp, 'nmerge', '-'], { input: `${wild}\n` });
+  // The container user may differ from the caller; the file is only readable through its own mount.
+  await chmod(temp, 0o644);
+  await writeFileAtomic(x11.cookieFile, await readFile(temp), 0o644);
+  await rm(temp, { force: true });
+}
+
+/** Creates bind-mount sources that do not exist yet (as the caller, so they are not root-owned by docker). */
+export async function createMissingBindSources(spec: RunSpec): Promise<string[]> {
+  const created: string[] = [];
+  for (const mount of spec.mounts) {
+    if (mount.type !== 'bind' || existsSync(mount.source)) continue;
+    await mkdir(mount.source, { recursive: true });
+    created.push(mount.source);
+  }
+  return created;
+}

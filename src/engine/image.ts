@@ -1,0 +1,86 @@
+/**
+ * Builds the environment's image only when something it is made from changed: the plan (Dockerfile,
+ * build args, prerequisites), the files COPY reads and any base tarball. The digest of those inputs
+ * is a label on the image, so no side database is needed.
+ */
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { digestOf } from '../plan/digest.js';
+import type { Plan } from '../plan/types.js';
+import { hashContext } from '../runtime/context-tar.js';
+import type { ImageSummary } from '../runtime/runtime.js';
+import type { EngineContext } from './context.js';
+
+/** Label carrying the digest of everything the image was built from. */
+export const INPUTS_LABEL = 'dev.devenv.inputs';
+
+/** Where a plan lives: its project folder and per-environment state folder. */
+export interface Project {
+  plan: Plan;
+  projectDir: string;
+  stateDir: string;
+  /** The text of devenv.yml, for bundles. */
+  configText?: string | undefined;
+}
+
+export interface BuildOptions {
+  noCache: boolean;
+  pull: boolean;
+  squash: boolean;
+  /** Build even when the inputs are unchanged. */
+  force: boolean;
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The digest of every input of the image. */
+export async function inputsDigest(project: Project): Promise<string> {
+  const { image } = project.plan;
+  const tarballs = await Promise.all(
+    image.prerequisites.flatMap((p) =>
+      p.kind === 'tarball' ? [hashFile(path.join(project.projectDir, p.tarball))] : [],
+    ),
+  );
+  return digestOf({
+    plan: project.plan.digests.image,
+    context: await hashContext(project.projectDir, image.contextPaths),
+    tarballs,
+  });
+}
+
+/**
+ * Returns the environment's image, building it when its inputs changed (or when asked). A user
+ * Dockerfile or a bootstrap base is always handed to the builder, whose layer cache decides.
+ */
+export async function ensureImage(
+  ctx: EngineContext,
+  project: Project,
+  options: BuildOptions,
+): Promise<{ image: ImageSummary; built: boolean }> {
+  const { image } = project.plan;
+  const inputs = await inputsDigest(project);
+  const opaque = image.prerequisites.some((p) => p.kind !== 'tarball');
+  if (!options.force && !options.noCache && !options.pull && !opaque) {
+    const existing = await ctx.runtime.inspectImage(image.tag);
+    if (existing?.labels[INPUTS_LABEL] === inputs) return { image: existing, built: false };
+  }
+  ctx.onEvent({ type: 'info', message: `building ${image.tag}` });
+  const built = await ctx.runtime.buildImage(
+    {
+      image,
+      projectDir: project.projectDir,
+      labels: { [INPUTS_LABEL]: inputs },
+      noCache: options.noCache,
+      pull: options.pull,
+      squash: options.squash || image.squash,
+      env: ctx.env,
+    },
+    ctx.onEvent,
+  );
+  return { image: built, built: true };
+}

@@ -1,0 +1,81 @@
+/**
+ * Sessions in an environment: rejoin the main one, run one command, open another shell, or run a
+ * throwaway container. Exit statuses pass through; devenv's own failures give 125, as docker's do.
+ */
+import { randomBytes } from 'node:crypto';
+import { DevenvError } from '../errors.js';
+import { SECRET_ENV_TARGET, wrapWithSecrets } from '../plan/secrets.js';
+import type { RunSpec } from '../plan/types.js';
+import type { AttachResult, ContainerSummary } from '../runtime/runtime.js';
+import type { EngineContext } from './context.js';
+
+/** Status when devenv itself failed before or instead of running the command. */
+export const EXEC_FAILED = 125;
+
+/** Finds an environment's container or fails with a hint to create it. */
+export async function requireContainer(ctx: EngineContext, name: string): Promise<ContainerSummary> {
+  const container = await ctx.runtime.inspectContainer(name);
+  if (container === undefined)
+    throw new DevenvError('DEVENV_NOT_FOUND', `there is no environment named ${name}`, {
+      hint: 'run devenv up to create it, or devenv ls to see what exists',
+    });
+  return container;
+}
+
+async function ensureRunning(ctx: EngineContext, container: ContainerSummary): Promise<void> {
+  if (container.state === 'running') return;
+  ctx.onEvent({ type: 'info', message: `starting ${container.name}` });
+  await ctx.runtime.startContainer(container.name);
+}
+
+/** Rejoins the main session (ctrl-p ctrl-q detaches). */
+export async function attachTo(ctx: EngineContext, name: string): Promise<AttachResult> {
+  const container = await requireContainer(ctx, name);
+  if (!ctx.interactive)
+    throw new DevenvError('DEVENV_USAGE', 'attach needs a terminal', {
+      hint: `use devenv exec ${name} -- CMD from scripts`,
+    });
+  await ensureRunning(ctx, container);
+  return ctx.runtime.attach(name, ctx.stdio);
+}
+
+/**
+ * Runs `command` in the environment (starting it if it is stopped); a TTY only when stdin is one.
+ * Proxy values come from the container's secret env file, through the wrapper.
+ */
+export async function execIn(
+  ctx: EngineContext,
+  name: string,
+  command: readonly string[],
+  options: { user?: string | undefined; workdir?: string | undefined } = {},
+): Promise<number> {
+  const container = await requireContainer(ctx, name);
+  await ensureRunning(ctx, container);
+  const secret = container.mounts.some((m) => m.target === SECRET_ENV_TARGET);
+  const argv = secret ? wrapWithSecrets(command) : [...command];
+  const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
+  return ctx.runtime.exec(
+    name,
+    argv,
+    { tty, interactive: true, user: options.user, workdir: options.workdir },
+    ctx.stdio,
+  );
+}
+
+/** Runs `command` in a new throwaway container of the environment's image, with the same settings. */
+export async function runOnce(
+  ctx: EngineContext,
+  spec: RunSpec,
+  command: readonly string[],
+): Promise<number> {
+  const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
+  const name = `${spec.name}-run-${randomBytes(3).toString('hex')}`;
+  const labels = { 'dev.devenv.run-of': spec.name };
+  const argv = command.length === 0 ? [spec.shell] : [...command];
+  return ctx.runtime.runOnce(
+    { ...spec, name, hostname: spec.hostname, labels, persist: false },
+    argv,
+    { tty, interactive: true },
+    ctx.stdio,
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * Building on Docker: the prerequisite images (a user Dockerfile, a tarball, a debootstrap root) and
+ * then the generated Dockerfile, sent with a minimal context tar on stdin. Proxy values reach the
+ * builder as Docker's predefined build arguments, named in argv and valued through the environment,
+ * so they appear in no argv, image config or history.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { execa } from 'execa';
+import { DevenvError } from '../../errors.js';
+import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
+import { CONTEXT_DOCKERFILE, packContext } from '../context-tar.js';
+import type { EventSink } from '../events.js';
+import type { BuildRequest } from '../runtime.js';
+import { BuildOutputParser } from './build-output.js';
+import { checkResult, docker, spawnDocker } from './docker-cli.js';
+import type { DockerTarget } from './docker-cli.js';
+
+function proxyFlags(image: ImagePlan): { args: string[]; env: Record<string, string> } {
+  const args = Object.keys(image.proxyArgs).flatMap((name) => ['--build-arg', name]);
+  return { args, env: { ...image.proxyArgs } };
+}
+
+/** Runs one `docker build`, streaming its output as events; resolves with the image id. */
+async function runBuild(
+  target: DockerTarget,
+  args: string[],
+  onEvent: EventSink,
+  stdin: NodeJS.ReadableStream | undefined,
+  env: Record<string, string>,
+): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-build-'));
+  const iidfile = path.join(dir, 'iid');
+  const fullArgs = ['build', '--iidfile', iidfile, ...args];
+  try {
+    const child = spawnDocker(target, fullArgs, {
+      stdin: stdin === undefined ? 'ignore' : 'pipe',
+      all: true,
+      buffer: { all: false, stdout: false, stderr: true },
+      extraEnv: { DOCKER_CLI_HINTS: 'false', ...env },
+    });
+    const feeding =
+      stdin !== undefined && child.stdin !== null
+        ? pipeline(stdin, child.stdin).catch((error: unknown) => error)
+        : Promise.resolve(undefined);
+    const parser = new BuildOutputParser();
+    for await (const line of child.iterable({ from: 'all' }))
+      for (const event of parser.line(String(line))) onEvent(event);
+    const result = await child;
+    const fed = await feeding;
+    checkResult(target, fullArgs, result);
+    if (fed instanceof Error && !/EPIPE/.test(fed.message))
+      throw new DevenvError('DEVENV_RUNTIME_FAILED', `could not send the build context: ${fed.message}`, {
+        cause: fed,
+      });
+    return (await readFile(iidfile, 'utf8')).trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** True when a tarball is an image archive (docker save / OCI layout) rather than a root filesystem. */
+async function isImageArchive(file: string): Promise<boolean> {
+  const extract = tar.extract();
+  const seen = { image: false };
+  extract.on('entry', (header, stream, next) => {
+    const name = header.name.replace(/^\.\//, '');
+    if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout') seen.image = true;
+    stream.resume();
+    if (seen.image) extract.destroy();
+    else next();
+  });
+  try {
+    await pipeline(createReadStream(file), extract);
+  } catch (error) {
+    if (!seen.image)
+      throw new DevenvError('DEVENV_ARCHIVE_INVALID', `${file} is not a tar archive`, { cause: error });
+  }
+  return seen.image;
+}
+
+async function buildPrerequisite(
+  target: DockerTarget,
+  pre: BasePrerequisite,
+  request: BuildRequest,
+  onEvent: EventSink,
+): Promise<void> {
+  const proxy = proxyFlags(request.image);
+  if (pre.kind === 'dockerfile') {
+    onEvent({ type: 'info', message: `building the base image from ${pre.dockerfile}` });
+    const args = [
+      '--network',
+      'host',
+      '--tag',
+      pre.tag,
+      '--file',
+      path.join(request.projectDir, pre.dockerfile),
+      ...proxy.args,
+    ];
+    if (pre.target !== undefined) args.push('--target', pre.target);
+    for (const [k, v] of Object.entries(pre.args)) args.push('--build-arg', `${k}=${v}`);
+    if (request.noCache) args.push('--no-cache');
+    if (request.pull) args.push('--pull');
+    await runBuild(
+      target,
+      [...args, path.join(request.projectDir, pre.context)],
+      onEvent,
+      undefined,
+      proxy.env,
+    );
+  } else if (pre.kind === 'tarball') {
+    const file = path.join(request.projectDir, pre.tarball);
+    onEvent({ type: 'info', message: `loading the base image from ${pre.tarball}` });
+    if (await isImageArchive(file)) {
+      const out = await docker(target, ['load', '--input', file]);
+      const loaded = /Loaded image(?: ID)?: (\S+)/.exec(out.split('\n').filter(Boolean).pop() ?? '')?.[1];
+      if (loaded === undefined)
+        throw new DevenvError('DEVENV_ARCHIVE_INVALID', `${pre.tarball} holds no image`);
+      await docker(target, ['tag', loaded, pre.tag]);
+    } else {
+      await docker(target, ['import', file, pre.tag]);
+    }
+  } else {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'devenv-bootstrap-'));
+    try {
+      onEvent({ type: 'info', message: `bootstrapping ${pre.distribution}:${pre.suite} with debootstrap` });
+      await execa(
+        'debootstrap',
+        ['--variant=minbase', pre.suite, root, ...(pre.mirror === undefined ? [] : [pre.mirror])],
+        { env: { ...request.env, ...request.image.proxyArgs }, extendEnv: false },
+      ).catch((error: unknown) => {
+        throw new DevenvError('DEVENV_RUNTIME_FAILED', `debootstrap of ${pre.suite} failed`, {
+          hint: 'bootstrap needs root and the debootstrap package',
+          cause: error,
+        });
+      });
+      const packer = execa('tar', ['-C', root, '--numeric-owner', '-c', '.'], { buffer: false });
+      const importer = spawnDocker(target, ['import', '-', pre.tag], { stdin: 'pipe' });
+      if (importer.stdin !== null) await pipeline(packer.stdout, importer.stdin);
+      checkResult(target, ['import'], await importer);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Builds the plan's prerequisites, then its image; returns the image id. */
+export async function buildImage(
+  target: DockerTarget,
+  request: BuildRequest,
+  onEvent: EventSink,
+): Promise<string> {
+  for (const pre of request.image.prerequisites) await buildPrerequisite(target, pre, request, onEvent);
+  const proxy = proxyFlags(request.image);
+  const args = ['--network', 'host', '--tag', request.image.tag, '--file', CONTEXT_DOCKERFILE, ...proxy.args];
+  for (const [k, v] of Object.entries({ ...request.image.labels, ...request.labels }))
+    args.push('--label', `${k}=${v}`);
+  for (const [k, v] of Object.entries(request.image.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  if (request.noCache) args.push('--no-cache');
+  if (request.pull && request.image.prerequisites.length === 0) args.push('--pull');
+  const context = packContext(request.projectDir, request.image.contextPaths, {
+    [CONTEXT_DOCKERFILE]: request.image.dockerfile,
+  });
+  return runBuild(target, [...args, '-'], onEvent, context, proxy.env);
+}

@@ -1,0 +1,264 @@
+/**
+ * The Docker runtime: every Runtime method through the docker CLI (so also Podman's docker-compatible
+ * CLI and remote engines reached through DOCKER_HOST or a context).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DevenvError } from '../../errors.js';
+import type { RunSpec } from '../../plan/types.js';
+import type { EventSink } from '../events.js';
+import type {
+  AttachResult,
+  BuildRequest,
+  CommitOptions,
+  ContainerSummary,
+  ImageSummary,
+  RunOptions,
+  Runtime,
+  RuntimeName,
+  Stdio,
+  VolumeSummary,
+} from '../runtime.js';
+import { buildImage } from './docker-build.js';
+import { checkResult, docker, dockerMaybe, spawnDocker } from './docker-cli.js';
+import type { DockerTarget } from './docker-cli.js';
+import { attach, exec, runOnce } from './docker-session.js';
+import { exportVolume, importVolume } from './docker-volumes.js';
+import { parseContainers, parseImages, parseVolumes } from './inspect.js';
+import { restoreCommandChanges, toCreateArgs } from './run-args.js';
+
+const LIST_LABEL = 'dev.devenv.name';
+
+/** Parses `docker pull`/`push` status lines (`abc123: Downloading`) into transfer events. */
+function transferEvents(line: string, action: 'pull' | 'push', onEvent: EventSink): void {
+  const match = /^([0-9a-f]{12}): (.*)$/.exec(line.trim());
+  if (match === null) return;
+  const [, id = '', status = ''] = match;
+  if (/^(Pull complete|Pushed|Already exists|Layer already exists|Mounted from)/.test(status)) {
+    onEvent({ type: 'transfer:done', id, action, skipped: /already|Mounted/i.test(status) });
+  } else if (/^(Downloading|Pushing|Extracting|Waiting|Pulling fs layer|Preparing|Verifying)/.test(status)) {
+    onEvent({ type: 'transfer:progress', id, action, current: 0 });
+  }
+}
+
+export class DockerRuntime implements Runtime {
+  readonly name: RuntimeName;
+  private readonly target: DockerTarget;
+
+  constructor(target: DockerTarget) {
+    this.target = target;
+    this.name = target.binary === 'podman' ? 'podman' : 'docker';
+  }
+
+  /** Fails with the clear missing / down / permission message when the engine cannot be reached. */
+  async ping(): Promise<string> {
+    return docker(this.target, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 20_000 });
+  }
+
+  async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+    const id = await buildImage(this.target, request, onEvent);
+    const image = await this.inspectImage(id);
+    if (image === undefined)
+      throw new DevenvError('DEVENV_RUNTIME_FAILED', `docker reported image ${id} but it does not exist`);
+    return image;
+  }
+
+  async inspectImage(ref: string): Promise<ImageSummary | undefined> {
+    const text = await dockerMaybe(this.target, ['image', 'inspect', ref]);
+    return text === undefined ? undefined : parseImages(text)[0];
+  }
+
+  async listImages(): Promise<ImageSummary[]> {
+    const ids = [
+      ...new Set(
+        (await docker(this.target, ['image', 'ls', '--quiet', '--no-trunc'])).split('\n').filter(Boolean),
+      ),
+    ];
+    return ids.length === 0 ? [] : parseImages(await docker(this.target, ['image', 'inspect', ...ids]));
+  }
+
+  private async streamed(args: string[], action: 'pull' | 'push', onEvent: EventSink): Promise<void> {
+    const child = spawnDocker(this.target, args, {
+      all: true,
+      buffer: { all: false, stdout: false, stderr: true },
+    });
+    for await (const line of child.iterable({ from: 'all' })) transferEvents(String(line), action, onEvent);
+    checkResult(this.target, args, await child);
+  }
+
+  async pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
+    await this.streamed(['pull', ref], 'pull', onEvent);
+    const image = await this.inspectImage(ref);
+    if (image === undefined)
+      throw new DevenvError('DEVENV_RUNTIME_FAILED', `pulled ${ref} but docker cannot find it`);
+    return image;
+  }
+
+  async pushImage(ref: string, onEvent: EventSink): Promise<void> {
+    await this.streamed(['push', ref], 'push', onEvent);
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    await docker(this.target, ['tag', source, target]);
+  }
+
+  async removeImage(ref: string, options: { force: boolean }): Promise<string[]> {
+    const out = await docker(this.target, ['image', 'rm', ...(options.force ? ['--force'] : []), ref]);
+    return out.split('\n').filter(Boolean);
+  }
+
+  async pruneImages(): Promise<{ removed: string[]; reclaimedBytes: number }> {
+    const out = await docker(this.target, ['image', 'prune', '--force', '--filter', `label=${LIST_LABEL}`]);
+    const removed = out
+      .split('\n')
+      .filter((l) => /^(deleted|untagged): /i.test(l))
+      .map((l) => l.replace(/^\w+: /, ''));
+    const reclaimed = /Total reclaimed space: ([\d.]+)\s*([kKMGT]?B)/.exec(out);
+    const units: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+    return {
+      removed,
+      reclaimedBytes:
+        reclaimed === null ? 0 : Math.round(Number(reclaimed[1]) * (units[reclaimed[2] ?? 'B'] ?? 1)),
+    };
+  }
+
+  async login(registry: string, username: string, password: string): Promise<void> {
+    await docker(this.target, ['login', '--username', username, '--password-stdin', registry], {
+      input: password,
+    });
+  }
+
+  async saveImages(refs: readonly string[], output: Writable): Promise<void> {
+    const args = ['save', ...refs];
+    const child = spawnDocker(this.target, args, { stdout: 'pipe', buffer: { stdout: false, stderr: true } });
+    if (child.stdout !== null) await pipeline(child.stdout, output);
+    checkResult(this.target, args, await child);
+  }
+
+  async loadImages(input: Readable): Promise<string[]> {
+    const child = spawnDocker(this.target, ['load'], { stdin: 'pipe' });
+    if (child.stdin !== null) await pipeline(input, child.stdin);
+    const result = await child;
+    checkResult(this.target, ['load'], result);
+    return String(result.stdout)
+      .split('\n')
+      .map((l) => /^Loaded image(?: ID)?: (\S+)/.exec(l)?.[1])
+      .filter((v): v is string => v !== undefined);
+  }
+
+  async createContainer(spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary> {
+    const image = await this.inspectImage(spec.image);
+    if (image === undefined)
+      throw new DevenvError('DEVENV_NOT_FOUND', `image ${spec.image} does not exist`, {
+        hint: 'run devenv build',
+      });
+    const secrets =
+      secretEnvFile === undefined
+        ? ({ mode: 'passthrough' } as const)
+        : ({ mode: 'file', hostFile: secretEnvFile } as const);
+    await docker(this.target, toCreateArgs(spec, secrets, image));
+    const created = await this.inspectContainer(spec.name);
+    if (created === undefined)
+      throw new DevenvError('DEVENV_RUNTIME_FAILED', `docker created ${spec.name} but cannot find it`);
+    return created;
+  }
+
+  async startContainer(name: string): Promise<void> {
+    await docker(this.target, ['start', name]);
+  }
+
+  async stopContainer(name: string, timeoutSeconds?: number): Promise<void> {
+    await docker(this.target, [
+      'stop',
+      ...(timeoutSeconds === undefined ? [] : ['--time', String(timeoutSeconds)]),
+      name,
+    ]);
+  }
+
+  async removeContainer(name: string, options: { force: boolean }): Promise<void> {
+    await docker(this.target, ['rm', ...(options.force ? ['--force'] : []), name]);
+  }
+
+  async inspectContainer(name: string): Promise<ContainerSummary | undefined> {
+    const text = await dockerMaybe(this.target, ['container', 'inspect', name]);
+    return text === undefined ? undefined : parseContainers(text)[0];
+  }
+
+  async listContainers(): Promise<ContainerSummary[]> {
+    const ids = (
+      await docker(this.target, ['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=${LIST_LABEL}`])
+    )
+      .split('\n')
+      .filter(Boolean);
+    return ids.length === 0
+      ? []
+      : parseContainers(await docker(this.target, ['container', 'inspect', ...ids]));
+  }
+
+  attach(name: string, stdio: Stdio): Promise<AttachResult> {
+    return attach(this.target, name, stdio);
+  }
+
+  exec(name: string, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+    return exec(this.target, name, command, options, stdio);
+  }
+
+  runOnce(spec: RunSpec, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+    return runOnce(this.target, spec, command, options, stdio);
+  }
+
+  async logs(
+    name: string,
+    options: { follow: boolean; tail?: number | undefined },
+    output: Writable,
+  ): Promise<void> {
+    const args = [
+      'logs',
+      ...(options.follow ? ['--follow'] : []),
+      ...(options.tail === undefined ? [] : ['--tail', String(options.tail)]),
+      name,
+    ];
+    const child = spawnDocker(this.target, args, {
+      all: true,
+      buffer: { all: false, stdout: false, stderr: true },
+    });
+    if (child.all !== undefined) await pipeline(child.all, output, { end: false });
+    checkResult(this.target, args, await child);
+  }
+
+  async commit(name: string, options: CommitOptions): Promise<ImageSummary> {
+    const changes = restoreCommandChanges({ entrypoint: options.entrypoint, cmd: options.cmd });
+    const args = ['commit', ...changes.flatMap((c) => ['--change', c]), name, options.tag];
+    await docker(this.target, args);
+    const image = await this.inspectImage(options.tag);
+    if (image === undefined)
+      throw new DevenvError('DEVENV_RUNTIME_FAILED', `committed ${name} but ${options.tag} does not exist`);
+    return image;
+  }
+
+  async listVolumes(): Promise<VolumeSummary[]> {
+    const names = (await docker(this.target, ['volume', 'ls', '--quiet'])).split('\n').filter(Boolean);
+    return names.length === 0 ? [] : parseVolumes(await docker(this.target, ['volume', 'inspect', ...names]));
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await docker(this.target, [
+      'volume',
+      'create',
+      ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+      name,
+    ]);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await docker(this.target, ['volume', 'rm', name]);
+  }
+
+  exportVolume(name: string, output: Writable): Promise<void> {
+    return exportVolume(this.target, name, output);
+  }
+
+  importVolume(name: string, input: Readable): Promise<void> {
+    return importVolume(this.target, name, input);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The one place that picks a runtime: `--runtime`, then devenv.yml's `runtime:`, then the user
+ * settings, then `auto` (DESIGN.md section 6). The engine only ever sees the Runtime interface.
+ */
+import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DockerRuntime } from './docker/docker-runtime.js';
+import type { Runtime, RuntimeName } from './runtime.js';
+
+/** The runtime names a user can ask for. */
+export const RUNTIME_CHOICES = ['auto', 'embedded', 'docker', 'podman'] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+/** Where the choice can come from, most specific first. */
+export interface RuntimeRequest {
+  flag?: string | undefined;
+  config?: string | undefined;
+  settings?: string | undefined;
+  /** A runtime an existing environment recorded; wins over auto. */
+  recorded?: string | undefined;
+}
+
+/** Facts the runtimes need, passed in from cli.ts. */
+export interface RuntimeHost {
+  env: Readonly<Record<string, string | undefined>>;
+  /** `--context NAME` for the docker CLI. */
+  context?: string | undefined;
+}
+
+/** The effective choice, or a usage error for an unknown name. */
+export function chooseRuntime(request: RuntimeRequest): RuntimeChoice {
+  for (const value of [
+    request.flag,
+    request.recorded,
+    request.config !== 'auto' ? request.config : undefined,
+    request.settings !== 'auto' ? request.settings : undefined,
+  ]) {
+    if (value === undefined) continue;
+    if (!(RUNTIME_CHOICES as readonly string[]).includes(value)) {
+      throw new DevenvError('DEVENV_USAGE', `unknown runtime "${value}"`, {
+        hint: `use one of: ${RUNTIME_CHOICES.join(', ')}`,
+        exitCode: EXIT_USAGE,
+      });
+    }
+    return value as RuntimeChoice;
+  }
+  return 'auto';
+}
+
+function dockerLike(binary: 'docker' | 'podman', host: RuntimeHost): DockerRuntime {
+  return new DockerRuntime({ binary, context: host.context, env: host.env });
+}
+
+/**
+ * Makes the runtime. `auto` takes the embedded runtime once it can run containers on this host;
+ * until then it takes a reachable Docker, else Podman, else explains how to get either.
+ */
+export async function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
+  if (choice === 'docker' || choice === 'podman') return dockerLike(choice, host);
+  if (choice === 'embedded') {
+    throw new DevenvError('DEVENV_UNSUPPORTED', 'the embedded runtime cannot run environments yet', {
+      hint: 'use --runtime docker',
+    });
+  }
+  const failures: string[] = [];
+  for (const binary of ['docker', 'podman'] as const) {
+    const runtime = dockerLike(binary, host);
+    try {
+      await runtime.ping();
+      return runtime;
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+      if (error instanceof DevenvError && error.code !== 'DEVENV_RUNTIME_MISSING' && binary === 'docker')
+        throw error;
+    }
+  }
+  throw new DevenvError(
+    'DEVENV_RUNTIME_MISSING',
+    `no container runtime is available (${failures.join('; ')})`,
+    {
+      hint: 'install Docker (Debian: apt-get install docker.io) and start it, or install Podman',
+    },
+  );
+}
+
+/** The names runtimes record on environments. */
+export function isRuntimeName(value: string | undefined): value is RuntimeName {
+  return value === 'docker' || value === 'podman' || value === 'embedded';
+}
