@@ -12,7 +12,7 @@ import { blobChunks, checkBlobDescriptor } from './blob.js';
 import type { BlobFetchOptions, ProgressCallback } from './blob.js';
 import { dockerCredentials } from './credentials.js';
 import type { CredentialSource, Credentials } from './credentials.js';
-import { checkRepository } from './digest.js';
+import { checkDigest, checkManifestReference, checkRepository } from './digest.js';
 import { mirrorEndpoints, originEndpoints } from './endpoint.js';
 import type { Endpoint, RegistrySettings } from './endpoint.js';
 import { limitError, registryError } from './errors.js';
@@ -135,6 +135,7 @@ export class RegistryClient {
   /** The manifest or index `reference` (tag or digest) of `repository`, verified, from a mirror or the origin. */
   async fetchManifest(repository: RepositoryInput, reference: string): Promise<FetchedManifest> {
     const repo = toRepository(repository);
+    checkManifestReference(reference);
     const where = `${repo.domain}/${repo.path}${reference.includes(':') ? '@' : ':'}${reference}`;
     return this.withPullFallback(repo.domain, (s) => fetchManifest(s, repo.path, reference, where));
   }
@@ -177,6 +178,7 @@ export class RegistryClient {
   /** True when the origin registry has blob `digest` in `repository`. */
   async blobExists(repository: RepositoryInput, digest: string): Promise<boolean> {
     const repo = toRepository(repository);
+    checkDigest(digest, `a blob of ${repo.path}`);
     return blobExists(await this.origin(repo.domain), repo.path, digest, [`repository:${repo.path}:pull`]);
   }
 
@@ -188,6 +190,7 @@ export class RegistryClient {
     options?: PushBlobOptions,
   ): Promise<PushBlobResult> {
     const repo = toRepository(repository);
+    checkDigest(descriptor.digest, `a blob to push to ${repo.path}`);
     return pushBlob(await this.origin(repo.domain), repo.path, descriptor, openStream, options);
   }
 
@@ -199,12 +202,14 @@ export class RegistryClient {
     mediaType: string,
   ): Promise<string> {
     const repo = toRepository(repository);
+    checkManifestReference(reference);
     return putManifest(await this.origin(repo.domain), repo.path, reference, raw, mediaType);
   }
 
   /** True when the origin has blob `digest`, asking with push scope (saves a token round trip before uploads). */
   async blobExistsForPush(repository: RepositoryInput, digest: string): Promise<boolean> {
     const repo = toRepository(repository);
+    checkDigest(digest, `a blob of ${repo.path}`);
     return blobExists(await this.origin(repo.domain), repo.path, digest, [pushScope(repo.path)]);
   }
 

@@ -63,15 +63,8 @@ export class RegistrySession {
         body: request.body?.(),
         authorization: authorization === undefined ? undefined : { origin, value: authorization },
       });
-    const first = await send(await this.authorization(scopes, false));
+    const first = this.refuseForeignChallenge(await send(await this.authorization(scopes, false)), origin);
     if (first.response.status !== 401) return first;
-    if (first.url.origin !== origin) {
-      await discardBody(first.response);
-      throw registryError(
-        `${first.url.host}, where ${url.host} redirected the request, asks for credentials; devenv does not send credentials for ${this.endpoint.credentialHost} to another host`,
-        'the registry or its CDN is misconfigured',
-      );
-    }
     const challenges = parseWwwAuthenticate(first.response.headers.get('www-authenticate') ?? '');
     const challenge =
       challenges.find((c) => c.scheme === 'bearer' && c.params['realm'] !== undefined) ??
@@ -81,7 +74,17 @@ export class RegistrySession {
     const authorization = await this.authorization(scopes, true);
     if (authorization === undefined) return first;
     await discardBody(first.response);
-    return send(authorization);
+    return this.refuseForeignChallenge(await send(authorization), origin);
+  }
+
+  /** Throws when a 401 came from another origin than ours (after a redirect): it never gets our credentials. */
+  private refuseForeignChallenge(result: HttpResponse, origin: string): HttpResponse {
+    if (result.response.status !== 401 || result.url.origin === origin) return result;
+    void discardBody(result.response);
+    throw registryError(
+      `${result.url.host}, where ${new URL(origin).host} redirected the request, asks for credentials; devenv does not send credentials for ${this.endpoint.credentialHost} to another host`,
+      'the registry or its CDN is misconfigured',
+    );
   }
 
   /** The Authorization value the remembered challenge allows for `scopes`, fetching a token if needed. */
