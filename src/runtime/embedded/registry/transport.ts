@@ -6,6 +6,7 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, ProxyAgent, fetch as undiciFetch } from 'undici';
 import type { Dispatcher, RequestInit, Response } from 'undici';
+import { isDevenvError } from '../../../errors.js';
 import { checkScheme, isInsecureHost, urlHostPort } from './endpoint.js';
 import type { RegistrySettings } from './endpoint.js';
 import { registryError } from './errors.js';
@@ -109,6 +110,9 @@ export class Transport {
         ...(streamed ? { duplex: 'half' as const } : {}),
       });
     } catch (error) {
+      // An upload body that failed its own check (size, digest) surfaces as fetch's cause: keep it.
+      for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+        if (isDevenvError(e)) throw e;
       throw networkError(url.host, error, this.idleTimeoutMs);
     }
   }
