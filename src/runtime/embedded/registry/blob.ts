@@ -5,7 +5,6 @@
  * must not treat the bytes as good before the loop finished.
  */
 import { createHash } from 'node:crypto';
-import { isDevenvError } from '../../../errors.js';
 import { failpoint } from '../../../util/failpoint.js';
 import { checkDigest, checkRepository } from './digest.js';
 import { digestMismatch, loginHint, registryError } from './errors.js';
@@ -77,6 +76,7 @@ export async function* blobChunks(
   const hash = createHash('sha256');
   const tooLarge = () =>
     registryError(`blob ${digest} from ${host} is larger than its descriptor says (${size} bytes)`);
+  const maxResumes = options.maxResumes ?? 3;
   let offset = 0;
   let resumes = 0;
   let halfway = false;
@@ -113,10 +113,17 @@ export async function* blobChunks(
     }
     const before = offset;
     const reader = bodyReader(response);
+    let dropped: unknown; // only a failed read is a dropped connection worth resuming
     try {
       for (;;) {
         if (reader === undefined) break;
-        const next = await reader.read();
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          dropped = error;
+          break;
+        }
         if (next.done) break;
         let chunk = next.value;
         if (skip > 0) {
@@ -135,17 +142,16 @@ export async function* blobChunks(
           await failpoint('registry.blob.mid-stream');
         }
       }
-    } catch (error) {
-      if (isDevenvError(error) || resumes >= (options.maxResumes ?? 3)) {
-        throw isDevenvError(error) ? error : networkError(url.host, error, session.idleTimeoutMs);
-      }
-      resumes++;
-      continue;
     } finally {
       await reader?.cancel().catch(() => undefined);
     }
+    if (dropped !== undefined) {
+      if (resumes >= maxResumes) throw networkError(url.host, dropped, session.idleTimeoutMs);
+      resumes++;
+      continue;
+    }
     if (offset === size) break;
-    if (offset === before || resumes >= (options.maxResumes ?? 3))
+    if (offset === before || resumes >= maxResumes)
       throw registryError(
         `blob ${digest} from ${host} is shorter than its descriptor says: got ${offset} of ${size} bytes`,
       );

@@ -8,28 +8,26 @@ import { Readable } from 'node:stream';
 import { declareFailpoints } from '../../../util/failpoint.js';
 import { familiarReference, parseReference } from '../../../util/reference.js';
 import type { ImageReference } from '../../../util/reference.js';
-import { blobChunks, checkBlobDescriptor } from './blob.js';
-import type { BlobFetchOptions, ProgressCallback } from './blob.js';
+import { checkBlobDescriptor } from './blob.js';
+import type { ProgressCallback } from './blob.js';
 import { dockerCredentials } from './credentials.js';
 import type { CredentialSource, Credentials } from './credentials.js';
 import { checkDigest, checkManifestReference, checkRepository } from './digest.js';
-import { mirrorEndpoints, originEndpoints } from './endpoint.js';
-import type { Endpoint, RegistrySettings } from './endpoint.js';
+import type { RegistrySettings } from './endpoint.js';
 import { limitError, registryError } from './errors.js';
 import { normalizeRegistryHost, storeCredentials, verifyCredentials } from './login.js';
 import { fetchManifest } from './manifest.js';
 import type { FetchedManifest } from './manifest.js';
-import { isNetworkFailure } from './network-error.js';
 import type { TargetPlatform } from './platform.js';
 import { blobExists, pushBlob, pushScope, putManifest } from './push.js';
 import type { OpenStream, PushBlobOptions, PushBlobResult } from './push.js';
 import { checkImageManifest, selectImageManifest } from './resolve.js';
 import type { ImageManifestDocument } from './resolve.js';
 import type { Descriptor } from './schema.js';
-import { RegistrySession } from './session.js';
 import type { SessionContext } from './session.js';
 import { drainInto } from './sink.js';
 import type { BlobSink } from './sink.js';
+import { EndpointRouter } from './routing.js';
 import { TokenCache } from './token.js';
 import { Transport } from './transport.js';
 import type { FetchLike } from './transport.js';
@@ -80,8 +78,7 @@ export interface ResolvedImage {
 export class RegistryClient {
   private readonly transport: Transport;
   private readonly context: SessionContext;
-  private readonly sessions = new Map<string, RegistrySession>();
-  private readonly origins = new Map<string, Promise<RegistrySession>>();
+  private readonly router: EndpointRouter;
   private readonly credentialCache = new Map<string, Promise<Credentials | undefined>>();
 
   constructor(private readonly options: RegistryClientOptions) {
@@ -101,6 +98,7 @@ export class RegistryClient {
         return found;
       },
     };
+    this.router = new EndpointRouter(this.context);
   }
 
   /** Resolves `reference` (digest wins over tag; tag defaults to `latest`) for `platform`. */
@@ -137,7 +135,7 @@ export class RegistryClient {
     const repo = toRepository(repository);
     checkManifestReference(reference);
     const where = `${repo.domain}/${repo.path}${reference.includes(':') ? '@' : ':'}${reference}`;
-    return this.withPullFallback(repo.domain, (s) => fetchManifest(s, repo.path, reference, where));
+    return this.router.withPullFallback(repo.domain, (s) => fetchManifest(s, repo.path, reference, where));
   }
 
   /**
@@ -150,12 +148,13 @@ export class RegistryClient {
     sink: BlobSink,
     onProgress?: ProgressCallback,
   ): Promise<void> {
-    await drainInto(this.blobStream(toRepository(repository), descriptor, { onProgress }), sink);
+    const stream = this.blobStream(toRepository(repository), descriptor, onProgress);
+    await drainInto(stream, sink, `blob ${descriptor.digest}`, descriptor.size);
   }
 
   /** The blob as a stream that errors, instead of ending, unless size and digest matched. */
   openBlob(repository: RepositoryInput, descriptor: Descriptor, onProgress?: ProgressCallback): Readable {
-    return Readable.from(this.blobStream(toRepository(repository), descriptor, { onProgress }), {
+    return Readable.from(this.blobStream(toRepository(repository), descriptor, onProgress), {
       objectMode: false,
     });
   }
@@ -171,7 +170,7 @@ export class RegistryClient {
         `blob ${descriptor.digest} is ${descriptor.size} bytes, over the ${maxBytes}-byte limit for in-memory reads`,
       );
     const chunks: Uint8Array[] = [];
-    for await (const chunk of this.blobStream(toRepository(repository), descriptor, {})) chunks.push(chunk);
+    for await (const chunk of this.blobStream(toRepository(repository), descriptor)) chunks.push(chunk);
     return Buffer.concat(chunks);
   }
 
@@ -179,7 +178,9 @@ export class RegistryClient {
   async blobExists(repository: RepositoryInput, digest: string): Promise<boolean> {
     const repo = toRepository(repository);
     checkDigest(digest, `a blob of ${repo.path}`);
-    return blobExists(await this.origin(repo.domain), repo.path, digest, [`repository:${repo.path}:pull`]);
+    return blobExists(await this.router.origin(repo.domain), repo.path, digest, [
+      `repository:${repo.path}:pull`,
+    ]);
   }
 
   /** Uploads a blob to the origin unless it is already there; `openStream` may be called more than once. */
@@ -191,7 +192,7 @@ export class RegistryClient {
   ): Promise<PushBlobResult> {
     const repo = toRepository(repository);
     checkDigest(descriptor.digest, `a blob to push to ${repo.path}`);
-    return pushBlob(await this.origin(repo.domain), repo.path, descriptor, openStream, options);
+    return pushBlob(await this.router.origin(repo.domain), repo.path, descriptor, openStream, options);
   }
 
   /** PUTs raw manifest bytes as `reference` (tag or digest); returns the manifest digest. */
@@ -203,21 +204,21 @@ export class RegistryClient {
   ): Promise<string> {
     const repo = toRepository(repository);
     checkManifestReference(reference);
-    return putManifest(await this.origin(repo.domain), repo.path, reference, raw, mediaType);
+    return putManifest(await this.router.origin(repo.domain), repo.path, reference, raw, mediaType);
   }
 
   /** True when the origin has blob `digest`, asking with push scope (saves a token round trip before uploads). */
   async blobExistsForPush(repository: RepositoryInput, digest: string): Promise<boolean> {
     const repo = toRepository(repository);
     checkDigest(digest, `a blob of ${repo.path}`);
-    return blobExists(await this.origin(repo.domain), repo.path, digest, [pushScope(repo.path)]);
+    return blobExists(await this.router.origin(repo.domain), repo.path, digest, [pushScope(repo.path)]);
   }
 
   /** Verifies the credentials against `registry`, then stores them as Docker would. */
   async login(registry: string, username: string, password: string): Promise<void> {
     if (username === '' || password === '') throw registryError('login needs a user name and a password');
     const host = normalizeRegistryHost(registry);
-    const endpoint = (await this.origin(host)).endpoint;
+    const endpoint = (await this.router.origin(host)).endpoint;
     const tokens = new TokenCache(this.options.now ?? Date.now);
     await verifyCredentials(endpoint, { ...this.context, tokens }, { kind: 'basic', username, password });
     await storeCredentials(this.options.homeDir, this.options.env, host, username, password);
@@ -229,78 +230,15 @@ export class RegistryClient {
     await this.transport.close();
   }
 
-  private session(endpoint: Endpoint): RegistrySession {
-    let session = this.sessions.get(endpoint.base);
-    if (session === undefined) {
-      session = new RegistrySession(endpoint, this.context);
-      this.sessions.set(endpoint.base, session);
-    }
-    return session;
-  }
-
-  /** The origin's session; for insecure hosts HTTPS is probed first and plain HTTP used if it fails. */
-  private origin(domain: string): Promise<RegistrySession> {
-    let found = this.origins.get(domain);
-    if (found === undefined) {
-      found = this.probeOrigin(domain);
-      found.catch(() => this.origins.delete(domain));
-      this.origins.set(domain, found);
-    }
-    return found;
-  }
-
-  private async probeOrigin(domain: string): Promise<RegistrySession> {
-    const [https, http] = originEndpoints(domain, this.options.settings);
-    if (https === undefined) throw registryError(`no endpoint for ${domain}`);
-    if (http === undefined) return this.session(https);
-    try {
-      const { response } = await this.transport.request(new URL(`${https.base}/v2/`));
-      await response.body?.cancel().catch(() => undefined);
-      return this.session(https);
-    } catch (error) {
-      if (!isNetworkFailure(error)) throw error;
-      return this.session(http);
-    }
-  }
-
-  /** Runs `attempt` against each mirror of `domain`, then the origin; the origin's error is the one thrown. */
-  private async withPullFallback<T>(
-    domain: string,
-    attempt: (session: RegistrySession) => Promise<T>,
-  ): Promise<T> {
-    for (const mirror of mirrorEndpoints(domain, this.options.settings)) {
-      try {
-        return await attempt(this.session(mirror));
-      } catch {
-        /* a mirror is an optimisation: fall through to the next one, then the origin */
-      }
-    }
-    return attempt(await this.origin(domain));
-  }
-
-  private async *blobStream(
+  private blobStream(
     repo: { domain: string; path: string },
     descriptor: Descriptor,
-    options: BlobFetchOptions,
+    onProgress?: ProgressCallback,
   ): AsyncGenerator<Uint8Array> {
     const allowForeignLayers = this.options.allowForeignLayers === true;
+    // Checked here, not only in blobChunks, so a bad digest is refused before any endpoint is probed.
     checkBlobDescriptor(descriptor, checkRepository(repo.path), allowForeignLayers);
-    const fetchOptions = { ...options, allowForeignLayers };
-    for (const mirror of mirrorEndpoints(repo.domain, this.options.settings)) {
-      const chunks = blobChunks(this.session(mirror), repo.path, descriptor, fetchOptions);
-      let first: IteratorResult<Uint8Array>;
-      try {
-        first = await chunks.next();
-      } catch {
-        continue; // nothing received yet: the next mirror or the origin can still serve it whole
-      }
-      if (first.done !== true) {
-        yield first.value;
-        yield* chunks;
-      }
-      return;
-    }
-    yield* blobChunks(await this.origin(repo.domain), repo.path, descriptor, fetchOptions);
+    return this.router.blobStream(repo, descriptor, { onProgress, allowForeignLayers });
   }
 }
 

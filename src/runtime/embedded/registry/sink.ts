@@ -7,6 +7,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
+import { DevenvError } from '../../../errors.js';
 import { failpoint } from '../../../util/failpoint.js';
 import { syncDir, tempNameFor } from '../../../util/atomic.js';
 
@@ -20,14 +21,30 @@ export interface BlobSink {
   discard(): Promise<void>;
 }
 
-/** Pipes verified-while-flowing `chunks` into `sink`; commits only if the chunks ended without error. */
-export async function drainInto(chunks: AsyncIterable<Uint8Array>, sink: BlobSink): Promise<void> {
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/**
+ * Pipes verified-while-flowing `chunks` into `sink`; commits only if the chunks ended without error.
+ * A full disk while writing `what` becomes `DEVENV_NO_SPACE` naming it (reliability D1/D5).
+ */
+export async function drainInto(
+  chunks: AsyncIterable<Uint8Array>,
+  sink: BlobSink,
+  what: string,
+  size: number,
+): Promise<void> {
   try {
     await pipeline(Readable.from(chunks, { objectMode: false }), sink.writable);
     await failpoint('registry.blob.before-commit');
   } catch (error) {
     sink.writable.destroy();
     await sink.discard();
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== undefined && NO_SPACE.has(code))
+      throw new DevenvError('DEVENV_NO_SPACE', `no space left on device writing ${what} (${size} bytes)`, {
+        hint: 'free some disk space (devenv prune) and retry',
+        cause: error,
+      });
     throw error;
   }
   await sink.commit();
