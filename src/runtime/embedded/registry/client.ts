@@ -16,7 +16,7 @@ import { checkDigest, checkManifestReference, checkRepository } from './digest.j
 import type { RegistrySettings } from './endpoint.js';
 import { limitError, registryError } from './errors.js';
 import { normalizeRegistryHost, storeCredentials, verifyCredentials } from './login.js';
-import { fetchManifest } from './manifest.js';
+import { fetchManifest, headManifest } from './manifest.js';
 import type { FetchedManifest } from './manifest.js';
 import type { TargetPlatform } from './platform.js';
 import { blobExists, pushBlob, pushScope, putManifest } from './push.js';
@@ -136,6 +136,16 @@ export class RegistryClient {
     checkManifestReference(reference);
     const where = `${repo.domain}/${repo.path}${reference.includes(':') ? '@' : ':'}${reference}`;
     return this.router.withPullFallback(repo.domain, (s) => fetchManifest(s, repo.path, reference, where));
+  }
+
+  /**
+   * The digest `reference` points at on the origin (HEAD), or undefined when it does not exist: a
+   * cheap "is my copy current" check that costs no Docker Hub pull quota. Unverified: never content.
+   */
+  async headManifest(repository: RepositoryInput, reference: string) {
+    const repo = toRepository(repository);
+    checkManifestReference(reference);
+    return headManifest(await this.router.origin(repo.domain), repo.path, reference);
   }
 
   /**

@@ -28,6 +28,7 @@ export const DockerConfigSchema = z.looseObject({
   credHelpers: z.record(z.string(), z.string()).optional(),
 });
 
+/** The parsed, loosely validated config.json. */
 export type DockerConfig = z.infer<typeof DockerConfigSchema>;
 
 /** The config file's path: `$DOCKER_CONFIG/config.json`, else `<home>/.docker/config.json`. */

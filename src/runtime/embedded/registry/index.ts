@@ -6,6 +6,7 @@ export { drainInto, fileSink } from './sink.js';
 export type { ProgressCallback } from './blob.js';
 export type { OpenStream, PushBlobOptions, PushBlobResult } from './push.js';
 export type { FetchedManifest } from './manifest.js';
+export { isNetworkFailure } from './network-error.js';
 export type { CredentialSource, Credentials } from './credentials.js';
 export { dockerCredentials } from './credentials.js';
 export { formatPlatform, platformFromNode } from './platform.js';

@@ -4,7 +4,7 @@
  * parsed with zod. Schema 1 is refused with a sentence saying so.
  */
 import { failpoint } from '../../../util/failpoint.js';
-import { checkManifestReference, checkRepository, sha256Digest } from './digest.js';
+import { checkDigest, checkManifestReference, checkRepository, sha256Digest } from './digest.js';
 import { digestMismatch, loginHint, registryError } from './errors.js';
 import { MANIFEST_ACCEPT, bareMediaType, manifestKind } from './media-types.js';
 import { MANIFEST_LIMIT, describeErrorBody, readCapped } from './read-body.js';
@@ -107,4 +107,39 @@ export async function fetchManifest(
   return kind === 'index'
     ? { kind, digest, mediaType, raw, parsed: parsed.data as ImageIndex }
     : { kind, digest, mediaType, raw, parsed: parsed.data as ImageManifest };
+}
+
+/**
+ * What the registry says `reference` currently points at (HEAD, no body): its digest, media type and
+ * size, or undefined when there is no such manifest. Unverified by nature, so use it only to decide
+ * whether a local copy is current, never as content.
+ */
+export async function headManifest(
+  session: RegistrySession,
+  repository: string,
+  reference: string,
+): Promise<{ digest: string; mediaType: string | undefined; size: number | undefined } | undefined> {
+  const path = `/v2/${checkRepository(repository)}/manifests/${checkManifestReference(reference)}`;
+  const { response, url } = await session.request(path, [pullScope(repository)], {
+    method: 'HEAD',
+    headers: { accept: MANIFEST_ACCEPT },
+  });
+  await response.body?.cancel().catch(() => undefined);
+  const host = session.endpoint.credentialHost;
+  if (response.status === 404) return undefined;
+  if (response.status === 401 || response.status === 403)
+    throw registryError(
+      `unauthorized: ${host} refused access to ${repository}; run devenv login ${host}`,
+      loginHint(host),
+    );
+  if (response.status !== 200)
+    throw registryError(`${host} answered HTTP ${response.status} for ${url.pathname}`);
+  const digest = response.headers.get('docker-content-digest');
+  if (digest === null) return undefined;
+  const size = Number(response.headers.get('content-length') ?? Number.NaN);
+  return {
+    digest: checkDigest(digest, `the Docker-Content-Digest of ${repository}:${reference}`),
+    mediaType: bareMediaType(response.headers.get('content-type')),
+    size: Number.isSafeInteger(size) ? size : undefined,
+  };
 }

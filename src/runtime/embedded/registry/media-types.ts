@@ -1,12 +1,20 @@
 /** The media types of the OCI image spec and Docker's schema 2 (runtime-spec §1.4), and what each one is. */
 
+/** OCI image index (multi-platform). */
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** Docker manifest list (multi-platform). */
 export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+/** OCI image manifest. */
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+/** Docker image manifest, schema 2. */
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+/** OCI image config blob. */
 export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+/** Docker image config blob. */
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
+/** Docker schema 1 (refused). */
 export const DOCKER_SCHEMA1 = 'application/vnd.docker.distribution.manifest.v1+json';
+/** Signed Docker schema 1 (refused). */
 export const DOCKER_SCHEMA1_SIGNED = 'application/vnd.docker.distribution.manifest.v1+prettyjws';
 
 /** The Accept header of every manifest request: indexes first, so multi-platform images come back whole. */

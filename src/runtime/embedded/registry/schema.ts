@@ -52,7 +52,11 @@ export const TokenResponseSchema = z.looseObject({
   issued_at: z.string().optional(),
 });
 
+/** A parsed index entry platform. */
 export type Platform = z.infer<typeof PlatformSchema>;
+/** A parsed descriptor: `digest` is a checked sha256, `size` a safe integer. */
 export type Descriptor = z.infer<typeof DescriptorSchema>;
+/** A parsed image manifest (OCI or Docker schema 2). */
 export type ImageManifest = z.infer<typeof ImageManifestSchema>;
+/** A parsed image index or manifest list. */
 export type ImageIndex = z.infer<typeof ImageIndexSchema>;

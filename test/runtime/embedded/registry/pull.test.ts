@@ -292,3 +292,36 @@ describe('fetchBlob', () => {
     await client.close();
   });
 });
+
+describe('openBlob and headManifest', () => {
+  it('openBlob yields the bytes, and errors instead of ending when the digest does not match', async () => {
+    const r = await start();
+    const image = r.addImage('app', 'latest');
+    const client = makeClient();
+    const chunks: Buffer[] = [];
+    for await (const chunk of client.openBlob(`${r.address}/app`, image.layer)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(Buffer.from(image.layerBytes))).toBe(true);
+    r.blobs.set(image.layer.digest, randomBytes(image.layer.size));
+    const consume = async () => {
+      for await (const chunk of client.openBlob(`${r.address}/app`, image.layer)) expect(chunk).toBeDefined();
+    };
+    await expect(consume()).rejects.toMatchObject({ code: 'DEVENV_DIGEST_MISMATCH' });
+    await client.close();
+  });
+
+  it('headManifest reports the current digest of a tag, or undefined', async () => {
+    const r = await start();
+    const image = r.addImage('app', 'latest');
+    const client = makeClient();
+    expect(await client.headManifest(`${r.address}/app`, 'latest')).toEqual({
+      digest: image.manifest.digest,
+      mediaType: OCI_MANIFEST,
+      size: image.manifest.size,
+    });
+    expect(await client.headManifest(`${r.address}/app`, 'nope')).toBeUndefined();
+    expect(r.requests.filter((q) => q.url.includes('/manifests/')).every((q) => q.method === 'HEAD')).toBe(
+      true,
+    );
+    await client.close();
+  });
+});
