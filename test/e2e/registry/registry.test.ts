@@ -18,6 +18,7 @@ import { fileSink } from '../../../src/runtime/embedded/registry/sink.js';
 import type { Descriptor } from '../../../src/runtime/embedded/registry/schema.js';
 
 const services = inject('services');
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const settings = { registryMirrors: {}, insecureRegistries: [], proxy: 'none' as const };
 const root = mkdtempSync(path.join(os.tmpdir(), 'devenv-registry-e2e-'));
 const clients: RegistryClient[] = [];
@@ -117,6 +118,45 @@ describe.skipIf(services.registry === '')('registry client against docker-regist
     expect((JSON.parse(inspected.stdout) as { Digest: string }).Digest).toBe(image.manifestDigest);
     if (services.dockerHost !== '')
       await dockerAccepts(target, mkdtempSync(path.join(root, 'docker-config-')));
+
+    // An index we write ourselves: this machine's platform, another one and an attestation-like entry.
+    const platform = platformFromNode(process.arch);
+    const entry = {
+      mediaType: image.manifest.mediaType,
+      digest: image.manifestDigest,
+      size: image.manifest.raw.byteLength,
+    };
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          {
+            ...entry,
+            platform: { os: 'unknown', architecture: 'unknown' },
+            annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+          },
+          {
+            ...entry,
+            platform: { os: 'linux', architecture: platform.architecture === 's390x' ? 'riscv64' : 's390x' },
+          },
+          { ...entry, platform },
+        ],
+      }),
+    );
+    const multi = `${services.registry}/devenv-e2e/pushed-busybox:multi`;
+    const indexDigest = await c.putManifest(
+      `${services.registry}/devenv-e2e/pushed-busybox`,
+      'multi',
+      index,
+      OCI_INDEX,
+    );
+    const resolved = await c.resolveImage(multi);
+    expect(resolved.index?.digest).toBe(indexDigest);
+    expect(Buffer.from(resolved.index!.raw).equals(index)).toBe(true);
+    expect(resolved.manifestDigest).toBe(image.manifestDigest);
+    if (services.dockerHost !== '')
+      await dockerAccepts(multi, mkdtempSync(path.join(root, 'docker-config-')));
   });
 
   it.skipIf(services.debianImage === '')(
