@@ -32,13 +32,17 @@ export function runCredentialHelper(helper: string, verb: string, input: string,
       (error, stdout, stderr) => {
         if (error === null) resolve(stdout);
         else if (/credentials not found/i.test(stdout + stderr)) resolve('');
-        else
+        else {
+          // The helper's own words help the user (locked keychain, missing D-Bus); it never prints the secret on failure.
+          const code = (error as { code?: unknown }).code;
+          const tail = stderr.trim().split('\n').slice(-2).join(' ').slice(0, 200);
           reject(
             registryError(
-              `credential helper docker-credential-${helper} ${verb} failed (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+              `credential helper docker-credential-${helper} ${verb} failed (${typeof code === 'number' ? `exit ${code}` : typeof code === 'string' ? code : 'error'})${tail === '' ? '' : `: ${tail}`}`,
               `check that docker-credential-${helper} is installed and on PATH`,
             ),
           );
+        }
       },
     );
     child.stdin?.end(input);

@@ -24,7 +24,7 @@ export interface SessionContext {
 
 /** A request whose body can be produced again for the replay after a 401. */
 export interface SessionRequest extends Omit<HttpRequest, 'body' | 'authorization'> {
-  body?: (() => HttpRequest['body']) | undefined;
+  body?: (() => Uint8Array | AsyncIterable<Uint8Array>) | undefined;
 }
 
 /** One endpoint (origin or mirror) with the auth state we learnt from it. */
@@ -60,7 +60,7 @@ export class RegistrySession {
     const send = async (authorization: string | undefined) =>
       this.context.transport.request(url, {
         ...request,
-        body: request.body?.(),
+        body: request.body,
         authorization: authorization === undefined ? undefined : { origin, value: authorization },
       });
     const first = this.refuseForeignChallenge(await send(await this.authorization(scopes, false)), origin);

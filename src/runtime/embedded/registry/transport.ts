@@ -27,13 +27,18 @@ export interface TransportOptions {
   fetch?: FetchLike | undefined;
   /** DNS override (tests map made-up names to 127.0.0.1). */
   lookup?: LookupFunction | undefined;
+  /** Waits between retries of a busy registry (tests pass a fast one). */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
+
+/** A request body: bytes, or a factory for a fresh stream (called again for each redirect hop). */
+export type RequestBody = Uint8Array | (() => Uint8Array | AsyncIterable<Uint8Array>);
 
 /** A request; `authorization` is attached only on hops whose origin equals its `origin`. */
 export interface HttpRequest {
   method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
-  body?: Uint8Array | AsyncIterable<Uint8Array> | undefined;
+  body?: RequestBody | undefined;
   authorization?: { origin: string; value: string } | undefined;
 }
 
@@ -44,6 +49,12 @@ export interface HttpResponse {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const BUSY = new Set([429, 502, 503, 504]);
+const MAX_RETRIES = 2;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Sends registry requests; {@link close} it when done so idle sockets do not keep Node alive. */
 export class Transport {
@@ -56,8 +67,23 @@ export class Transport {
     this.fetchImpl = options.fetch ?? undiciFetch;
   }
 
-  /** Sends `request` to `url`, following up to `maxRedirects` redirects itself. */
+  /**
+   * Sends `request` to `url`, following up to `maxRedirects` redirects itself. GET and HEAD are
+   * retried twice when the registry is busy (429, 502-504), honouring Retry-After up to 5 s.
+   */
   async request(url: URL, request: HttpRequest = {}): Promise<HttpResponse> {
+    const idempotent = (request.method ?? 'GET') === 'GET' || request.method === 'HEAD';
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.follow(url, request);
+      if (!idempotent || attempt >= MAX_RETRIES || !BUSY.has(result.response.status)) return result;
+      await discardBody(result.response);
+      const after = Number(result.response.headers.get('retry-after'));
+      const wait = Number.isFinite(after) && after >= 0 ? Math.min(after * 1000, 5_000) : 250 * 4 ** attempt;
+      await (this.options.sleep ?? delay)(wait);
+    }
+  }
+
+  private async follow(url: URL, request: HttpRequest): Promise<HttpResponse> {
     let current = url;
     let method = request.method ?? 'GET';
     let body = request.body;
@@ -71,7 +97,11 @@ export class Transport {
       };
       if (request.authorization !== undefined && current.origin === request.authorization.origin)
         headers['authorization'] = request.authorization.value;
-      const response = await this.send(current, { method, headers, body });
+      const response = await this.send(current, {
+        method,
+        headers,
+        body: typeof body === 'function' ? body() : body,
+      });
       if (!REDIRECTS.has(response.status)) return { response, url: current };
       const location = response.headers.get('location');
       await discardBody(response);
@@ -86,10 +116,6 @@ export class Transport {
       ) {
         method = 'GET';
         body = undefined;
-      } else if (body !== undefined && !(body instanceof Uint8Array)) {
-        throw registryError(
-          `${current.host} redirected a streamed upload to ${next.host}; devenv cannot replay it`,
-        );
       }
       current = next;
     }
@@ -97,7 +123,11 @@ export class Transport {
 
   private async send(
     url: URL,
-    init: { method: string; headers: Record<string, string>; body: HttpRequest['body'] },
+    init: {
+      method: string;
+      headers: Record<string, string>;
+      body: Uint8Array | AsyncIterable<Uint8Array> | undefined;
+    },
   ): Promise<Response> {
     const streamed = init.body !== undefined && !(init.body instanceof Uint8Array);
     try {

@@ -2,12 +2,14 @@
  * Failures around a download: failpoints mid-blob, a full disk (D1, with the real /dev/full), and the
  * OAuth2 refresh-token flow for identity tokens.
  */
-import { createWriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { dockerCredentials } from '../../../../src/runtime/embedded/registry/credentials.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureFailpoints } from '../../../../src/util/failpoint.js';
 import { FakeRegistry } from './helpers/fake-registry.js';
 import { startServer } from './helpers/servers.js';
-import { cleanupDirs, makeClient, memorySink } from './helpers/setup.js';
+import { cleanupDirs, makeClient, memorySink, tempDir } from './helpers/setup.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -60,6 +62,43 @@ describe('faults', () => {
     });
     expect(discarded).toBe(true);
     await client.close();
+  });
+
+  it('a busy registry (503, 429) is retried for reads, twice at most', async () => {
+    const r = await start();
+    const image = r.addImage('app', 'latest');
+    let busy = 2;
+    r.intercept = (req, res) => {
+      if (busy <= 0) return false;
+      busy--;
+      res.writeHead(busy === 1 ? 503 : 429, { 'retry-after': '0' });
+      res.end();
+      return true;
+    };
+    const client = makeClient();
+    expect((await client.resolveImage(`${r.address}/app`)).manifestDigest).toBe(image.manifest.digest);
+    busy = 10;
+    const before = r.requests.length;
+    await expect(client.resolveImage(`${r.address}/app`)).rejects.toThrow(/answered HTTP 429/);
+    expect(r.requests.length - before).toBe(3);
+    await client.close();
+  });
+
+  it('a failing credential helper is reported with its own words, never the secret', async () => {
+    const bin = tempDir('devenv-bin-');
+    const script = path.join(bin, 'docker-credential-broken');
+    writeFileSync(script, '#!/bin/sh\necho "secret-in-stdout"\necho "cannot unlock keychain" >&2\nexit 4\n');
+    chmodSync(script, 0o755);
+    const homeDir = tempDir('devenv-home-');
+    mkdirSync(path.join(homeDir, '.docker'));
+    writeFileSync(path.join(homeDir, '.docker', 'config.json'), JSON.stringify({ credsStore: 'broken' }));
+    const error = (await dockerCredentials(homeDir, { PATH: `${bin}:/usr/bin:/bin` })
+      .get('x.example')
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      'credential helper docker-credential-broken get failed (exit 4): cannot unlock keychain',
+    );
+    expect(error.message).not.toContain('secret-in-stdout');
   });
 
   it('identity tokens are exchanged with a POST to the realm (grant_type=refresh_token)', async () => {

@@ -109,6 +109,29 @@ describe('pushBlob', () => {
     await client.close();
   });
 
+  it('replays a streamed upload that the registry redirects with 307', async () => {
+    const r = await start();
+    const bytes = randomBytes(20_000);
+    const descriptor = { mediaType: 'x', digest: sha256(bytes), size: bytes.length };
+    let redirected = false;
+    r.intercept = (req, res, url) => {
+      if (req.method !== 'PUT' || redirected) return false;
+      redirected = true;
+      req.resume();
+      res.writeHead(307, { location: `${url.pathname}${url.search}&moved=1` });
+      res.end();
+      return true;
+    };
+    const client = makeClient();
+    expect(await client.pushBlob(`${r.address}/app`, descriptor, stream(bytes))).toBe('uploaded');
+    expect(r.blobs.get(descriptor.digest)?.equals(bytes)).toBe(true);
+    expect(r.requests.filter((q) => q.method === 'PUT').map((q) => q.url.includes('moved=1'))).toEqual([
+      false,
+      true,
+    ]);
+    await client.close();
+  });
+
   it('asks the token server for pull,push scope', async () => {
     const r = await start();
     const tokens = await startTokenServer('push-token');
