@@ -2,7 +2,8 @@
  * Authenticated requests to one registry endpoint. The first request goes out with whatever the last
  * challenge from this origin allows; a 401 from this origin is answered once (token flow or Basic) and
  * the request replayed with a fresh body. A 401 from any other origin (a CDN after a redirect, a
- * foreign layer host) never gets this registry's credentials.
+ * foreign layer host) never gets this registry's credentials. The token realm named in this origin's
+ * own challenge does get them: that is the token flow (Docker Hub's realm is auth.docker.io).
  */
 import type { Credentials } from './credentials.js';
 import type { Endpoint, RegistrySettings } from './endpoint.js';
@@ -41,11 +42,6 @@ export class RegistrySession {
     return this.context.transport.idleTimeoutMs;
   }
 
-  /** The transport, for requests that must not carry this registry's credentials (foreign URLs). */
-  get transport(): Transport {
-    return this.context.transport;
-  }
-
   /**
    * Sends `request` to `target`, a path starting `/v2/` under this endpoint or an absolute URL (an
    * upload Location), authorizing for `scopes`; credentials go only to this endpoint's origin.
@@ -60,7 +56,6 @@ export class RegistrySession {
     const send = async (authorization: string | undefined) =>
       this.context.transport.request(url, {
         ...request,
-        body: request.body,
         authorization: authorization === undefined ? undefined : { origin, value: authorization },
       });
     const first = this.refuseForeignChallenge(await send(await this.authorization(scopes, false)), origin);
