@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { selectImageManifest } from '../../../../src/runtime/embedded/registry/resolve.js';
 import { fileSink } from '../../../../src/runtime/embedded/registry/sink.js';
 import { FakeRegistry, sha256 } from './helpers/fake-registry.js';
 import { cleanupDirs, makeClient, memorySink, tempDir } from './helpers/setup.js';
@@ -82,10 +83,32 @@ describe('resolveImage', () => {
     await client.close();
   });
 
-  it('refuses index cycles and nesting deeper than 4', async () => {
+  it('refuses an index cycle (only reachable past digest checks, so tested on the selection itself)', async () => {
+    const a = `sha256:${'a'.repeat(64)}`;
+    const b = `sha256:${'b'.repeat(64)}`;
+    const raw = new Uint8Array(10);
+    const index = (self: string, child: string) => ({
+      kind: 'index' as const,
+      digest: self,
+      mediaType: OCI_INDEX,
+      raw,
+      parsed: {
+        schemaVersion: 2 as const,
+        manifests: [{ mediaType: OCI_INDEX, digest: child, size: raw.byteLength }],
+      },
+    });
+    await expect(
+      selectImageManifest(
+        index(a, b),
+        { os: 'linux', architecture: 'amd64' },
+        (d) => Promise.resolve(index(d, a)),
+        'x',
+      ),
+    ).rejects.toThrow(`x: the index refers back to ${a} (a cycle)`);
+  });
+
+  it('refuses indexes nested deeper than 4', async () => {
     const r = await start();
-    // A self-referencing index is impossible (its digest would change), so two indexes refer to each other
-    // through a tag swap: build B pointing at A's digest, then A pointing at B.
     const leaf = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] as unknown[] };
     let inner = r.addManifest('deep', undefined, leaf, OCI_INDEX);
     for (let i = 0; i < 5; i++)
