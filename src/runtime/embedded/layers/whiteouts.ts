@@ -1,0 +1,60 @@
+/**
+ * Pass 1 of applying a layer: find its whiteouts and opaque markers, then apply them to the lower
+ * layers before any entry of the layer is written (image-spec layer.md: whiteouts apply regardless of
+ * their position in the tar). Deleting in a merged overlay view makes the kernel write the char 0:0
+ * whiteouts and `trusted.overlay.opaque` (runtime-spec 2.3 mode A); in a flat snapshot it simply
+ * deletes (mode B). Every path is resolved in-root first, and the whited-out name itself is never
+ * followed, so `.wh.localetc` removes the link `localetc`, not `/etc`.
+ */
+import { lchown, lstat, mkdir, readdir, rm, chmod, utimes } from 'node:fs/promises';
+import { classifyWhiteout } from './entry-name.js';
+import { hostPath, resolveParentInRoot } from './resolve-in-root.js';
+import type { LayerEntry } from './tar-entries.js';
+
+/** What a layer deletes from the layers below it. */
+export interface WhiteoutPlan {
+  /** Paths to delete (relative to the layer root). */
+  whiteouts: string[];
+  /** Directories whose lower children are hidden (`''` is the root). */
+  opaque: string[];
+}
+
+/** Reads every entry (validating it) and collects the layer's whiteouts; returns the entry count too. */
+export async function scanWhiteouts(
+  entries: AsyncIterable<LayerEntry>,
+): Promise<WhiteoutPlan & { entries: number }> {
+  const plan: WhiteoutPlan & { entries: number } = { whiteouts: [], opaque: [], entries: 0 };
+  for await (const entry of entries) {
+    plan.entries++;
+    const kind = classifyWhiteout(entry.rel);
+    if (kind.kind === 'whiteout') plan.whiteouts.push(kind.target);
+    else if (kind.kind === 'opaque') plan.opaque.push(kind.dir);
+  }
+  return plan;
+}
+
+/** Applies `plan` to the tree at `root` (a merged overlay view or a flat snapshot). */
+export async function applyWhiteouts(root: string, plan: WhiteoutPlan): Promise<void> {
+  for (const dir of plan.opaque) await makeOpaque(root, dir);
+  for (const rel of plan.whiteouts) {
+    const target = hostPath(root, await resolveParentInRoot(root, rel));
+    await rm(target, { recursive: true, force: true });
+  }
+}
+
+async function makeOpaque(root: string, dir: string): Promise<void> {
+  if (dir === '') {
+    // The root cannot be removed and recreated; removing its children hides the same things.
+    for (const name of await readdir(root)) await rm(`${root}/${name}`, { recursive: true, force: true });
+    return;
+  }
+  const target = hostPath(root, await resolveParentInRoot(root, dir));
+  const info = await lstat(target).catch(() => undefined);
+  if (info?.isDirectory() !== true) return;
+  await rm(target, { recursive: true, force: true });
+  // Recreating it through overlayfs is what makes the kernel mark it opaque; keep its metadata.
+  await mkdir(target);
+  await lchown(target, info.uid, info.gid);
+  await chmod(target, info.mode & 0o7777);
+  await utimes(target, info.atime, info.mtime);
+}
