@@ -66,8 +66,15 @@ export async function* readLayerEntries(
   limits: LayerLimits,
 ): AsyncGenerator<LayerEntry> {
   const extract = tar.extract();
+  // The first failure (source, decompressor, byte cap, tar parser) is the one worth reporting; an
+  // entry body being read at the time only sees a generic "Stream was destroyed".
+  let first: unknown;
   tarStream.on('error', (error) => {
+    first ??= error;
     extract.destroy(error);
+  });
+  extract.on('error', (error) => {
+    first ??= error;
   });
   tarStream.pipe(extract);
   let count = 0;
@@ -76,17 +83,28 @@ export async function* readLayerEntries(
       // Docker ignores PAX global headers; tar-stream would merge them into later PAX headers.
       (extract as unknown as { _paxGlobal: unknown })._paxGlobal = null;
       if (++count > limits.maxEntries) throw limitError('entry count', limits.maxEntries);
-      const entry = toLayerEntry(stream.header as RawHeader, stream as AsyncIterable<Buffer>, limits);
+      const body = guardBody(stream as AsyncIterable<Buffer>, () => first);
+      const entry = toLayerEntry(stream.header as RawHeader, body, limits);
       yield entry;
       // Drain what the consumer left unread, or tar-stream stalls.
       for await (const chunk of stream) if (chunk === undefined) break;
     }
   } catch (error) {
-    throw layerReadError(error);
+    throw layerReadError(first ?? error);
   } finally {
     tarStream.unpipe(extract);
     tarStream.destroy();
     extract.destroy();
+  }
+}
+
+async function* guardBody(stream: AsyncIterable<Buffer>, firstError: () => unknown): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (error) {
+    // Let the failing stream's own 'error' event land before choosing what to report.
+    await new Promise((resolve) => setImmediate(resolve));
+    throw layerReadError(firstError() ?? error);
   }
 }
 
