@@ -14,3 +14,5 @@ export type { LayerLimits } from './limits.js';
 export { openOverlays, overlayOptions, overlaySupported } from './overlay-mount.js';
 export type { OverlaySpec, OverlayView } from './overlay-mount.js';
 export { resolveInRoot } from './resolve-in-root.js';
+export { diffLayer } from './diff-layer.js';
+export type { DiffLayerOptions } from './diff-layer.js';
