@@ -5,6 +5,8 @@
 import { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
+import { DevenvError } from '../../../errors.js';
+import { ZstdFrameGuard } from './zstd-frames.js';
 
 /**
  * Input is fed to fzstd in slices this small because it decodes a whole push synchronously: one 64 KiB
@@ -13,7 +15,10 @@ import { Decompress } from 'fzstd';
  */
 const SLICE = 1024;
 
-/** A decompressing Duplex for a zstd stream of one or more frames, with backpressure. */
+/**
+ * A decompressing Duplex for a zstd stream of one or more frames, with backpressure. Frames with a
+ * window over 128 MiB are refused with `DEVENV_LIMIT`, as the zstd CLI refuses them by default.
+ */
 export function createZstdDecompress(): Duplex {
   const native = (zlib as unknown as { createZstdDecompress?: () => Duplex }).createZstdDecompress;
   return native !== undefined ? native() : Duplex.from(fzstdGenerator);
@@ -21,6 +26,7 @@ export function createZstdDecompress(): Duplex {
 
 async function* fzstdGenerator(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const out: Buffer[] = [];
+  const guard = new ZstdFrameGuard();
   // fzstd reuses its window buffer, so each chunk is copied before it is queued.
   const decoder = new Decompress((data) => {
     if (data.length > 0) out.push(Buffer.from(data));
@@ -28,7 +34,9 @@ async function* fzstdGenerator(source: AsyncIterable<Buffer>): AsyncGenerator<Bu
   try {
     for await (const chunk of source) {
       for (let offset = 0; offset < chunk.length; offset += SLICE) {
-        decoder.push(chunk.subarray(offset, offset + SLICE));
+        const slice = chunk.subarray(offset, offset + SLICE);
+        guard.push(slice);
+        decoder.push(slice);
         yield* out.splice(0);
       }
     }
@@ -40,6 +48,7 @@ async function* fzstdGenerator(source: AsyncIterable<Buffer>): AsyncGenerator<Bu
 }
 
 function asError(error: unknown): Error {
+  if (error instanceof DevenvError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return Object.assign(new Error(`zstd: ${message}`), { code: 'ZSTD_INVALID' });
 }

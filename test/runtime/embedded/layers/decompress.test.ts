@@ -63,11 +63,30 @@ describe('openLayerStream', () => {
     expect(await readAll(openLayerStream(Readable.from([])))).toEqual(Buffer.alloc(0));
   });
 
-  it.skipIf(!hasCli('zstd'))('decodes zstd with several frames (made by the zstd CLI)', async () => {
-    const data = Buffer.from(Array.from({ length: 20000 }, (_, i) => `line ${i}\n`).join(''));
-    const zst = (part: Buffer) => execFileSync('zstd', ['-q', '-c', '-9'], { input: part });
-    const frames = Buffer.concat([zst(data.subarray(0, 70000)), zst(data.subarray(70000))]);
-    expect(await readAll(openLayerStream(dribble(frames)))).toEqual(data);
+  it.skipIf(!hasCli('zstd'))(
+    'decodes zstd with several frames and a skippable one (zstd:chunked style)',
+    async () => {
+      const data = Buffer.from(Array.from({ length: 20000 }, (_, i) => `line ${i}\n`).join(''));
+      const zst = (part: Buffer) => execFileSync('zstd', ['-q', '-c', '-9'], { input: part });
+      const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
+      const frames = Buffer.concat([zst(data.subarray(0, 70000)), skippable, zst(data.subarray(70000))]);
+      expect(await readAll(openLayerStream(dribble(frames)))).toEqual(data);
+    },
+  );
+
+  it('refuses a zstd frame declaring a 2 GiB window before allocating it', async () => {
+    // Frame header: magic, descriptor 0 (no single segment), window descriptor 2^31, then a raw block.
+    const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x09, 0x00, 0x00, 0x61]);
+    await expect(readAll(openLayerStream(Readable.from([frame])))).rejects.toMatchObject({
+      code: 'DEVENV_LIMIT',
+      message: /zstd window of 2147483648 bytes exceeds the limit of 134217728/,
+    });
+  });
+
+  it.skipIf(!hasCli('zstd'))('accepts the largest window zstd makes without asking (--long=27)', async () => {
+    const data = Buffer.from(Array.from({ length: 50000 }, (_, i) => `row ${i % 977}\n`).join(''));
+    const zst = execFileSync('zstd', ['-q', '-c', '--long=27', '--no-content-size'], { input: data });
+    expect(await readAll(openLayerStream(Readable.from([zst])))).toEqual(data);
   });
 
   it('reports corrupt zstd data', async () => {
