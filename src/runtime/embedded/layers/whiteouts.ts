@@ -33,22 +33,44 @@ export async function scanWhiteouts(
   return plan;
 }
 
-/** Applies `plan` to the tree at `root` (a merged overlay view or a flat snapshot). */
+/**
+ * Applies `plan` to the tree at `root` (a merged overlay view or a flat snapshot). The directories
+ * that lose a child keep their mtimes, so a layer gives the same tree whenever it is applied.
+ */
 export async function applyWhiteouts(root: string, plan: WhiteoutPlan): Promise<void> {
-  for (const dir of plan.opaque) await makeOpaque(root, dir);
+  for (const dir of plan.opaque) {
+    if (dir === '') {
+      // The root cannot be removed and recreated; removing its children hides the same things.
+      await keepTimes(root, () => removeChildren(root));
+      continue;
+    }
+    const target = await resolveParentInRoot(root, dir);
+    await keepTimes(hostPath(root, parentOf(target)), () => makeOpaque(hostPath(root, target)));
+  }
   for (const rel of plan.whiteouts) {
-    const target = hostPath(root, await resolveParentInRoot(root, rel));
-    await rm(target, { recursive: true, force: true });
+    const target = await resolveParentInRoot(root, rel);
+    await keepTimes(hostPath(root, parentOf(target)), () =>
+      rm(hostPath(root, target), { recursive: true, force: true }),
+    );
   }
 }
 
-async function makeOpaque(root: string, dir: string): Promise<void> {
-  if (dir === '') {
-    // The root cannot be removed and recreated; removing its children hides the same things.
-    for (const name of await readdir(root)) await rm(`${root}/${name}`, { recursive: true, force: true });
-    return;
-  }
-  const target = hostPath(root, await resolveParentInRoot(root, dir));
+async function keepTimes(dir: string, change: () => Promise<void>): Promise<void> {
+  const before = await lstat(dir).catch(() => undefined);
+  await change();
+  if (before?.isDirectory() === true) await utimes(dir, before.atime, before.mtime);
+}
+
+async function removeChildren(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) await rm(`${dir}/${name}`, { recursive: true, force: true });
+}
+
+function parentOf(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return slash < 0 ? '' : rel.slice(0, slash);
+}
+
+async function makeOpaque(target: string): Promise<void> {
   const info = await lstat(target).catch(() => undefined);
   if (info?.isDirectory() !== true) return;
   await rm(target, { recursive: true, force: true });
