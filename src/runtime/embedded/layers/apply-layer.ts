@@ -3,7 +3,7 @@
  * its entries, into a temp directory next to the final one, and renames it into place only when
  * complete. A crash leaves a `<target>.tmp-*` directory and nothing under the final name.
  */
-import { lstat, mkdir, mkdtemp, realpath, rename } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -14,16 +14,17 @@ import { removeTree } from '../../../util/remove-tree.js';
 import { extractContext } from './extract-context.js';
 import type { NoticeHandler } from './extract-context.js';
 import { FAILPOINT_MID_EXTRACT } from './extract.js';
-import { copySnapshot } from './flatten.js';
+import { openLayerTree } from './layer-tree.js';
+import type { LayerBuild } from './layer-tree.js';
 import { layerLimits } from './limits.js';
 import type { LayerLimits } from './limits.js';
-import { openOverlays } from './overlay-mount.js';
-import type { OverlayView } from './overlay-mount.js';
 import { readLayer, scanLayer } from './read-layer.js';
 import { applyWhiteouts } from './whiteouts.js';
 
 /** Failpoint after the layer is complete on disk, just before it is renamed to its final name. */
 export const FAILPOINT_BEFORE_RENAME = 'layers.apply.before-rename';
+/** Suffix (before random characters) of the directory a layer is built in. */
+const TEMP_SUFFIX = '.tmp-';
 declareFailpoints(FAILPOINT_MID_EXTRACT, FAILPOINT_BEFORE_RENAME);
 
 /** `overlay`: the result is an overlayfs upper dir; `flatten`: a full snapshot. */
@@ -64,73 +65,70 @@ export interface AppliedLayer {
  * (`DEVENV_ARCHIVE_INVALID`, `DEVENV_LIMIT`, `DEVENV_DIGEST_MISMATCH`…) and leaves nothing behind.
  */
 export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLayer> {
-  const limits = layerLimits(options.limits);
   const mode = options.mode ?? 'overlay';
   const parents = options.parents ?? [];
   if (mode === 'flatten' && parents.length > 1)
     throw new Error('applyLayer: flatten mode takes at most one parent snapshot');
-  const dir = await realpath(path.dirname(path.resolve(options.target)));
-  const target = path.join(dir, path.basename(options.target));
+  const layersDir = await realpath(path.dirname(path.resolve(options.target)));
+  const target = path.join(layersDir, path.basename(options.target));
   if (await lstat(target).catch(() => undefined))
     throw new DevenvError('DEVENV_FILE_EXISTS', `layer directory ${target} already exists`);
-  const temp = await mkdtemp(`${target}.tmp-`);
+  const temp = await mkdtemp(`${target}${TEMP_SUFFIX}`);
   try {
     const diff = path.join(temp, 'diff');
     await mkdir(diff, 0o755);
-    const ctx = extractContext(
-      diff,
-      options.chown ?? process.getuid?.() === 0,
-      options.onNotice ?? (() => undefined),
-    );
-    let first: AppliedLayer | undefined;
-    let view: OverlayView | undefined;
-    if (parents.length > 0) {
-      const scan = await scanLayer(options.open, limits);
-      first = scan.layer;
-      if (mode === 'flatten') await copySnapshot(parents[0] as string, diff);
-      else {
-        await mkdir(path.join(temp, 'work'));
-        await mkdir(path.join(temp, 'merged'));
-        const spec = {
-          lowers: parents,
-          upper: diff,
-          work: path.join(temp, 'work'),
-          target: path.join(temp, 'merged'),
-        };
-        view = await openOverlays([spec], dir);
-        ctx.root = view.paths[0] as string;
-      }
-      try {
-        await applyWhiteouts(ctx.root, scan.plan);
-      } catch (error) {
-        await view?.close().catch(() => undefined);
-        throw error;
-      }
-    }
-    let layer: AppliedLayer;
-    try {
-      layer = await readLayer(options.open, limits, ctx);
-    } finally {
-      await view?.close();
-    }
-    if (first !== undefined && first.diffId !== layer.diffId)
-      throw new DevenvError(
-        'DEVENV_DIGEST_MISMATCH',
-        `layer changed between reads: ${first.diffId} then ${layer.diffId}`,
-      );
+    const layer = await build(options, { mode, parents, temp, diff, layersDir });
     if (options.expectedDiffId !== undefined && options.expectedDiffId !== layer.diffId)
       throw new DevenvError(
         'DEVENV_DIGEST_MISMATCH',
         `invalid diffID: expected ${options.expectedDiffId}, got ${layer.diffId}`,
       );
+    // One syncfs instead of an fsync per file: after the rename the layer must be whole on disk.
     await execa('sync', ['-f', diff]);
     await failpoint(FAILPOINT_BEFORE_RENAME);
     await rename(diff, target);
-    await syncDir(dir);
+    await syncDir(layersDir);
     await removeTree(temp);
     return layer;
   } catch (error) {
     await removeTree(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/** Both passes; for a base layer the whiteout pass is skipped, since there is nothing to delete. */
+async function build(options: ApplyLayerOptions, layout: LayerBuild): Promise<AppliedLayer> {
+  const limits = layerLimits(options.limits);
+  const scan = layout.parents.length > 0 ? await scanLayer(options.open, limits) : undefined;
+  const tree = await openLayerTree(layout);
+  let layer: AppliedLayer;
+  try {
+    if (scan !== undefined) await applyWhiteouts(tree.root, scan.plan);
+    const chown = options.chown ?? process.getuid?.() === 0;
+    const ctx = extractContext(tree.root, chown, options.onNotice ?? (() => undefined));
+    layer = await readLayer(options.open, limits, ctx);
+  } finally {
+    await tree.close();
+  }
+  if (scan !== undefined && scan.layer.diffId !== layer.diffId)
+    throw new DevenvError(
+      'DEVENV_DIGEST_MISMATCH',
+      `layer changed between its two reads: ${scan.layer.diffId}, then ${layer.diffId}`,
+    );
+  return layer;
+}
+
+/**
+ * Removes the `<target>.tmp-*` directories that crashed applies of `target` left behind (for
+ * `doctor` and startup). Only call it while holding the store lock, or a running apply loses its work.
+ * @returns the directories removed.
+ */
+export async function removeLayerTemps(target: string): Promise<string[]> {
+  const dir = path.dirname(path.resolve(target));
+  const prefix = `${path.basename(target)}${TEMP_SUFFIX}`;
+  const stale = (await readdir(dir))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => path.join(dir, name));
+  for (const temp of stale) await removeTree(temp);
+  return stale;
 }

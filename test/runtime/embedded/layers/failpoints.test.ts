@@ -1,7 +1,7 @@
 /**
  * Crash safety (research/reliability.md rule 12): a child process killed with SIGKILL at each layer
- * failpoint leaves nothing under the final name, its private overlay mount disappears with it, and a
- * rerun succeeds.
+ * failpoint leaves nothing under the final name, its private overlay mount disappears with it, the
+ * leftover temp directory is found and removed by removeLayerTemps, and a rerun succeeds.
  */
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,7 @@ import {
   applyLayer,
   FAILPOINT_BEFORE_RENAME,
   FAILPOINT_MID_EXTRACT,
+  removeLayerTemps,
 } from '../../../../src/runtime/embedded/layers/index.js';
 import { buildApplyChild, runApplyChild } from './helpers/child.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
@@ -47,6 +48,8 @@ describe.skipIf(!isRoot)('failpoints (needs root for the overlay of a child laye
     expect(siblings).not.toContain(path.basename(target));
     expect(siblings.some((entry) => entry.startsWith(`${path.basename(target)}.tmp-`))).toBe(true);
     expect(await mountedAnywhere(target)).toBe(false);
+    expect(await removeLayerTemps(target)).toHaveLength(1);
+    expect((await readdir(tmp.dir)).filter((entry) => entry.startsWith(path.basename(target)))).toEqual([]);
 
     const rerun = await runApplyChild(script, args);
     expect(rerun.exitCode, rerun.stderr).toBe(0);
