@@ -2,9 +2,9 @@
  * State shared by the entries of one extraction: where the tree is, what to defer until the end, and
  * which parent directories are already known to be safe.
  */
-import { lstat, mkdir, chmod, lchown } from 'node:fs/promises';
+import { chmodSync, lchownSync, mkdirSync } from 'node:fs';
 import { invalidEntry } from './limits.js';
-import { hostPath, resolveInRoot } from './resolve-in-root.js';
+import { hostPath, resolveInRoot, tryLstat } from './resolve-in-root.js';
 
 /** Called for every entry or attribute that is deliberately not reproduced (devices, xattrs…). */
 export type NoticeHandler = (path: string, message: string) => void;
@@ -39,42 +39,42 @@ export function extractContext(root: string, chown: boolean, onNotice: NoticeHan
  * does) and returns the entry's own resolved path. The existing directory that gains a child keeps its
  * times: they are recorded here and restored at the end.
  */
-export async function prepareParent(ctx: ExtractContext, name: string, rel: string): Promise<string> {
+export function prepareParent(ctx: ExtractContext, name: string, rel: string): string {
   const slash = rel.lastIndexOf('/');
   const parentRel = slash < 0 ? '' : rel.slice(0, slash);
   const base = slash < 0 ? rel : rel.slice(slash + 1);
   let parent = ctx.parents.get(parentRel);
   if (parent === undefined) {
-    parent = await resolveInRoot(ctx.root, parentRel);
-    await makeDirs(ctx, name, parent);
+    parent = resolveInRoot(ctx.root, parentRel);
+    makeDirs(ctx, name, parent);
     ctx.parents.set(parentRel, parent);
   }
-  await rememberTimes(ctx, parent);
+  rememberTimes(ctx, parent);
   return parent === '' ? base : `${parent}/${base}`;
 }
 
-async function makeDirs(ctx: ExtractContext, name: string, dir: string): Promise<void> {
+function makeDirs(ctx: ExtractContext, name: string, dir: string): void {
   const parts = dir === '' ? [] : dir.split('/');
   let existing = parts.length;
   for (; existing >= 0; existing--) {
-    const info = await lstat(hostPath(ctx.root, parts.slice(0, existing).join('/'))).catch(() => undefined);
+    const info = tryLstat(hostPath(ctx.root, parts.slice(0, existing).join('/')));
     if (info === undefined) continue;
     if (!info.isDirectory())
       throw invalidEntry(name, `parent ${parts.slice(0, existing).join('/')} is not a directory`);
     break;
   }
   if (existing === parts.length) return;
-  await rememberTimes(ctx, parts.slice(0, existing).join('/'));
+  rememberTimes(ctx, parts.slice(0, existing).join('/'));
   for (let i = existing + 1; i <= parts.length; i++) {
     const created = hostPath(ctx.root, parts.slice(0, i).join('/'));
-    await mkdir(created);
-    await chmod(created, 0o755);
-    if (ctx.chown) await lchown(created, 0, 0);
+    mkdirSync(created);
+    chmodSync(created, 0o755);
+    if (ctx.chown) lchownSync(created, 0, 0);
   }
 }
 
-async function rememberTimes(ctx: ExtractContext, dir: string): Promise<void> {
+function rememberTimes(ctx: ExtractContext, dir: string): void {
   if (ctx.dirs.has(dir)) return;
-  const info = await lstat(hostPath(ctx.root, dir));
-  ctx.dirs.set(dir, { mode: undefined, atime: info.atime, mtime: info.mtime });
+  const info = tryLstat(hostPath(ctx.root, dir));
+  if (info !== undefined) ctx.dirs.set(dir, { mode: undefined, atime: info.atime, mtime: info.mtime });
 }

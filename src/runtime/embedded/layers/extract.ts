@@ -3,11 +3,11 @@
  * modes and times are set, deepest first, so a mode-000 directory does not lock out its own children
  * and adding a child does not spoil a directory's mtime.
  */
-import { chmod, lstat, utimes } from 'node:fs/promises';
+import { chmodSync, utimesSync } from 'node:fs';
 import { failpoint } from '../../../util/failpoint.js';
 import { classifyWhiteout } from './entry-name.js';
 import type { ExtractContext } from './extract-context.js';
-import { hostPath } from './resolve-in-root.js';
+import { hostPath, tryLstat } from './resolve-in-root.js';
 import type { LayerEntry } from './tar-entries.js';
 import { writeEntry } from './write-entry.js';
 
@@ -27,19 +27,18 @@ export async function extractEntries(
     await writeEntry(ctx, entry);
     if (++written === 1) await failpoint(FAILPOINT_MID_EXTRACT);
   }
-  await applyDeferredDirs(ctx);
+  applyDeferredDirs(ctx);
   return count;
 }
 
-async function applyDeferredDirs(ctx: ExtractContext): Promise<void> {
+function applyDeferredDirs(ctx: ExtractContext): void {
   const depth = (rel: string) => (rel === '' ? 0 : rel.split('/').length);
   const ordered = [...ctx.dirs].sort(([a], [b]) => depth(b) - depth(a));
   for (const [rel, meta] of ordered) {
     const target = hostPath(ctx.root, rel);
     // A later entry may have replaced the directory with a symlink, which chmod would follow.
-    const info = await lstat(target).catch(() => undefined);
-    if (info?.isDirectory() !== true) continue;
-    if (meta.mode !== undefined) await chmod(target, meta.mode);
-    await utimes(target, meta.atime, meta.mtime);
+    if (tryLstat(target)?.isDirectory() !== true) continue;
+    if (meta.mode !== undefined) chmodSync(target, meta.mode);
+    utimesSync(target, meta.atime, meta.mtime);
   }
 }

@@ -44,11 +44,11 @@ export async function applyWhiteouts(root: string, plan: WhiteoutPlan): Promise<
       await keepTimes(root, () => removeChildren(root));
       continue;
     }
-    const target = await resolveParentInRoot(root, dir);
+    const target = resolveParentInRoot(root, dir);
     await keepTimes(hostPath(root, parentOf(target)), () => makeOpaque(hostPath(root, target)));
   }
   for (const rel of plan.whiteouts) {
-    const target = await resolveParentInRoot(root, rel);
+    const target = resolveParentInRoot(root, rel);
     await keepTimes(hostPath(root, parentOf(target)), () =>
       rm(hostPath(root, target), { recursive: true, force: true }),
     );
