@@ -109,8 +109,9 @@ export async function openOverlays(specs: readonly OverlaySpec[], cwd?: string):
  * that a char 0:0 whiteout appeared. False means: use flatten mode.
  */
 export async function overlaySupported(dir: string): Promise<boolean> {
-  const base = await mkdtemp(path.join(await realpath(dir), '.overlay-probe-'));
+  let base: string | undefined;
   try {
+    base = await mkdtemp(path.join(await realpath(dir), '.overlay-probe-'));
     for (const sub of ['lower', 'upper', 'work', 'merged']) await mkdir(path.join(base, sub));
     await writeFile(path.join(base, 'lower', 'f'), '');
     const spec = {
@@ -130,6 +131,6 @@ export async function overlaySupported(dir: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    await removeTree(base);
+    if (base !== undefined) await removeTree(base);
   }
 }
