@@ -31,8 +31,8 @@ export function createDecompressor(compression: Compression): Duplex {
 
 /**
  * Turns a layer blob stream (gzip, zstd or plain tar) into the uncompressed tar stream. Errors of the
- * source or the decompressor surface on the returned stream. Peeks at up to 4 bytes, waiting for more
- * chunks if the first one is shorter.
+ * source or the decompressor surface on the returned stream; destroying the returned stream destroys
+ * the source. Peeks at up to 4 bytes, waiting for more chunks if the first one is shorter.
  */
 export function openLayerStream(source: Readable): Readable {
   const output = new PassThrough();
@@ -58,6 +58,8 @@ export function openLayerStream(source: Readable): Readable {
     await pipeline(rest, createDecompressor(detectCompression(first)), output);
   })().catch((error: unknown) => {
     output.destroy(error instanceof Error ? error : new Error(String(error)));
+    // The source is read by hand above, so nothing else would close it (a file stream keeps its fd).
+    source.destroy();
   });
   return output;
 }

@@ -49,6 +49,8 @@ async function layerEntries(
   const tar = openLayerStream(await open());
   const digest = new DigestStream(limits.maxBytes);
   tar.on('error', (error) => digest.destroy(error));
+  // When the reader stops early (an invalid entry), tear the whole chain down to the source.
+  digest.once('close', () => tar.destroy());
   tar.pipe(digest);
   return { digest, entries: readLayerEntries(digest, limits) };
 }

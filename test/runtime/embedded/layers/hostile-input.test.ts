@@ -3,7 +3,8 @@
  * oversized metadata, corrupt data and odd modes. Every rejection must be a clear DevenvError and
  * leave nothing under the final name or beside it.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
@@ -225,6 +226,23 @@ describe('T13 garbage and corruption', () => {
       );
     await expect(applyLayer({ open, target })).rejects.toThrow('connection reset');
     await expectNothingLeft(target);
+  });
+});
+
+describe('resources', () => {
+  it('a rejected layer closes its source stream, so a file leaves no descriptor open', async () => {
+    const file = path.join(tmp.dir, 'bad.tar');
+    const entries = Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, content: 'x'.repeat(100_000) }));
+    await writeFile(file, await tarOf([{ name: '../escape', content: 'x' }, ...entries]));
+    const sources: ReturnType<typeof createReadStream>[] = [];
+    const open = () => {
+      const source = createReadStream(file, { highWaterMark: 4096 });
+      sources.push(source);
+      return source;
+    };
+    await expect(applyLayer({ open, target })).rejects.toThrow(/leaves the layer/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sources.map((source) => source.destroyed)).toEqual([true]);
   });
 });
 
