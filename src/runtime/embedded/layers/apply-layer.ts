@@ -30,6 +30,7 @@ declareFailpoints(FAILPOINT_MID_EXTRACT, FAILPOINT_BEFORE_RENAME);
 /** `overlay`: the result is an overlayfs upper dir; `flatten`: a full snapshot. */
 export type LayerMode = 'overlay' | 'flatten';
 
+/** What to apply, where, and on top of what. */
 export interface ApplyLayerOptions {
   /** Opens the layer blob (gzip, zstd or plain tar); called once for a base layer, else twice. */
   open: () => Readable | Promise<Readable>;
@@ -86,7 +87,15 @@ export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLay
     // One syncfs instead of an fsync per file: after the rename the layer must be whole on disk.
     await execa('sync', ['-f', diff]);
     await failpoint(FAILPOINT_BEFORE_RENAME);
-    await rename(diff, target);
+    await rename(diff, target).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Another apply of the same layer won the race; the store lock should have prevented it.
+      if (code === 'ENOTEMPTY' || code === 'EEXIST')
+        throw new DevenvError('DEVENV_FILE_EXISTS', `layer directory ${target} appeared while applying`, {
+          cause: error,
+        });
+      throw error;
+    });
     await syncDir(layersDir);
     await removeTree(temp);
     return layer;

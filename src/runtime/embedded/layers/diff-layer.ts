@@ -18,6 +18,7 @@ import { openDiffViews } from './diff-views.js';
 import type { DiffViews } from './diff-views.js';
 import { WHITEOUT_PREFIX } from './entry-name.js';
 
+/** The upper dir to turn into a layer and the chain it sits on. */
 export interface DiffLayerOptions {
   /** The upper dir (or an overlay-mode diff dir) to turn into a layer. */
   upper: string;
