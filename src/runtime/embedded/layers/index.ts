@@ -1,0 +1,18 @@
+/**
+ * The embedded runtime's layer applier (runtime-spec 2.3-2.4, 6.4, 7.1-7.2): decompression by magic,
+ * safe and faithful extraction of image layers, and the inverse, an upper dir back to a layer tar.
+ */
+export { applyLayer, FAILPOINT_BEFORE_RENAME, removeLayerTemps } from './apply-layer.js';
+export type { ApplyLayerOptions, AppliedLayer, LayerMode } from './apply-layer.js';
+export { detectCompression, createDecompressor, openLayerStream } from './decompress.js';
+export type { Compression } from './decompress.js';
+export { DigestStream, computeDiffId } from './digest.js';
+export { FAILPOINT_MID_EXTRACT } from './extract.js';
+export type { NoticeHandler } from './extract-context.js';
+export { DEFAULT_LAYER_LIMITS, layerLimits } from './limits.js';
+export type { LayerLimits } from './limits.js';
+export { openOverlays, overlayOptions, overlaySupported } from './overlay-mount.js';
+export type { OverlaySpec, OverlayView } from './overlay-mount.js';
+export { resolveInRoot } from './resolve-in-root.js';
+export { diffLayer } from './diff-layer.js';
+export type { DiffLayerOptions } from './diff-layer.js';

@@ -1,0 +1,119 @@
+/**
+ * Writes one layer entry into the tree (runtime-spec 2.3 "Per entry", after go-archive
+ * `createTarFile`). The entry's own path is never followed: whatever is there is removed first, unless
+ * directory meets directory, and files are opened with O_EXCL|O_NOFOLLOW so nothing is ever written
+ * through a symlink. Metadata syscalls are synchronous (see resolve-in-root.ts for why).
+ */
+import type { Stats } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
+import { execa } from 'execa';
+import type { ExtractContext } from './extract-context.js';
+import { prepareParent } from './extract-context.js';
+import { invalidEntry } from './limits.js';
+import { hostPath, resolveParentInRoot, tryLstat } from './resolve-in-root.js';
+import type { LayerEntry } from './tar-entries.js';
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Creates `entry` under `ctx.root`; directory modes and times are deferred to `ctx.dirs`. */
+export async function writeEntry(ctx: ExtractContext, entry: LayerEntry): Promise<void> {
+  const rel = entry.rel === '' ? '' : prepareParent(ctx, entry.name, entry.rel);
+  const target = hostPath(ctx.root, rel);
+  if (entry.xattrs.length > 0)
+    ctx.onNotice(entry.rel, `extended attributes not applied: ${entry.xattrs.join(', ')}`);
+  if (entry.type === 'character-device' || entry.type === 'block-device') {
+    ctx.onNotice(entry.rel, `${entry.type} skipped: device nodes are never created from a layer`);
+    return;
+  }
+  if (entry.rel === '' && entry.type !== 'directory')
+    throw invalidEntry(entry.name, 'the layer root must be a directory');
+  const keepDir = clearTarget(ctx, target, entry.type === 'directory');
+  switch (entry.type) {
+    case 'directory':
+      if (!keepDir) mkdirSync(target, 0o700);
+      if (ctx.chown) lchownSync(target, entry.uid, entry.gid);
+      ctx.dirs.set(rel, { mode: entry.mode, atime: entry.mtime, mtime: entry.mtime });
+      return;
+    case 'file':
+      await writeFile(ctx, target, entry);
+      return;
+    case 'symlink':
+      symlinkSync(entry.linkname ?? '', target);
+      if (ctx.chown) lchownSync(target, entry.uid, entry.gid);
+      lutimesSync(target, entry.mtime, entry.mtime);
+      return;
+    case 'link':
+      hardlink(ctx, target, entry);
+      return;
+    case 'fifo':
+      await fifo(ctx, target, entry);
+      return;
+  }
+}
+
+/** Removes what occupies `target`; returns true when it is a directory that a directory entry keeps. */
+function clearTarget(ctx: ExtractContext, target: string, entryIsDir: boolean): boolean {
+  const info: Stats | undefined = tryLstat(target);
+  if (info === undefined) return false;
+  if (info.isDirectory() && entryIsDir) return true;
+  rmSync(target, { recursive: true, force: true });
+  // Anything cached below a removed directory or through a removed symlink is stale now.
+  if (info.isDirectory() || info.isSymbolicLink()) ctx.parents.clear();
+  return false;
+}
+
+async function writeFile(ctx: ExtractContext, target: string, entry: LayerEntry): Promise<void> {
+  const fd = openSync(target, CREATE_FLAGS, 0o600);
+  try {
+    for await (const chunk of entry.body) {
+      for (let offset = 0; offset < chunk.length;) offset += writeSync(fd, chunk, offset);
+    }
+    if (ctx.chown) fchownSync(fd, entry.uid, entry.gid);
+    // After chown, which clears setuid and setgid.
+    fchmodSync(fd, entry.mode);
+    futimesSync(fd, entry.mtime, entry.mtime);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function hardlink(ctx: ExtractContext, target: string, entry: LayerEntry): void {
+  const linkname = entry.linkname ?? '';
+  const source = hostPath(ctx.root, resolveParentInRoot(ctx.root, linkname));
+  const info = tryLstat(source);
+  if (info === undefined)
+    throw invalidEntry(
+      entry.name,
+      `hardlink target /${linkname} is outside the layer (nothing was extracted there)`,
+    );
+  if (info.isDirectory()) throw invalidEntry(entry.name, `hardlink target /${linkname} is a directory`);
+  linkSync(source, target);
+}
+
+async function fifo(ctx: ExtractContext, target: string, entry: LayerEntry): Promise<void> {
+  // Node has no mkfifo(2); FIFOs are rare enough in images for one process each.
+  const made = await execa('mkfifo', ['-m', '600', '--', target], { reject: false });
+  if (made.failed) {
+    ctx.onNotice(entry.rel, `fifo skipped: ${made.stderr.trim() || made.message}`);
+    return;
+  }
+  if (ctx.chown) lchownSync(target, entry.uid, entry.gid);
+  chmodSync(target, entry.mode);
+  utimesSync(target, entry.mtime, entry.mtime);
+}

@@ -1,0 +1,146 @@
+/**
+ * Hostile layers, group T13 of research/reliability.md: garbage, truncation, bad checksums and
+ * compression errors give "invalid tar header" / "unexpected EOF" style errors and commit nothing.
+ * Also PAX record handling and that a rejected layer releases its source.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyLayer } from '../../../../src/runtime/embedded/layers/index.js';
+import type { ApplyLayerOptions } from '../../../../src/runtime/embedded/layers/index.js';
+import { expectNothingLeft } from './helpers/breakout.js';
+import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
+import type { FixtureEntry } from './helpers/fixtures.js';
+import { END, paxEntry, rawEntry } from './helpers/raw-tar.js';
+
+let tmp: Awaited<ReturnType<typeof scratch>>;
+let target: string;
+beforeEach(async () => {
+  tmp = await scratch();
+  target = path.join(tmp.dir, 'layer');
+});
+afterEach(async () => {
+  await tmp.cleanup();
+});
+
+const applyBuffer = (data: Buffer, options: Partial<ApplyLayerOptions> = {}) =>
+  applyLayer({ open: opener(data), target, ...options });
+const rejects = async (
+  data: Buffer,
+  code: string,
+  message: RegExp,
+  options: Partial<ApplyLayerOptions> = {},
+) => {
+  await expect(applyBuffer(data, options)).rejects.toMatchObject({ code, message });
+  await expectNothingLeft(target);
+};
+const tarOf = (entries: FixtureEntry[]) => makeTar(entries);
+
+describe('T13 garbage and corruption', () => {
+  const valid = () =>
+    tarOf([
+      { name: 'a', content: 'x'.repeat(5000) },
+      { name: 'b', content: 'y' },
+    ]);
+
+  it('random bytes are an invalid tar header', async () => {
+    await rejects(
+      Buffer.from('this is not a tar file at all'.repeat(40)),
+      'DEVENV_ARCHIVE_INVALID',
+      /invalid tar header/,
+    );
+  });
+
+  it('a truncated tar is an unexpected EOF', async () => {
+    await rejects((await valid()).subarray(0, 2048), 'DEVENV_ARCHIVE_INVALID', /unexpected EOF/);
+  });
+
+  it('a bad header checksum is an invalid tar header', async () => {
+    const data = Buffer.concat([rawEntry({ name: 'f', typeflag: '0', checksumDelta: 1 }, 'x'), END]);
+    await rejects(data, 'DEVENV_ARCHIVE_INVALID', /invalid tar header/);
+  });
+
+  it('xz (an unknown compression) is an invalid tar header', async () => {
+    const xz = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(2000, 7)]);
+    await rejects(xz, 'DEVENV_ARCHIVE_INVALID', /invalid tar header/);
+  });
+
+  it('a bad gzip CRC and a truncated gzip are corrupt gzip data', async () => {
+    const gzip = zlib.gzipSync(await valid());
+    const badCrc = Buffer.from(gzip);
+    badCrc[badCrc.length - 8]! ^= 0xff;
+    await rejects(badCrc, 'DEVENV_ARCHIVE_INVALID', /corrupt gzip data/);
+    await rejects(
+      gzip.subarray(0, gzip.length - 20),
+      'DEVENV_ARCHIVE_INVALID',
+      /corrupt gzip data|unexpected EOF/,
+    );
+  });
+
+  it('GNU sparse entries, typeflag S or PAX GNU.sparse, are refused', async () => {
+    await rejects(
+      Buffer.concat([rawEntry({ name: 's', typeflag: 'S' }, 'x'), END]),
+      'DEVENV_ARCHIVE_INVALID',
+      /GNU sparse/,
+    );
+    const pax = Buffer.concat([
+      paxEntry({ 'GNU.sparse.major': '1' }),
+      rawEntry({ name: 's', typeflag: '0' }, 'x'),
+      END,
+    ]);
+    await rejects(pax, 'DEVENV_ARCHIVE_INVALID', /GNU sparse files are not supported/);
+  });
+
+  it('a source stream that fails mid-way is reported and cleaned up', async () => {
+    const data = await valid();
+    const open = () =>
+      Readable.from(
+        (async function* () {
+          yield data.subarray(0, 1024);
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new Error('connection reset');
+        })(),
+      );
+    await expect(applyLayer({ open, target })).rejects.toThrow('connection reset');
+    await expectNothingLeft(target);
+  });
+});
+
+describe('resources', () => {
+  it('a rejected layer closes its source stream, so a file leaves no descriptor open', async () => {
+    const file = path.join(tmp.dir, 'bad.tar');
+    const entries = Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, content: 'x'.repeat(100_000) }));
+    await writeFile(file, await tarOf([{ name: '../escape', content: 'x' }, ...entries]));
+    const sources: ReturnType<typeof createReadStream>[] = [];
+    const open = () => {
+      const source = createReadStream(file, { highWaterMark: 4096 });
+      sources.push(source);
+      return source;
+    };
+    await expect(applyLayer({ open, target })).rejects.toThrow(/leaves the layer/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sources.map((source) => source.destroyed)).toEqual([true]);
+  });
+});
+
+describe('PAX records', () => {
+  it('a PAX global header is ignored; per-entry PAX path, uid, gid and mtime apply', async () => {
+    const data = Buffer.concat([
+      paxEntry({ path: 'evil' }, 'g'),
+      paxEntry({ path: 'long/' + 'n'.repeat(200), uid: '3000000', gid: '3000001', mtime: '1600000000.5' }),
+      rawEntry({ name: 'short', typeflag: '0' }, 'data'),
+      paxEntry({ comment: 'x' }),
+      rawEntry({ name: 'second', typeflag: '0' }, 'two'),
+      END,
+    ]);
+    await applyBuffer(data, { chown: isRoot });
+    const file = await lstat(path.join(target, 'long', 'n'.repeat(200)));
+    expect(file.mtimeMs).toBe(1_600_000_000_500);
+    if (isRoot) expect([file.uid, file.gid]).toEqual([3_000_000, 3_000_001]);
+    expect(await readFile(path.join(target, 'second'), 'utf8')).toBe('two');
+    expect(await lstat(path.join(target, 'evil')).catch(() => undefined)).toBeUndefined();
+  });
+});
