@@ -199,8 +199,9 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
 
   const env = Object.entries(config.env).map(([k, v]) => [k, envText(v)] as const);
   if (env.length > 0) instructions.push({ kind: 'env', vars: env });
-  const workdir = config.workdir ?? projectMountTarget(config, ctx);
-  if (workdir !== undefined) instructions.push({ kind: 'workdir', path: workdir });
+  // Only an explicit workdir goes into the image: the project mount's target is a run setting, so
+  // adding or moving that mount must not change (and rebuild) the image.
+  if (config.workdir !== undefined) instructions.push({ kind: 'workdir', path: config.workdir });
   if (user !== undefined) instructions.push({ kind: 'user', user: `${user.uid}:${user.gid}` });
   const exposed = config.ports.map((p) => String(p).split(':').pop() ?? '').filter((p) => p !== '');
   if (exposed.length > 0) instructions.push({ kind: 'expose', ports: exposed });

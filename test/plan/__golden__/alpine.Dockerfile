@@ -8,6 +8,5 @@ RUN user=dev uid=1000 gid=1000 shell=/bin/bash \
     && if [ -d /etc/sudoers.d ]; then echo "$user ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/devenv-user && chmod 0440 /etc/sudoers.d/devenv-user; fi
 RUN mkdir -p /home/dev/.history && chown 1000:1000 /home/dev/.history
 ENV HISTFILE="/home/dev/.history/bash_history"
-WORKDIR /src
 USER 1000:1000
 CMD ["/bin/bash"]

@@ -11,6 +11,5 @@ RUN user=dev uid=1000 gid=1000 shell=/bin/bash \
 RUN mkdir -p /var/cache/ccache && chown 1000:1000 /var/cache/ccache
 ENV LANG="C.UTF-8" \
     CCACHE_DIR="/var/cache/ccache"
-WORKDIR /src
 USER 1000:1000
 CMD ["/bin/bash"]

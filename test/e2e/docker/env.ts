@@ -1,0 +1,53 @@
+/** Shared setup for the Docker e2e tests: an isolated HOME per test file and projects on the local base image. */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { inject } from 'vitest';
+import { devenv } from '../../helpers/cli.js';
+import type { CliOptions, CliResult } from '../../helpers/cli.js';
+import { makeProject } from '../../helpers/project.js';
+
+export const services = inject('services');
+export const dockerAvailable = services.dockerHost !== '';
+
+/** An isolated user: own HOME (state, docker config), the private dockerd. */
+export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'devenv-home-'));
+  return {
+    HOME: home,
+    DOCKER_HOST: services.dockerHost,
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    ...extra,
+  };
+}
+
+/** docker against the private engine. */
+export async function docker(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const result = await execa('docker', args, {
+    env: { DOCKER_HOST: services.dockerHost, ...env },
+    reject: false,
+  });
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1 };
+}
+
+/** A project whose devenv.yml starts from the local busybox image. */
+export function busyboxProject(name: string, lines: string[], files: Record<string, string> = {}): string {
+  return makeProject({
+    'devenv.yml': [`name: ${name}`, `base: ${services.busyboxImage}`, 'network: none', ...lines].join('\n'),
+    ...files,
+  });
+}
+
+/** Runs devenv with the given environment in `cwd`. */
+export function run(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+  options: Omit<CliOptions, 'cwd' | 'env'> = {},
+): Promise<CliResult> {
+  return devenv(args, { ...options, cwd, env });
+}
