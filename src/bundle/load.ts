@@ -49,8 +49,15 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
   try {
     const images = tar.pack();
     const feed = new PassThrough();
-    const loading = ctx.runtime.loadImages(feed, ctx.onEvent);
-    const packing = pipeline(images, feed);
+    // Both run while the archive is read; their failures are collected, never left unhandled.
+    const loading = ctx.runtime.loadImages(feed, ctx.onEvent).then(
+      (refs) => ({ refs }),
+      (error: unknown) => ({ error }),
+    );
+    const packing = pipeline(images, feed).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const extract = tar.extract();
     const small = new Map<string, Buffer>();
     extract.on('entry', (header, stream, next) => {
@@ -78,16 +85,27 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
         stream.pipe(images.entry(header, next));
       }
     });
-    await pipeline(createReadStream(file), extract).catch((error: unknown) => {
+    const read = await pipeline(createReadStream(file), extract).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (read !== undefined) {
       images.destroy();
+      feed.destroy();
+      await Promise.all([packing, loading]);
       throw bad(
         file,
-        `not a readable tar archive (${error instanceof Error ? error.message : String(error)})`,
+        `not a readable tar archive (${read instanceof Error ? read.message : 'unknown error'})`,
       );
-    });
+    }
     images.finalize();
-    await packing;
-    const loaded = await loading;
+    const packed = await packing;
+    const result = await loading;
+    if ('error' in result)
+      throw result.error instanceof Error ? result.error : new Error(String(result.error));
+    if (packed !== undefined)
+      throw packed instanceof Error ? packed : new Error('could not repack the image archive');
+    const loaded = result.refs;
     await failpoint('bundle.load.after-image');
 
     const json = small.get(BUNDLE_JSON);
