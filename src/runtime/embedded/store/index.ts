@@ -1,0 +1,22 @@
+/** The embedded runtime's content-addressed image store (runtime-spec 2.1, 2.2). */
+export { BlobStore } from './blobs.js';
+export { chainIdOf, chainIdsOf } from './chain-id.js';
+export { digestHex, hashFile, sha256Of } from './digest.js';
+export { ImageStore, parseImageConfig } from './images.js';
+export type { PutImageInput } from './images.js';
+export type { ExpectedBlob, IngestOptions, IngestResult } from './ingest.js';
+export { LayerStore } from './layers.js';
+export type { CreateLayerInput } from './layers.js';
+export type { LeaseHandle, LeaseKind } from './leases.js';
+export { acquireLock, withLock } from './lock.js';
+export type { Lock, LockOptions } from './lock.js';
+export { storePaths } from './paths.js';
+export type { StorePaths } from './paths.js';
+export { familiarTag, normalizeTag, RefStore } from './refs.js';
+export { prepareStoreRoot, resolveStoreRoot } from './root.js';
+export type { StoreRoot, StoreRootInputs } from './root.js';
+export type { Descriptor, ImageConfig, ImageLayer, ImageRecord, LayerRecord } from './schemas.js';
+export { ensureFreeSpace, isNoSpace } from './space.js';
+export { openStore, STORE_VERSION } from './store.js';
+export type { OpenStoreOptions, Store } from './store.js';
+export type { Unpacker, UnpackInput, UnpackResult } from './unpacker.js';
