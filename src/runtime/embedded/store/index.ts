@@ -1,6 +1,9 @@
 /** The embedded runtime's content-addressed image store (runtime-spec 2.1, 2.2). */
 export { BlobStore } from './blobs.js';
 export { chainIdOf, chainIdsOf } from './chain-id.js';
+export { checkStore } from './check.js';
+export type { CheckOptions } from './check.js';
+export type { CheckReport, IssueKind, StoreIssue } from './check-types.js';
 export { digestHex, hashFile, sha256Of } from './digest.js';
 export { ImageStore, parseImageConfig } from './images.js';
 export type { PutImageInput } from './images.js';
@@ -12,7 +15,11 @@ export { acquireLock, withLock } from './lock.js';
 export type { Lock, LockOptions } from './lock.js';
 export { storePaths } from './paths.js';
 export type { StorePaths } from './paths.js';
+export { pruneStore } from './prune.js';
+export type { PruneResult } from './prune.js';
 export { familiarTag, normalizeTag, RefStore } from './refs.js';
+export { repairStore } from './repair.js';
+export type { RepairReport } from './repair.js';
 export { prepareStoreRoot, resolveStoreRoot } from './root.js';
 export type { StoreRoot, StoreRootInputs } from './root.js';
 export type { Descriptor, ImageConfig, ImageLayer, ImageRecord, LayerRecord } from './schemas.js';

@@ -8,7 +8,7 @@ import { appendFile, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { configureFailpoints } from '../../../../../src/util/failpoint.js';
-import { openStore } from '../../../../../src/runtime/embedded/store/index.js';
+import { openStore, pruneStore } from '../../../../../src/runtime/embedded/store/index.js';
 import { tarUnpacker } from './tar-unpacker.js';
 
 configureFailpoints(process.env['DEVENV_FAILPOINTS']);
@@ -77,6 +77,8 @@ async function main(args: string[]): Promise<unknown> {
       await store.layers.remove(args[2] ?? '');
       return {};
     }
+    case 'prune':
+      return pruneStore(await open_());
     case 'lock-loop': {
       // Takes the store lock `rounds` times; inside, a marker created with O_EXCL proves exclusivity.
       const store = await open_();
