@@ -13,6 +13,8 @@ export type { CreateLayerInput } from './layers.js';
 export type { LeaseHandle, LeaseKind } from './leases.js';
 export { acquireLock, withLock } from './lock.js';
 export type { Lock, LockOptions } from './lock.js';
+export { moveStorage } from './move.js';
+export type { MoveResult, MoveStorageOptions } from './move.js';
 export { storePaths } from './paths.js';
 export type { StorePaths } from './paths.js';
 export { pruneStore } from './prune.js';

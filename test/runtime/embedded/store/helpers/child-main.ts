@@ -4,11 +4,11 @@
  * DEVENV_FAILPOINTS is honoured, so a test can SIGKILL the child at a named step.
  */
 import { createReadStream } from 'node:fs';
-import { appendFile, open, readFile, rm } from 'node:fs/promises';
+import { appendFile, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { configureFailpoints } from '../../../../../src/util/failpoint.js';
-import { openStore, pruneStore } from '../../../../../src/runtime/embedded/store/index.js';
+import { moveStorage, openStore, pruneStore } from '../../../../../src/runtime/embedded/store/index.js';
 import { tarUnpacker } from './tar-unpacker.js';
 
 configureFailpoints(process.env['DEVENV_FAILPOINTS']);
@@ -109,6 +109,10 @@ async function main(args: string[]): Promise<unknown> {
       const start = Date.now();
       await store.ctx.withStoreLock('waiting test', () => Promise.resolve());
       return { waitedMs: Date.now() - start };
+    }
+    case 'move': {
+      const [, from = '', to = '', settings = ''] = args;
+      return moveStorage({ from, to, switchTo: (next) => writeFile(settings, next) });
     }
     default:
       throw new Error(`unknown command ${command}`);
