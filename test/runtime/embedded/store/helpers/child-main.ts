@@ -8,6 +8,7 @@ import { appendFile, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { configureFailpoints } from '../../../../../src/util/failpoint.js';
+import { exportImagesToFile, importArchive } from '../../../../../src/runtime/embedded/archive/index.js';
 import { moveStorage, openStore, pruneStore } from '../../../../../src/runtime/embedded/store/index.js';
 import { tarUnpacker } from './tar-unpacker.js';
 
@@ -109,6 +110,12 @@ async function main(args: string[]): Promise<unknown> {
       const start = Date.now();
       await store.ctx.withStoreLock('waiting test', () => Promise.resolve());
       return { waitedMs: Date.now() - start };
+    }
+    case 'import':
+      return importArchive(await open_(), createReadStream(args[2] ?? ''));
+    case 'export': {
+      const plan = await exportImagesToFile(await open_(), args.slice(3), args[2] ?? '');
+      return plan.images;
     }
     case 'move': {
       const [, from = '', to = '', settings = ''] = args;
