@@ -104,7 +104,7 @@ export class BlobStore {
         const stored = await this.size(expected.digest);
         if (stored !== undefined && (await this.retain(expected.digest, options.lease)))
           return { digest: expected.digest, size: stored, existed: true };
-        return ingestStream(this.#ctx, await openSource(), expected, options);
+        return ingestStream(this.#ctx, openSource, expected, options);
       },
     );
   }

@@ -73,13 +73,13 @@ async function writeStream(file: string, source: Readable, expected: ExpectedBlo
 }
 
 /**
- * Writes `source` as a blob. With `expected.digest` the content must hash to it (and be
+ * Writes what `openSource()` yields as a blob. With `expected.digest` the content must hash to it (and be
  * `expected.size` long when given); without, the digest is computed. Callers deduplicate and lock;
  * see BlobStore.ingest.
  */
 export async function ingestStream(
   ctx: StoreContext,
-  source: Readable,
+  openSource: () => Readable | Promise<Readable>,
   expected: ExpectedBlob,
   options: IngestOptions,
 ): Promise<IngestResult> {
@@ -97,7 +97,8 @@ export async function ingestStream(
     await writeFile(path.join(dir, 'owner.json'), JSON.stringify(await currentOwner(ctx.now(), 'ingest')));
     if (expected.size !== undefined)
       await ensureFreeSpace(ctx.paths.ingestDir, expected.size, `for blob ${expected.digest ?? ref}`);
-    const written = await writeStream(data, source, expected, options);
+    // The source opens only after the space check, so a download that cannot fit never starts (D6).
+    const written = await writeStream(data, await openSource(), expected, options);
     await failpoint('store.blob.after-fsync');
     if (expected.size !== undefined && written.size !== expected.size) {
       throw new DevenvError(

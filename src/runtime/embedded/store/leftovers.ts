@@ -4,7 +4,7 @@
  * files of interrupted atomic writes, expired leases and dangling short links. Shared by `openStore`
  * (recovery on start), `checkStore` (report) and `repairStore` (removal).
  */
-import { lstat, readlink, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, readlink, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoreContext } from './context.js';
 import { exists, listDir } from './fs-util.js';
@@ -109,7 +109,8 @@ export async function findLeftovers(ctx: StoreContext): Promise<Leftover[]> {
       target !== undefined &&
       /^\.\.\/layers\/[a-f0-9]{64}\/diff$/.test(target) &&
       (await exists(path.join(paths.linksDir, target)));
-    if (!valid) found.push({ path: link, reason: 'short link to no layer', remove: () => unlink(link) });
+    if (!valid)
+      found.push({ path: link, reason: 'short link to no layer', remove: () => rm(link, { force: true }) });
   }
   return found;
 }

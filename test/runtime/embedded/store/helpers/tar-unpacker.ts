@@ -43,7 +43,7 @@ export const tarUnpacker: Unpacker = async ({ blobPath, diffDir }) => {
     },
   );
   if (result.exitCode !== 0) {
-    const code = /No space left on device/.test(result.stderr) ? 'ENOSPC' : 'EIO';
+    const code = /No space left on device|Wrote only \d+ of \d+ bytes/.test(result.stderr) ? 'ENOSPC' : 'EIO';
     throw Object.assign(new Error(`tar failed: ${result.stderr}`), { code });
   }
   return diffIdOf(blobPath);
