@@ -4,7 +4,8 @@
  * for a tar, the real file for a directory) with its size and, once known, its sha256.
  */
 import { DevenvError } from '../../../errors.js';
-import { hashFile, readCappedFile } from './read-file.js';
+import { hashFile } from '../store/digest.js';
+import { readCapped } from '../store/json-file.js';
 
 /** One entry. Directories are implicit; devices and fifos are dropped while indexing. */
 export type ArchiveEntry =
@@ -61,5 +62,5 @@ export async function readEntry(entry: FileEntry, maxBytes: number, what: string
       'DEVENV_LIMIT',
       `${what} is ${entry.size} bytes, more than the ${maxBytes} allowed`,
     );
-  return readCappedFile(entry.file, maxBytes);
+  return readCapped(entry.file, maxBytes);
 }

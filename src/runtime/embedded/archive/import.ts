@@ -132,7 +132,14 @@ async function storeAll(
     };
   } finally {
     // A failed import leaves no image record behind; its blobs and layers go with the next prune.
-    for (const id of created) await store.images.remove(id).catch(() => undefined);
+    // A record another process tagged meanwhile (the same image loaded twice at once) is theirs.
+    for (const id of created) {
+      await store.ctx
+        .withStoreLock('dropping an unfinished import', async () => {
+          if ((await store.refs.tagsOf(id)).length === 0) await store.images.remove(id);
+        })
+        .catch(() => undefined);
+    }
     await lease.release();
   }
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, rm } from 'node:fs/promises';
+import { chmod, lstat, open, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import type { StoreContext } from './context.js';
@@ -117,7 +117,7 @@ export class BlobStore {
 
   /**
    * Moves `file` (on the store's filesystem, such as an archive extracted under tmp/) into the store
-   * after hashing it; it must match `expected`. The file is consumed either way.
+   * after hashing and fsyncing it; it must match `expected`. The file is consumed either way.
    */
   async adopt(
     file: string,
@@ -134,6 +134,9 @@ export class BlobStore {
       }
       if (actual.digest !== expected.digest)
         throw digestMismatch(`blob ${expected.digest}`, expected.digest, actual.digest);
+      // The rename that follows must not publish data still only in the page cache (C9).
+      const handle = await open(file, 'r');
+      await handle.sync().finally(() => handle.close());
       await chmod(file, 0o444);
       const existed = await commitBlobFile(this.#ctx, file, actual.digest, lease);
       return { ...actual, existed };

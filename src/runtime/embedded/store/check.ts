@@ -4,8 +4,6 @@
  * its name; no final-name file without a digest; no stale ingest or scratch dir; no incomplete or
  * `*-removing` leftovers; chain IDs and parents hold; every state file validates with zod.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkImages } from './check-images.js';
@@ -13,6 +11,7 @@ import { checkLayers } from './check-layers.js';
 import type { CheckReport, StoreIssue } from './check-types.js';
 import { containerImages } from './containers.js';
 import { createContext } from './context.js';
+import { hashFile } from './digest.js';
 import type { StoreContext } from './context.js';
 import { listDir } from './fs-util.js';
 import { readJsonFile } from './json-file.js';
@@ -27,12 +26,6 @@ export interface CheckOptions {
   /** Hash every blob (slow on big stores; default true). */
   verifyBlobs?: boolean | undefined;
   now?: (() => number) | undefined;
-}
-
-async function hashOf(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
 }
 
 async function checkBlobs(ctx: StoreContext, verify: boolean): Promise<StoreIssue[]> {
@@ -50,7 +43,7 @@ async function checkBlobs(ctx: StoreContext, verify: boolean): Promise<StoreIssu
     const info = await lstat(file);
     if (!/^[a-f0-9]{64}$/.test(name) || !info.isFile()) {
       issues.push({ kind: 'stray-file', path: file, message: `${file} is not a blob named by its digest` });
-    } else if (verify && (await hashOf(file)) !== `sha256:${name}`) {
+    } else if (verify && (await hashFile(file)).digest !== `sha256:${name}`) {
       issues.push({
         kind: 'corrupt-blob',
         path: file,

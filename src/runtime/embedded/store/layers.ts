@@ -40,8 +40,8 @@ export const REMOVING_INFIX = '-removing-';
 /** The deepest chain accepted (the kernel's overlay limit is 500 lowerdirs). */
 export const MAX_CHAIN_DEPTH = 500;
 
-/** moby overlay2's short link names: 26 characters of base32, so 128 lowerdirs fit in one page. */
-function shortLinkName(): string {
+/** A fresh short link name: 26 base32 characters, like moby overlay2's, so 128 lowerdirs fit in a page. */
+export function shortLinkName(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   return [...randomBytes(26)].map((b) => alphabet[b % 32]).join('');
 }

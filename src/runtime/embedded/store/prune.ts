@@ -57,7 +57,8 @@ export async function pruneStore(store: Store): Promise<PruneResult> {
   const result = await store.ctx.withStoreLock('pruning', async () => {
     const marked = await markRoots(store);
     for (const id of marked.images) {
-      const record = await store.images.get(id).catch(() => undefined);
+      // A corrupt record throws: sweeping around state we cannot read could delete what it uses.
+      const record = await store.images.get(id);
       if (record === undefined) continue;
       marked.blobs.add(id);
       record.manifestDigests.forEach((digest) => marked.blobs.add(digest));
@@ -66,9 +67,9 @@ export async function pruneStore(store: Store): Promise<PruneResult> {
     }
     // A marked layer keeps its whole chain below it.
     for (const chainId of [...marked.layers]) {
-      for (let record = await store.layers.get(chainId).catch(() => undefined); record?.parent != null;) {
+      for (let record = await store.layers.get(chainId); record?.parent != null;) {
         marked.layers.add(record.parent);
-        record = await store.layers.get(record.parent).catch(() => undefined);
+        record = await store.layers.get(record.parent);
       }
     }
     const pruned: PruneResult = { images: [], layers: [], blobs: [], reclaimedBytes: 0 };

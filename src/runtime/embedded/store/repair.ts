@@ -16,7 +16,7 @@ import { createContext } from './context.js';
 import type { StoreContext } from './context.js';
 import { exists } from './fs-util.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
-import { REMOVING_INFIX, removeLayerLeftover } from './layers.js';
+import { REMOVING_INFIX, removeLayerLeftover, shortLinkName } from './layers.js';
 import { removeLeftovers } from './leftovers.js';
 import { storePaths } from './paths.js';
 import { RefsFileSchema } from './schemas.js';
@@ -70,8 +70,7 @@ async function repairOne(ctx: StoreContext, issue: StoreIssue, actions: string[]
       break;
     }
     case 'missing-link': {
-      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-      const link = [...randomBytes(26)].map((b) => alphabet[b % 32]).join('');
+      const link = shortLinkName();
       await symlink(
         path.join('..', 'layers', path.basename(issue.path), 'diff'),
         path.join(ctx.paths.linksDir, link),

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../../../src/runtime/embedded/store/index.js';
 import { childScript, runChild, startChild } from './helpers/child-runner.js';
-import { cleanupDirs, freshStore, makeLayer, storeImage, tempDir } from './helpers/fixtures.js';
+import { cleanupDirs, freshStore, makeLayer, sha256, storeImage, tempDir } from './helpers/fixtures.js';
 
 beforeAll(() => {
   childScript();
@@ -49,6 +49,25 @@ describe('store lock across processes', () => {
     );
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
     expect(Object.keys(await store.refs.all())).toHaveLength(10);
+  });
+
+  it('four processes ingesting one blob at once read its source once (K4)', async () => {
+    const store = await freshStore();
+    const dir = tempDir();
+    const data = Buffer.alloc(256 * 1024, 9);
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    writeFileSync(`${dir}/blob`, data);
+    const log = `${dir}/opened.log`;
+    const digest = sha256(data);
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => runChild(['ingest', store.root, `${dir}/blob`, digest, log])),
+    );
+    for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(
+      results.map((r) => (JSON.parse(r.stdout) as { existed: boolean }).existed).filter((e) => !e),
+    ).toHaveLength(1);
+    expect(await store.blobs.verify(digest)).toBe(true);
   });
 
   it('a SIGKILLed holder does not block the next acquirer', async () => {
