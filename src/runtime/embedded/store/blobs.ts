@@ -109,6 +109,17 @@ export class BlobStore {
     );
   }
 
+  /**
+   * Stores a stream whose digest is not known in advance (a layer being committed), computing it.
+   * Nothing deduplicates such ingests; the rename is idempotent because the name is the content's.
+   */
+  async writeStream(
+    openSource: () => Readable | Promise<Readable>,
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
+    return ingestStream(this.#ctx, openSource, {}, options);
+  }
+
   /** Stores bytes held in memory (configs, manifests); returns the digest. */
   async write(bytes: Uint8Array, options: { lease?: LeaseHandle | undefined } = {}): Promise<IngestResult> {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

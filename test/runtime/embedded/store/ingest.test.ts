@@ -125,6 +125,14 @@ describe('blob ingest', () => {
     expect(await store.blobs.list()).toEqual([result.digest]);
   });
 
+  it('streams of unknown digest are hashed while written, under a temporary ingest name', async () => {
+    const store = await freshStore();
+    const result = await store.blobs.writeStream(() => streamOf(data, 4096));
+    expect(result).toEqual({ digest, size: data.length, existed: false });
+    expect((await store.blobs.writeStream(() => streamOf(data))).existed).toBe(true);
+    expect(readdirSync(store.paths.ingestDir)).toEqual([]);
+  });
+
   it('re-verifies on read: a blob changed on disk fails to read and to stream', async () => {
     const store = await freshStore();
     await store.blobs.ingest({ digest }, () => streamOf(data));
