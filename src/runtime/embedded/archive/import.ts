@@ -1,0 +1,184 @@
+/**
+ * `load`: imports a docker save archive (legacy or combined) or an OCI layout into the store. The
+ * archive is indexed into a scratch directory on the store's filesystem, every JSON document, blob
+ * digest and uncompressed diff ID is checked, then blobs, layers and image records are stored under a
+ * lease, and only when everything is stored are the tags written, in one step (research/reliability.md
+ * C3). A failure leaves no tag and no image record; what was stored is collectable by prune.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { DevenvError } from '../../../errors.js';
+import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
+import type { EventSink } from '../../events.js';
+import { familiarTag } from '../store/refs.js';
+import { currentOwner } from '../store/owner.js';
+import { ensureFreeSpace } from '../store/space.js';
+import type { ImageRecord } from '../store/schemas.js';
+import type { Store } from '../store/store.js';
+import type { ArchiveIndex } from './archive-index.js';
+import { invalidArchive } from './archive-index.js';
+import { indexDirectory } from './dir-index.js';
+import { invalidDiffId } from './plan.js';
+import type { PlannedImage } from './plan.js';
+import { ociArchitecture } from './platform.js';
+import { planDockerArchive } from './read-docker.js';
+import { planOciLayout } from './read-oci.js';
+import { indexTar } from './tar-index.js';
+
+declareFailpoints('archive.import.before-tag');
+
+/** Options of an import. */
+export interface ImportOptions {
+  onEvent?: EventSink | undefined;
+  /** OCI architecture to pick from multi-platform indexes; default the host's. */
+  architecture?: string | undefined;
+}
+
+/** What an import stored: each image with its tags (familiar form). */
+export interface ImportResult {
+  images: { id: string; tags: string[] }[];
+  /** What `docker load` prints per image: the tags, or the ID of an untagged image. */
+  loaded: string[];
+}
+
+function plan(index: ArchiveIndex, architecture: string): Promise<PlannedImage[]> {
+  if (index.entries.has('manifest.json')) return planDockerArchive(index);
+  if (index.entries.has('index.json')) return planOciLayout(index, { os: 'linux', architecture });
+  throw invalidArchive(
+    `${index.source} is neither a docker save archive nor an OCI layout (no manifest.json or index.json)`,
+  );
+}
+
+async function storeLayers(
+  store: Store,
+  image: PlannedImage,
+  lease: Awaited<ReturnType<Store['createLease']>>,
+  onEvent: EventSink,
+  copy: boolean,
+) {
+  let parent: string | undefined;
+  for (const [i, layer] of image.layers.entries()) {
+    const expected = { digest: layer.digest, size: layer.size };
+    // An archive may name one blob several times (shared base layers); the first use stores it.
+    if (!(await store.blobs.retain(layer.digest, lease))) {
+      // Scratch files of a tar are renamed into the store; a layout directory's files are copied.
+      if (copy) await store.blobs.ingest(expected, () => createReadStream(layer.entry.file), { lease });
+      else await store.blobs.adopt(layer.entry.file, expected, lease);
+    }
+    onEvent({
+      type: 'transfer:progress',
+      id: layer.digest,
+      action: 'extract',
+      current: 0,
+      total: layer.size,
+    });
+    const blob = { digest: layer.digest, mediaType: layer.mediaType, size: layer.size };
+    try {
+      parent = (await store.layers.create({ parent, blob, expectedDiffId: layer.diffId, lease })).chainId;
+    } catch (error) {
+      const got = /got (sha256:[a-f0-9]{64})/.exec((error as Error).message)?.[1];
+      if (error instanceof DevenvError && error.code === 'DEVENV_DIGEST_MISMATCH' && got !== undefined)
+        throw invalidDiffId(i, layer.diffId, got);
+      throw error;
+    }
+    onEvent({ type: 'transfer:done', id: layer.digest, action: 'extract' });
+  }
+}
+
+async function storeAll(
+  store: Store,
+  index: ArchiveIndex,
+  images: PlannedImage[],
+  options: ImportOptions,
+  copy: boolean,
+): Promise<ImportResult> {
+  const onEvent = options.onEvent ?? (() => undefined);
+  const layerBytes = images.flatMap((image) => image.layers).reduce((sum, layer) => sum + layer.size, 0);
+  await ensureFreeSpace(store.paths.layersDir, layerBytes, `to unpack the layers of ${index.source}`);
+  const lease = await store.createLease(`importing ${index.source}`);
+  const created: string[] = [];
+  try {
+    for (const image of images) await storeLayers(store, image, lease, onEvent, copy);
+    const records: ImageRecord[] = [];
+    for (const image of images) {
+      if ((await store.images.get(image.configDigest)) === undefined) created.push(image.configDigest);
+      const layers = image.layers.map(({ digest, mediaType, size }) => ({ digest, mediaType, size }));
+      if (image.manifest !== undefined) await store.blobs.write(image.manifest.bytes, { lease });
+      const manifestDigests = image.manifest === undefined ? [] : [image.manifest.digest];
+      records.push(await store.images.put({ config: image.config, layers, manifestDigests, lease }));
+    }
+    await failpoint('archive.import.before-tag');
+    const tags = images.flatMap((image, i) => image.tags.map((name) => ({ name, id: records[i]?.id ?? '' })));
+    if (tags.length > 0) await store.refs.set(tags);
+    created.length = 0;
+    const result = images.map((image, i) => ({
+      id: records[i]?.id ?? '',
+      tags: image.tags.map(familiarTag),
+    }));
+    for (const image of result)
+      onEvent({
+        type: 'info',
+        message:
+          image.tags.length > 0
+            ? image.tags.map((t) => `Loaded image: ${t}`).join('\n')
+            : `Loaded image ID: ${image.id}`,
+      });
+    return {
+      images: result,
+      loaded: result.flatMap((image) => (image.tags.length > 0 ? image.tags : [image.id])),
+    };
+  } finally {
+    // A failed import leaves no image record behind; its blobs and layers go with the next prune.
+    // A record another process tagged meanwhile (the same image loaded twice at once) is theirs.
+    for (const id of created) {
+      await store.ctx
+        .withStoreLock('dropping an unfinished import', async () => {
+          if ((await store.refs.tagsOf(id)).length === 0) await store.images.remove(id);
+        })
+        .catch(() => undefined);
+    }
+    await lease.release();
+  }
+}
+
+/** Creates `tmp/<purpose>-<rand>/` with an owner record, so doctor can tell a dead import's leftovers. */
+export async function scratchDir(store: Store, purpose: string): Promise<string> {
+  const dir = path.join(store.paths.tmpDir, `${purpose}-${randomBytes(6).toString('hex')}`);
+  await mkdir(dir, { mode: 0o700 });
+  await writeFile(path.join(dir, 'owner.json'), JSON.stringify(await currentOwner(store.ctx.now(), purpose)));
+  await mkdir(path.join(dir, 'files'));
+  return dir;
+}
+
+/** Imports a docker save archive or an OCI layout tar read from `input`. */
+export async function importArchive(
+  store: Store,
+  input: Readable,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const scratch = await scratchDir(store, 'import');
+  try {
+    const onEvent = options.onEvent ?? (() => undefined);
+    const index = await indexTar(input, path.join(scratch, 'files'), (bytes) => {
+      onEvent({ type: 'transfer:progress', id: 'archive', action: 'import', current: bytes });
+    });
+    const images = await plan(index, options.architecture ?? ociArchitecture(process.arch));
+    return await storeAll(store, index, images, options, false);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Imports an OCI layout directory (left unchanged). */
+export async function importLayoutDirectory(
+  store: Store,
+  dir: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const index = await indexDirectory(dir);
+  const images = await plan(index, options.architecture ?? ociArchitecture(process.arch));
+  return storeAll(store, index, images, options, true);
+}

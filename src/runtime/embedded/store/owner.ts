@@ -1,0 +1,48 @@
+/**
+ * Who owns a piece of in-flight state (an ingest, an incomplete layer, a scratch dir, a lease): the
+ * pid plus that process's start time from /proc/<pid>/stat, so a reused pid is not mistaken for the
+ * original owner (research/reliability.md C8).
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/** The owner record written next to in-flight state. */
+export const OwnerSchema = z.strictObject({
+  pid: z.number().int().positive().describe('Process that created the state.'),
+  startTime: z.string().describe('Field 22 of /proc/<pid>/stat: clock ticks after boot; empty when unknown.'),
+  createdAt: z.number().describe('Milliseconds since the epoch when the state was created.'),
+  purpose: z.string().optional().describe('What the process was doing, for messages.'),
+});
+export type Owner = z.infer<typeof OwnerSchema>;
+
+/** Field 22 (starttime) of /proc/<pid>/stat, or undefined when the process does not exist. */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses; fields resume after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** An owner record for the current process. */
+export async function currentOwner(now: number, purpose?: string): Promise<Owner> {
+  const startTime = (await processStartTime(process.pid)) ?? '';
+  return purpose === undefined
+    ? { pid: process.pid, startTime, createdAt: now }
+    : { pid: process.pid, startTime, createdAt: now, purpose };
+}
+
+/** True while the recorded process still runs (same pid and same start time). */
+export async function isOwnerAlive(owner: Owner): Promise<boolean> {
+  const startTime = await processStartTime(owner.pid);
+  if (startTime === undefined) return false;
+  return owner.startTime === '' || owner.startTime === startTime;
+}
+
+/** True for a pid that exists (used for temp names that carry only a pid). */
+export async function isPidAlive(pid: number): Promise<boolean> {
+  return (await processStartTime(pid)) !== undefined;
+}

@@ -1,0 +1,25 @@
+/**
+ * The seam to the layer applier (src/runtime/embedded/layers/, built separately): the store owns the
+ * directories and the bookkeeping, the applier owns reading a layer tar safely into a diff directory.
+ */
+
+/** What the store hands the applier for one layer. */
+export interface UnpackInput {
+  /** The stored layer blob (compressed or not; the applier detects the compression by magic). */
+  blobPath: string;
+  /** An empty directory the store created for this layer; the applier fills it with the diff. */
+  diffDir: string;
+  /** Diff directories of the layers below, the immediate parent first (overlay lowerdir order). */
+  parentDiffDirs: string[];
+}
+
+/** What the applier reports. */
+export interface UnpackResult {
+  /** `sha256:<hex>` of the uncompressed tar stream it read. */
+  diffId: string;
+  /** Length of the uncompressed tar stream in bytes. */
+  size: number;
+}
+
+/** Unpacks one layer blob into `diffDir`; must not write anywhere else. */
+export type Unpacker = (input: UnpackInput) => Promise<UnpackResult>;
