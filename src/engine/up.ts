@@ -3,6 +3,7 @@
  * changed (keeping the writable layer where the image is the same), start it, and attach in a
  * terminal. Two `up`s on one environment never interleave: the second waits for the first.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
@@ -100,14 +101,12 @@ async function recreate(
 /** Brings the environment up; see {@link UpOptions}. */
 export async function up(ctx: EngineContext, project: Project, options: UpOptions): Promise<UpResult> {
   const spec = project.plan.run;
+  await mkdir(project.stateDir, { recursive: true });
   const lock = await acquireLock(path.join(project.stateDir, 'lock'), {
-    what: 'devenv up',
-    wait: true,
+    purpose: `devenv up ${spec.name}`,
+    timeoutMs: 60 * 60 * 1000,
     onWait: (holder) => {
-      ctx.onEvent({
-        type: 'info',
-        message: `waiting for ${holder === undefined ? 'another devenv' : `pid ${holder.pid} (${holder.what})`} to finish with ${spec.name}`,
-      });
+      ctx.onEvent({ type: 'info', message: `waiting for ${holder} to finish with ${spec.name}` });
     },
   });
   let result: UpResult;

@@ -1,5 +1,5 @@
 /** Image archives: docker save (legacy and >= 25 combined) and OCI layouts, in and out (runtime-spec 6). */
-export { decompressByMagic, detectCompression } from './decompress.js';
+export { decompressByMagic, detectFileCompression } from './decompress.js';
 export type { Compression, Decompressor } from './decompress.js';
 export { exportImages, exportImagesToFile, writeExport } from './export.js';
 export type { ExportOptions } from './export.js';

@@ -9,7 +9,7 @@ import { parseImageConfig } from '../store/images.js';
 import type { ImageConfig } from '../store/schemas.js';
 import type { FileEntry } from './archive-index.js';
 import { entryDigest, invalidArchive } from './archive-index.js';
-import { detectCompression } from './decompress.js';
+import { detectFileCompression } from './decompress.js';
 import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from './media-types.js';
 
 /** One layer of a planned image. */
@@ -90,7 +90,7 @@ export async function planLayers(
   const planned: PlannedLayer[] = [];
   for (const [i, { entry, mediaType }] of layers.entries()) {
     const digest = await entryDigest(entry);
-    const compression = await detectCompression(entry.file);
+    const compression = await detectFileCompression(entry.file);
     const diffId = diffIds[i] ?? '';
     if (compression === 'none' && digest !== diffId) throw invalidDiffId(i, diffId, digest);
     const byMagic =

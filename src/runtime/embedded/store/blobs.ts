@@ -14,7 +14,7 @@ import { commitBlobFile, ingestStream } from './ingest.js';
 import type { ExpectedBlob, IngestOptions, IngestResult } from './ingest.js';
 import { MAX_JSON_BYTES, readCapped } from './json-file.js';
 import type { LeaseHandle } from './leases.js';
-import { withLock } from './lock.js';
+import { withLock } from '../../../util/lock.js';
 
 function corruptBlob(digest: string, actual: string): DevenvError {
   return new DevenvError(

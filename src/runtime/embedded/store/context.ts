@@ -1,5 +1,5 @@
 /** What every part of an open store shares: its paths, the clock and the store-wide lock. */
-import { withLock } from './lock.js';
+import { withLock } from '../../../util/lock.js';
 import type { StorePaths } from './paths.js';
 
 /** Shared by the blob, layer, image, ref and lease parts of one open store. */
