@@ -6,7 +6,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchiveEntry, ArchiveIndex } from './archive-index.js';
 import { invalidArchive } from './archive-index.js';
-import { MAX_ENTRIES } from './media-types.js';
+import { MAX_ENTRIES } from './limits.js';
 
 /** Indexes the directory `root` (an OCI image layout). */
 export async function indexDirectory(root: string): Promise<ArchiveIndex> {

@@ -15,7 +15,7 @@ import { familiarTag, normalizeTag } from '../store/refs.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
 import type { Decompressor } from './decompress.js';
-import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from './media-types.js';
+import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../oci/media-types.js';
 
 /** One file of the archive: its name, exact size and how to read it. */
 export interface ExportEntry {

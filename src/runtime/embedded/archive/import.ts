@@ -23,7 +23,7 @@ import { invalidArchive } from './archive-index.js';
 import { indexDirectory } from './dir-index.js';
 import { invalidDiffId } from './plan.js';
 import type { PlannedImage } from './plan.js';
-import { ociArchitecture } from './platform.js';
+import { ociArchitecture } from '../oci/platform.js';
 import { planDockerArchive } from './read-docker.js';
 import { planOciLayout } from './read-oci.js';
 import { indexTar } from './tar-index.js';
@@ -46,7 +46,13 @@ export interface ImportResult {
 
 function plan(index: ArchiveIndex, architecture: string): Promise<PlannedImage[]> {
   if (index.entries.has('manifest.json')) return planDockerArchive(index);
-  if (index.entries.has('index.json')) return planOciLayout(index, { os: 'linux', architecture });
+  // arm64 images carry the variant v8 (or none); platformScore accepts either for this target.
+  if (index.entries.has('index.json'))
+    return planOciLayout(index, {
+      os: 'linux',
+      architecture,
+      variant: architecture === 'arm64' ? 'v8' : undefined,
+    });
   throw invalidArchive(
     `${index.source} is neither a docker save archive nor an OCI layout (no manifest.json or index.json)`,
   );

@@ -7,4 +7,4 @@ export { planExport } from './export-plan.js';
 export type { ExportEntry, ExportPlan } from './export-plan.js';
 export { importArchive, importLayoutDirectory } from './import.js';
 export type { ImportOptions, ImportResult } from './import.js';
-export { ociArchitecture } from './platform.js';
+export { ociArchitecture } from '../oci/platform.js';

@@ -10,7 +10,7 @@ import type { ImageConfig } from '../store/schemas.js';
 import type { FileEntry } from './archive-index.js';
 import { entryDigest, invalidArchive } from './archive-index.js';
 import { detectFileCompression } from './decompress.js';
-import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from './media-types.js';
+import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from '../oci/media-types.js';
 
 /** One layer of a planned image. */
 export interface PlannedLayer {

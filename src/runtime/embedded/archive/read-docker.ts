@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { normalizeTag } from '../store/refs.js';
 import type { ArchiveIndex } from './archive-index.js';
 import { entryDigest, invalidArchive, readEntry } from './archive-index.js';
-import { MAX_JSON_BYTES } from './media-types.js';
+import { MAX_JSON_BYTES } from './limits.js';
 import { parseArchiveJson, parseConfig, planLayers } from './plan.js';
 import type { PlannedImage } from './plan.js';
 import { resolveFile, verifyNamedBlob } from './resolve.js';

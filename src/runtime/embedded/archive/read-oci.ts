@@ -9,19 +9,18 @@ import { DigestSchema } from '../store/schemas.js';
 import { normalizeTag } from '../store/refs.js';
 import type { ArchiveIndex } from './archive-index.js';
 import { invalidArchive, readEntry } from './archive-index.js';
+import { MAX_INDEX_DEPTH, MAX_JSON_BYTES, MAX_MANIFEST_BYTES } from './limits.js';
 import {
-  isConfigType,
+  isForeignLayer,
+  isImageConfig,
   isIndexType,
   isLayerType,
   isManifestType,
-  MAX_INDEX_DEPTH,
-  MAX_JSON_BYTES,
-  MAX_MANIFEST_BYTES,
-} from './media-types.js';
+} from '../oci/media-types.js';
 import { parseArchiveJson, parseConfig, planLayers } from './plan.js';
 import type { PlannedImage } from './plan.js';
-import { formatPlatform, platformMatches } from './platform.js';
-import type { Platform } from './platform.js';
+import { formatPlatform, platformScore } from '../oci/platform.js';
+import type { TargetPlatform as Platform } from '../oci/platform.js';
 import { resolveBlob, resolveFile } from './resolve.js';
 
 const DescriptorSchema = z.looseObject({
@@ -61,15 +60,26 @@ function tagsOf(descriptor: Descriptor): string[] {
   }
 }
 
+function platformOf(d: Descriptor): Platform | undefined {
+  const p = d.platform;
+  return p === undefined ? undefined : { os: p.os, architecture: p.architecture, variant: p.variant };
+}
+
 function pickPlatform(manifests: Descriptor[], platform: Platform, what: string): Descriptor[] {
   const images = manifests.filter(
     (m) => m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
   );
   if (!images.some((m) => m.platform !== undefined)) return images;
-  const matching = images.filter((m) => platformMatches(m.platform, platform));
+  const matching = images.filter((m) => {
+    const candidate = platformOf(m);
+    return candidate !== undefined && platformScore(candidate, platform) > 0;
+  });
   if (matching.length === 0) {
-    const found = images.map((m) => formatPlatform(m.platform)).join(', ');
-    throw invalidArchive(`${what} has no image for ${formatPlatform(platform)} (found: ${found})`);
+    const found = images.map((m) => {
+      const candidate = platformOf(m);
+      return candidate === undefined ? 'unknown' : formatPlatform(candidate);
+    });
+    throw invalidArchive(`${what} has no image for ${formatPlatform(platform)} (found: ${found.join(', ')})`);
   }
   return matching.slice(0, 1);
 }
@@ -86,7 +96,7 @@ async function visit(
   if (stack.includes(d.digest)) throw invalidArchive(`index cycle: ${d.digest} contains itself`);
   if (stack.length > MAX_INDEX_DEPTH)
     throw invalidArchive(`indexes nest deeper than ${MAX_INDEX_DEPTH} at ${d.digest}`);
-  if (isConfigType(d.mediaType))
+  if (isImageConfig(d.mediaType))
     throw invalidArchive(`unsupported image: ${d.digest} in an index is an image config, not a manifest`);
   if (!isIndexType(d.mediaType) && !isManifestType(d.mediaType))
     throw invalidArchive(
@@ -102,11 +112,13 @@ async function visit(
     return;
   }
   const manifest = parseArchiveJson(bytes, ManifestSchema, what);
-  if (!isConfigType(manifest.config.mediaType))
+  if (!isImageConfig(manifest.config.mediaType))
     throw invalidArchive(
       `unsupported image: manifest ${d.digest} has a ${manifest.config.mediaType} config, not an image config`,
     );
-  const foreign = manifest.layers.find((layer) => !isLayerType(layer.mediaType));
+  const foreign = manifest.layers.find(
+    (layer) => !isLayerType(layer.mediaType) || isForeignLayer(layer.mediaType),
+  );
   if (foreign !== undefined)
     throw invalidArchive(`unsupported image: manifest ${d.digest} has a layer of type ${foreign.mediaType}`);
   const configEntry = await resolveBlob(

@@ -7,7 +7,7 @@
 import { DevenvError } from '../../../errors.js';
 import type { ArchiveIndex, FileEntry } from './archive-index.js';
 import { entryDigest, invalidArchive } from './archive-index.js';
-import { MAX_LINK_HOPS } from './media-types.js';
+import { MAX_LINK_HOPS } from './limits.js';
 
 function escape(what: string, name: string): DevenvError {
   return invalidArchive(`invalid manifest: ${what} path ${JSON.stringify(name)} points outside the archive`);

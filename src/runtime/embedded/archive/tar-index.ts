@@ -13,7 +13,7 @@ import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { isNoSpace, noSpaceError } from '../store/space.js';
 import type { ArchiveEntry, ArchiveIndex } from './archive-index.js';
 import { invalidArchive, normalizeName } from './archive-index.js';
-import { MAX_ENTRIES, MAX_NAME_BYTES } from './media-types.js';
+import { MAX_ENTRIES, MAX_NAME_BYTES } from './limits.js';
 
 declareFailpoints('archive.import.mid-extract');
 

@@ -18,7 +18,7 @@ import { limitError, registryError } from './errors.js';
 import { normalizeRegistryHost, storeCredentials, verifyCredentials } from './login.js';
 import { fetchManifest, headManifest } from './manifest.js';
 import type { FetchedManifest } from './manifest.js';
-import type { TargetPlatform } from './platform.js';
+import type { TargetPlatform } from '../oci/platform.js';
 import { blobExists, pushBlob, pushScope, putManifest } from './push.js';
 import type { OpenStream, PushBlobOptions, PushBlobResult } from './push.js';
 import { checkImageManifest, selectImageManifest } from './resolve.js';

@@ -11,7 +11,7 @@ import {
   platformFromNode,
   platformScore,
   selectPlatform,
-} from '../../../../src/runtime/embedded/registry/platform.js';
+} from '../../../../src/runtime/embedded/oci/platform.js';
 import { bypassesProxy, proxyFor } from '../../../../src/runtime/embedded/registry/proxy.js';
 import { recordingFetch } from './helpers/net.js';
 import { defaultSettings, makeClient } from './helpers/setup.js';

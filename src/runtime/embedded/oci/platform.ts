@@ -2,7 +2,7 @@
  * Which image of a multi-platform index runs here (runtime-spec §1.5). Pure: the caller passes
  * `process.arch` (and, on 32-bit ARM, `process.config.variables.arm_version`) in.
  */
-import type { Descriptor, Platform } from './schema.js';
+import type { Descriptor, Platform } from '../registry/schema.js';
 
 /** The platform we want from an index: os, architecture and, where it matters, the variant. */
 export interface TargetPlatform {
@@ -22,6 +22,11 @@ const ARCH: Readonly<Record<string, string>> = {
   loong64: 'loong64',
   mips64el: 'mips64le',
 };
+
+/** The OCI architecture name of a Node `process.arch` value. */
+export function ociArchitecture(nodeArch: string): string {
+  return ARCH[nodeArch] ?? nodeArch;
+}
 
 /** Maps a Node `process.arch` value to the OCI platform, always `linux`. */
 export function platformFromNode(arch: string, armVersion?: string | number): TargetPlatform {
@@ -52,7 +57,10 @@ export function isAttestation(descriptor: Descriptor): boolean {
  * How well `platform` fits `target`: 0 = not at all, higher = better. arm64 accepts `v8` or no
  * variant; 32-bit arm runs its own variant or an older one (v7 runs v6 and v5), preferring the newest.
  */
-export function platformScore(platform: Platform, target: TargetPlatform): number {
+export function platformScore(
+  platform: Pick<Platform, 'os' | 'architecture' | 'variant'>,
+  target: TargetPlatform,
+): number {
   if (platform.os !== target.os || platform.architecture !== target.architecture) return 0;
   const want = target.variant;
   const have = platform.variant;

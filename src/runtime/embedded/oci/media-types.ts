@@ -12,6 +12,11 @@ export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+
 export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
 /** Docker image config blob. */
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
+/** Layers. */
+export const OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+export const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+export const OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
+export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 /** Docker schema 1 (refused). */
 export const DOCKER_SCHEMA1 = 'application/vnd.docker.distribution.manifest.v1+json';
 /** Signed Docker schema 1 (refused). */
@@ -63,4 +68,19 @@ const LAYER_TYPES = new Set([
 /** True for the layer media types of a container image (plain, gzip or zstd tar; foreign included). */
 export function isLayerType(mediaType: string): boolean {
   return LAYER_TYPES.has(mediaType);
+}
+
+/** True for an index or manifest list. */
+export function isIndexType(mediaType: string | undefined): boolean {
+  return manifestKind(mediaType) === 'index';
+}
+
+/** True for an image manifest. */
+export function isManifestType(mediaType: string | undefined): boolean {
+  return manifestKind(mediaType) === 'manifest';
+}
+
+/** True for Docker's foreign (Windows) layers, which devenv refuses. */
+export function isForeignLayer(mediaType: string): boolean {
+  return mediaType === 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
 }
