@@ -21,6 +21,7 @@ import { syncDir } from '../util/atomic.js';
 import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './format.js';
 import type { BundleManifest } from './format.js';
+import { redactProxyCredentials } from './redact.js';
 import { rewriteImageArchive } from './rewrite-archive.js';
 
 /** Variables that describe the saving machine or carry secrets; they never travel in a bundle. */
@@ -45,12 +46,18 @@ async function sha256File(file: string): Promise<string> {
 /** Writes the bundle; returns its manifest. */
 export async function saveBundle(ctx: EngineContext, options: SaveOptions): Promise<BundleManifest> {
   const container = await requireContainer(ctx, options.name);
-  const configText =
+  const original =
     options.configText ??
     (await readFile(container.labels[LABELS.config] ?? '', 'utf8').catch(() => undefined));
-  if (configText === undefined)
+  if (original === undefined)
     throw new DevenvError('DEVENV_NOT_FOUND', `cannot find the devenv.yml of ${options.name}`, {
       hint: 'run devenv save from the project folder',
+    });
+  const { text: configText, redacted } = redactProxyCredentials(original);
+  if (redacted)
+    ctx.onEvent({
+      type: 'warning',
+      message: 'the proxy user and password in devenv.yml are left out of the bundle',
     });
   const baseId = container.labels[BASE_IMAGE_LABEL] ?? container.imageId;
   const base = await ctx.runtime.inspectImage(baseId);

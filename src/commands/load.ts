@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readBundle } from '../bundle/load.js';
+import { redactProxyCredentials } from '../bundle/redact.js';
 import { hostReach, restoreBundle } from '../bundle/restore.js';
 import { ConfigError } from '../config/diagnostic.js';
 import { validateConfigText } from '../config/validate.js';
@@ -42,7 +43,10 @@ export default defineCommand({
       }
       const projectDir = path.resolve(ctx.cwd, ctx.args.globals.dir ?? '.');
       const target = path.join(projectDir, 'devenv.yml');
-      if (existsSync(target) && readFileSync(target, 'utf8') !== bundle.configText) {
+      if (
+        existsSync(target) &&
+        redactProxyCredentials(readFileSync(target, 'utf8')).text !== bundle.configText
+      ) {
         throw new DevenvError(
           'DEVENV_FILE_EXISTS',
           `${target} exists and differs from the bundle's devenv.yml`,
