@@ -11,7 +11,7 @@ import { wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
-import { createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
+import { checkDevices, createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
 
 /** Label with the id of the environment image a container is based on (its own image may be a commit). */
 export const BASE_IMAGE_LABEL = 'dev.devenv.image';
@@ -27,6 +27,7 @@ export async function prepareHost(
   spec: RunSpec,
   stateDir: string,
 ): Promise<string | undefined> {
+  checkDevices(spec);
   const created = await createMissingBindSources(spec);
   for (const dir of created) ctx.onEvent({ type: 'info', message: `created ${dir} for a bind mount` });
   if (spec.devices.x11 !== undefined) await writeXauthCookie(spec.devices.x11, ctx.env);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { DevenvError } from '../errors.js';
+import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { shellQuote } from '../plan/quote.js';
 import type { RunSpec, X11Spec } from '../plan/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -74,6 +74,31 @@ export async function writeXauthCookie(
   await chmod(temp, 0o644);
   await writeFileAtomic(x11.cookieFile, await readFile(temp), 0o644);
   await rm(temp, { force: true });
+}
+
+/** The host device folders the spec shares must exist; says which one is missing and what to do. */
+export function checkDevices(spec: RunSpec): void {
+  if (spec.devices.usb && !existsSync('/dev/bus/usb')) {
+    throw new DevenvError('DEVENV_USAGE', 'devices.usb is on but this host has no /dev/bus/usb', {
+      hint: 'turn devices.usb off on this machine, or load the USB drivers (usbcore)',
+      exitCode: EXIT_USAGE,
+    });
+  }
+  for (const device of spec.devices.paths) {
+    if (!existsSync(device))
+      throw new DevenvError(
+        'DEVENV_USAGE',
+        `the device ${device} (devices.paths) does not exist on this host`,
+        { hint: 'plug the device in, or remove it from devices.paths', exitCode: EXIT_USAGE },
+      );
+  }
+  if (spec.devices.x11 !== undefined && !existsSync(spec.devices.x11.socketDir)) {
+    throw new DevenvError(
+      'DEVENV_USAGE',
+      `devices.x11 is on but ${spec.devices.x11.socketDir} does not exist`,
+      { hint: 'start an X server (or Xvfb), or turn devices.x11 off', exitCode: EXIT_USAGE },
+    );
+  }
 }
 
 /** Creates bind-mount sources that do not exist yet (as the caller, so they are not root-owned by docker). */
