@@ -3,7 +3,7 @@
  * runtime's image loader; the devenv/ entries go to a private temp folder. Nothing is restored until
  * bundle.json, devenv.yml and every volume have been verified against their digests.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import type { EngineContext } from '../engine/context.js';
 import { DevenvError } from '../errors.js';
 import { failpoint } from '../util/failpoint.js';
+import { hashFile, sha256Of } from '../util/hash-file.js';
 import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, BundleManifestSchema } from './format.js';
 import type { BundleManifest } from './format.js';
 
@@ -25,14 +26,6 @@ export interface ReadBundle {
   loaded: string[];
   volumeFile: (name: string) => string;
   cleanup: () => Promise<void>;
-}
-
-const sha = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-
-async function fileDigest(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
 }
 
 function bad(file: string, what: string): DevenvError {
@@ -126,11 +119,14 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
       );
     const manifest = parsed.data;
     const config = small.get(BUNDLE_CONFIG);
-    if (config === undefined || sha(config) !== manifest.config.digest)
+    if (config === undefined || sha256Of(config) !== manifest.config.digest)
       throw bad(file, 'devenv.yml is missing or does not match its digest');
     for (const volume of manifest.volumes) {
       const stored = path.join(work, 'volumes', path.basename(volume.file));
-      const digest = await fileDigest(stored).catch(() => undefined);
+      const digest = await hashFile(stored).then(
+        (h) => h.digest,
+        () => undefined,
+      );
       if (digest !== manifest.volumes.find((v) => v.name === volume.name)?.digest)
         throw bad(file, `volume ${volume.name} is missing or does not match its digest`);
     }

@@ -3,7 +3,7 @@
  * committed on top (proxy and host-only variables stripped from its config), devenv.yml and every
  * named volume. Written to FILE.partial, fsynced and renamed, so FILE is complete or absent.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { LABELS } from '../plan/compile-plan.js';
 import { imageTag } from '../plan/naming.js';
 import { PROXY_VARIABLES } from '../plan/proxy.js';
 import { syncDir } from '../util/atomic.js';
+import { hashFile, sha256Of } from '../util/hash-file.js';
 import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './format.js';
 import type { BundleManifest } from './format.js';
@@ -35,12 +36,6 @@ export interface SaveOptions {
   /** The text of devenv.yml; read from the path recorded on the container when absent. */
   configText?: string | undefined;
   devenvVersion: string;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
 }
 
 /** Writes the bundle; returns its manifest. */
@@ -99,7 +94,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
         name: logical,
         target: mount.target,
         file: `devenv/volumes/${logical}.tar`,
-        digest: await sha256File(file),
+        digest: (await hashFile(file)).digest,
         size: (await stat(file)).size,
       });
     }
@@ -124,7 +119,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
       state: { committed: !options.noState },
       config: {
         file: BUNDLE_CONFIG,
-        digest: `sha256:${createHash('sha256').update(configText).digest('hex')}`,
+        digest: sha256Of(configText),
       },
       volumes,
     };

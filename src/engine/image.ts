@@ -3,12 +3,11 @@
  * build args, prerequisites), the files COPY reads and any base tarball. The digest of those inputs
  * is a label on the image, so no side database is needed.
  */
-import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { digestOf } from '../plan/digest.js';
 import type { Plan } from '../plan/types.js';
 import { hashContext } from '../runtime/context-tar.js';
+import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
 
@@ -30,12 +29,6 @@ export interface BuildOptions {
   squash: boolean;
   /** Build even when the inputs are unchanged. */
   force: boolean;
-}
-
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
 }
 
 /** The digest of every input of the image. */

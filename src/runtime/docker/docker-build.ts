@@ -13,11 +13,12 @@ import tar from 'tar-stream';
 import { execa } from 'execa';
 import { DevenvError } from '../../errors.js';
 import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
+import { hashFile } from '../../util/hash-file.js';
 import { CONTEXT_DOCKERFILE, packContext } from '../context-tar.js';
 import type { EventSink } from '../events.js';
 import type { BuildRequest } from '../runtime.js';
 import { BuildOutputParser } from './build-output.js';
-import { checkResult, docker, spawnDocker } from './docker-cli.js';
+import { checkResult, docker, dockerMaybe, spawnDocker } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 
 function proxyFlags(image: ImagePlan): { args: string[]; env: Record<string, string> } {
@@ -122,7 +123,18 @@ async function buildPrerequisite(
         throw new DevenvError('DEVENV_ARCHIVE_INVALID', `${pre.tarball} holds no image`);
       await docker(target, ['tag', loaded, pre.tag]);
     } else {
-      await docker(target, ['import', file, pre.tag]);
+      // docker import makes a new image id every time; reusing the last import when the tarball is
+      // unchanged keeps the layer cache of everything built on top of it.
+      const { digest } = await hashFile(file);
+      const existing = await dockerMaybe(target, [
+        'image',
+        'inspect',
+        '--format',
+        '{{index .Config.Labels "dev.devenv.source"}}',
+        pre.tag,
+      ]);
+      if (existing !== digest)
+        await docker(target, ['import', '--change', `LABEL dev.devenv.source=${digest}`, file, pre.tag]);
     }
   } else {
     const root = await mkdtemp(path.join(os.tmpdir(), 'devenv-bootstrap-'));

@@ -3,8 +3,6 @@
  * against `^sha256:[a-f0-9]{64}$` before it becomes part of any path (research/reliability.md rule 2,
  * CVE-2024-3727).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { DevenvError } from '../../../errors.js';
 import { isSha256Digest } from '../../../util/reference.js';
 
@@ -22,22 +20,7 @@ export function digestHex(digest: string, what: string): string {
   return digest.slice('sha256:'.length);
 }
 
-/** `sha256:<hex>` of some bytes. */
-export function sha256Of(data: string | Uint8Array): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
-
-/** `sha256:<hex>` and byte count of a file's content, read as a stream. */
-export async function hashFile(file: string): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    hash.update(buffer);
-  }
-  return { digest: `sha256:${hash.digest('hex')}`, size };
-}
+export { hashFile, sha256Of } from '../../../util/hash-file.js';
 
 /** The error every digest comparison raises, with the expected and actual values. */
 export function digestMismatch(what: string, expected: string, actual: string): DevenvError {

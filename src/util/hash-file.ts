@@ -1,0 +1,20 @@
+/** sha256 digests of files and bytes, as `sha256:<hex>`. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** `sha256:<hex>` of some bytes. */
+export function sha256Of(data: string | Uint8Array): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** `sha256:<hex>` and byte count of a file's content, read as a stream (any size). */
+export async function hashFile(file: string): Promise<{ digest: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    hash.update(buffer);
+  }
+  return { digest: `sha256:${hash.digest('hex')}`, size };
+}
