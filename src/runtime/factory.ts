@@ -2,6 +2,8 @@
  * The one place that picks a runtime: `--runtime`, then devenv.yml's `runtime:`, then the user
  * settings, then `auto` (DESIGN.md section 6). The engine only ever sees the Runtime interface.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
 import type { Runtime, RuntimeName } from './runtime.js';
@@ -50,35 +52,38 @@ function dockerLike(binary: 'docker' | 'podman', host: RuntimeHost): DockerRunti
   return new DockerRuntime({ binary, context: host.context, env: host.env });
 }
 
+/** The first `binary` on the caller's PATH, if any. */
+function onPath(binary: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  return (env['PATH'] ?? '')
+    .split(path.delimiter)
+    .some((dir) => dir !== '' && existsSync(path.join(dir, binary)));
+}
+
 /**
  * Makes the runtime. `auto` takes the embedded runtime once it can run containers on this host;
- * until then it takes a reachable Docker, else Podman, else explains how to get either.
+ * until then Docker when its CLI is installed, else Podman, else explains how to get either. The
+ * daemon is not pinged here: that would cost a round trip on every command, and the first real call
+ * reports a daemon that is down or refuses us with the same clear errors.
  */
-export async function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
-  if (choice === 'docker' || choice === 'podman') return dockerLike(choice, host);
+export function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
+  if (choice === 'docker' || choice === 'podman') return Promise.resolve(dockerLike(choice, host));
   if (choice === 'embedded') {
-    throw new DevenvError('DEVENV_UNSUPPORTED', 'the embedded runtime cannot run environments yet', {
-      hint: 'use --runtime docker',
-    });
+    return Promise.reject(
+      new DevenvError('DEVENV_UNSUPPORTED', 'the embedded runtime cannot run environments yet', {
+        hint: 'use --runtime docker',
+      }),
+    );
   }
-  const failures: string[] = [];
-  for (const binary of ['docker', 'podman'] as const) {
-    const runtime = dockerLike(binary, host);
-    try {
-      await runtime.ping();
-      return runtime;
-    } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
-      if (error instanceof DevenvError && error.code !== 'DEVENV_RUNTIME_MISSING' && binary === 'docker')
-        throw error;
-    }
-  }
-  throw new DevenvError(
-    'DEVENV_RUNTIME_MISSING',
-    `no container runtime is available (${failures.join('; ')})`,
-    {
-      hint: 'install Docker (Debian: apt-get install docker.io) and start it, or install Podman',
-    },
+  for (const binary of ['docker', 'podman'] as const)
+    if (onPath(binary, host.env)) return Promise.resolve(dockerLike(binary, host));
+  return Promise.reject(
+    new DevenvError(
+      'DEVENV_RUNTIME_MISSING',
+      'no container runtime is available: neither docker nor podman is on PATH',
+      {
+        hint: 'install Docker (Debian: apt-get install docker.io) and start it, or install Podman',
+      },
+    ),
   );
 }
 

@@ -19,11 +19,9 @@ import type {
   Stdio,
   VolumeSummary,
 } from '../runtime.js';
-import { buildImage } from './docker-build.js';
 import { checkResult, docker, dockerMaybe, spawnDocker } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 import { attach, exec, runOnce } from './docker-session.js';
-import { exportVolume, importVolume } from './docker-volumes.js';
 import { parseContainers, parseImages, parseVolumes } from './inspect.js';
 import { restoreCommandChanges, toCreateArgs } from './run-args.js';
 
@@ -56,6 +54,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+    // Loaded on demand: building pulls in the tar code, which exec and attach never need.
+    const { buildImage } = await import('./docker-build.js');
     const id = await buildImage(this.target, request, onEvent);
     const image = await this.inspectImage(id);
     if (image === undefined)
@@ -254,11 +254,13 @@ export class DockerRuntime implements Runtime {
     await docker(this.target, ['volume', 'rm', name]);
   }
 
-  exportVolume(name: string, output: Writable): Promise<void> {
+  async exportVolume(name: string, output: Writable): Promise<void> {
+    const { exportVolume } = await import('./docker-volumes.js');
     return exportVolume(this.target, name, output);
   }
 
-  importVolume(name: string, input: Readable): Promise<void> {
+  async importVolume(name: string, input: Readable): Promise<void> {
+    const { importVolume } = await import('./docker-volumes.js');
     return importVolume(this.target, name, input);
   }
 }
