@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { startServices } from '../test/e2e/setup/services.js';
 import type { Services } from '../test/e2e/setup/services.js';
+import { bench as dockerBuild } from './docker-build.js';
 import { bench as dockerSession } from './docker-session.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
 import { ratioOf, renderTable } from './lib/table.js';
@@ -23,6 +24,7 @@ import type { BenchContext, BenchModule, Row } from './lib/types.js';
 // imported from ./embedded-images.js, once that module exists.
 const MODULES: Record<string, BenchModule> = {
   'docker-session': dockerSession,
+  'docker-build': dockerBuild,
 };
 
 const USAGE = `usage: npm run bench -- [--only NAME] [--runs N] [--warmup N]
