@@ -17,8 +17,12 @@ import type { Services } from '../test/e2e/setup/services.js';
 import { bench as dockerBuild } from './docker-build.js';
 import { bench as dockerSession } from './docker-session.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
+import type { MachineFacts } from './lib/machine.js';
 import { ratioOf, renderTable } from './lib/table.js';
 import type { BenchContext, BenchModule, Row } from './lib/types.js';
+
+/** The repository root: this file runs as dist-bench/bench/run.js. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // The embedded runtime's benchmarks plug in here as `'embedded-images': benchEmbeddedImages`,
 // imported from ./embedded-images.js, once that module exists.
@@ -86,7 +90,6 @@ async function runModules(
   options: Options,
   root: string,
 ): Promise<ModuleResult[]> {
-  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const results: ModuleResult[] = [];
   for (const [name, run] of Object.entries(MODULES)) {
     if (options.only !== undefined && options.only !== name) continue;
@@ -94,8 +97,8 @@ async function runModules(
     const home = path.join(workDir, 'home');
     await mkdir(home, { recursive: true });
     const ctx: BenchContext = {
-      repoRoot,
-      cli: path.join(repoRoot, 'dist', 'cli.js'),
+      repoRoot: REPO_ROOT,
+      cli: path.join(REPO_ROOT, 'dist', 'cli.js'),
       services,
       dockerHost,
       env: {
@@ -139,6 +142,28 @@ async function removeScratch(root: string): Promise<void> {
   await rm(root, { recursive: true, force: true });
 }
 
+/** Prints the tables on stdout and writes the same figures to bench/results/latest.json. */
+async function report(results: ModuleResult[], machine: MachineFacts, options: Options): Promise<void> {
+  console.log(`# devenv benchmarks, ${options.runs} runs (${options.warmup} warmup) per command\n`);
+  console.log(`${renderMachine(machine)}\n`);
+  for (const result of results) {
+    console.log(renderTable(result.name, result.rows));
+    if (result.error !== undefined) console.log(`FAILED ${result.name}: ${result.error}`);
+    console.log('');
+  }
+  const json = {
+    date: new Date().toISOString(),
+    runs: options.runs,
+    warmup: options.warmup,
+    machine,
+    modules: results.map((r) => ({ ...r, rows: r.rows.map((row) => ({ ...row, ratio: ratioOf(row) })) })),
+  };
+  const out = path.join(REPO_ROOT, 'bench', 'results', 'latest.json');
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(json, null, 2)}\n`);
+  log(`wrote ${out}`);
+}
+
 async function main(): Promise<number> {
   let options: Options | 'help';
   try {
@@ -157,30 +182,13 @@ async function main(): Promise<number> {
   try {
     services = await startServices(path.join(root, 'services'), path.join(options.cacheDir, 'base-images'));
     if (services.dockerHost === undefined) {
-      console.error('the benchmarks need dockerd, docker-registry and root; see shared/TESTING.md');
+      console.error('the benchmarks need dockerd, docker-registry and root; see bench/README.md');
       return 1;
     }
     const env = { DOCKER_HOST: services.dockerHost, PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
     const machine = await machineFacts(env);
     const results = await runModules(services, services.dockerHost, options, root);
-    console.log(`# devenv benchmarks, ${options.runs} runs (${options.warmup} warmup) per command\n`);
-    console.log(`${renderMachine(machine)}\n`);
-    for (const result of results) {
-      console.log(renderTable(result.name, result.rows));
-      if (result.error !== undefined) console.log(`FAILED ${result.name}: ${result.error}`);
-      console.log('');
-    }
-    const report = {
-      date: new Date().toISOString(),
-      runs: options.runs,
-      warmup: options.warmup,
-      machine,
-      modules: results.map((r) => ({ ...r, rows: r.rows.map((row) => ({ ...row, ratio: ratioOf(row) })) })),
-    };
-    const out = fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url));
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    log(`wrote ${out}`);
+    await report(results, machine, options);
     const failed = results.some(
       (r) => r.error !== undefined || r.rows.some((row) => row.error !== undefined),
     );
