@@ -12,6 +12,12 @@ export type DevcontainerCli = { bin: string; version: string } | { unavailable: 
 
 const PACKAGE = '@devcontainers/cli';
 
+/** The gist of npm's error output: its error code (ECONNREFUSED, E404…), else its first line. */
+function npmReason(stderr: string): string {
+  const code = /^npm (?:error|ERR!) code (\S+)/m.exec(stderr)?.[1];
+  return code ?? stderr.trim().split('\n')[0] ?? 'no output';
+}
+
 /** Installs `@devcontainers/cli` under `<cacheDir>/devcontainers-cli` unless it is there already. */
 export async function ensureDevcontainerCli(
   cacheDir: string,
@@ -26,10 +32,8 @@ export async function ensureDevcontainerCli(
       ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', PACKAGE],
       { reject: false, timeout: 300_000, input: '' },
     );
-    if (result.exitCode !== 0 || !existsSync(bin)) {
-      const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? 'npm install failed';
-      return { unavailable: `npm install ${PACKAGE} failed (${reason})` };
-    }
+    if (result.exitCode !== 0 || !existsSync(bin))
+      return { unavailable: `npm install ${PACKAGE} failed (${npmReason(result.stderr)})` };
   }
   const manifest = path.join(prefix, 'node_modules', '@devcontainers', 'cli', 'package.json');
   const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };

@@ -34,9 +34,12 @@ export function renderTable(title: string, rows: readonly Row[]): string {
   const header = ['benchmark', 'devenv median', 'peer', 'peer median', 'ratio (devenv/peer)'];
   const body = rows.map(cells);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
+  // Figures line up on the right; words (peer names, "peer unavailable: …") on the left.
+  const figure = /^(-|[\d.]+ (ms|s)|[\d.]+x|FAILED)$/;
   const line = (r: string[]) =>
-    `| ${r.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+    `| ${r.map((c, i) => (figure.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i === 1 || i === 3 || i === 4 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   const errors = rows.flatMap((r) => (r.error === undefined ? [] : [`FAILED ${r.benchmark}: ${r.error}`]));
-  return [`## ${title}`, '', line(header), rule, ...body.map(line), ...errors].join('\n');
+  const notes = errors.length === 0 ? [] : ['', ...errors];
+  return [`## ${title}`, '', line(header), rule, ...body.map(line), ...notes].join('\n');
 }
