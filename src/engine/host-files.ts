@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { shellQuote } from '../plan/quote.js';
 import type { RunSpec, X11Spec } from '../plan/types.js';
@@ -32,6 +31,7 @@ export async function writeXauthCookie(
   x11: X11Spec,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
+  const { execa } = await import('execa');
   if (x11.display === '') {
     throw new DevenvError('DEVENV_USAGE', 'devices.x11 is on but DISPLAY is not set', {
       hint: 'run devenv from a graphical session, or set DISPLAY (e.g. DISPLAY=:0)',

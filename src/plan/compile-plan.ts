@@ -119,7 +119,9 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
       buildArgs: image.buildArgs,
       proxyArgs: proxy,
       squash: config.build.squash,
-      labels,
+      // Only what an image needs to be found and pruned: Docker's legacy builder turns every label
+      // into a build step of its own. Containers carry the full set.
+      labels: { [LABELS.name]: config.name },
     },
     run,
     digests: { image: imageDigest, run: runDigest },

@@ -18,7 +18,8 @@ import { CONTEXT_DOCKERFILE, packContext } from '../context-tar.js';
 import type { EventSink } from '../events.js';
 import type { BuildRequest } from '../runtime.js';
 import { BuildOutputParser } from './build-output.js';
-import { checkResult, docker, dockerMaybe, spawnDocker } from './docker-cli.js';
+import { docker, dockerMaybe } from './docker-cli.js';
+import { checkResult, spawnDocker } from './docker-spawn.js';
 import type { DockerTarget } from './docker-cli.js';
 
 function proxyFlags(image: ImagePlan): { args: string[]; env: Record<string, string> } {

@@ -19,7 +19,7 @@ import type {
   Stdio,
   VolumeSummary,
 } from '../runtime.js';
-import { checkResult, docker, dockerMaybe, spawnDocker } from './docker-cli.js';
+import { docker, dockerMaybe } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 import { attach, exec, runOnce } from './docker-session.js';
 import { parseContainers, parseImages, parseVolumes } from './inspect.js';
@@ -78,6 +78,7 @@ export class DockerRuntime implements Runtime {
   }
 
   private async streamed(args: string[], action: 'pull' | 'push', onEvent: EventSink): Promise<void> {
+    const { checkResult, spawnDocker } = await import('./docker-spawn.js');
     const child = spawnDocker(this.target, args, {
       all: true,
       buffer: { all: false, stdout: false, stderr: true },
@@ -129,6 +130,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async saveImages(refs: readonly string[], output: Writable): Promise<void> {
+    const { checkResult, spawnDocker } = await import('./docker-spawn.js');
     const args = ['save', ...refs];
     const child = spawnDocker(this.target, args, { stdout: 'pipe', buffer: { stdout: false, stderr: true } });
     if (child.stdout !== null) await pipeline(child.stdout, output);
@@ -136,6 +138,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async loadImages(input: Readable): Promise<string[]> {
+    const { checkResult, spawnDocker } = await import('./docker-spawn.js');
     const child = spawnDocker(this.target, ['load'], { stdin: 'pipe' });
     if (child.stdin !== null) await pipeline(input, child.stdin);
     const result = await child;
@@ -212,6 +215,7 @@ export class DockerRuntime implements Runtime {
     options: { follow: boolean; tail?: number | undefined },
     output: Writable,
   ): Promise<void> {
+    const { checkResult, spawnDocker } = await import('./docker-spawn.js');
     const args = [
       'logs',
       ...(options.follow ? ['--follow'] : []),

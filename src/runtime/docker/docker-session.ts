@@ -3,10 +3,12 @@
  * container. The docker CLI gets the caller's terminal itself, so raw mode, resizing and the
  * ctrl-p ctrl-q detach keys work exactly as with plain docker.
  */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { DevenvError } from '../../errors.js';
 import type { RunSpec } from '../../plan/types.js';
 import type { AttachResult, RunOptions, Stdio } from '../runtime.js';
-import { dockerMaybe, engineError, spawnDocker } from './docker-cli.js';
+import { baseArgs, dockerMaybe, engineError, envFor } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 import { parseContainers } from './inspect.js';
 import { containerFlags, toExecArgs } from './run-args.js';
@@ -18,25 +20,36 @@ function stdioOf(stdio: Stdio): [Stdio['stdin'], Stdio['stdout'], Stdio['stderr'
   return [stdio.stdin, stdio.stdout, stdio.stderr];
 }
 
-async function runInteractive(
+/**
+ * Runs docker with the caller's terminal (or pipes) as its stdio and resolves with its exit status.
+ * node's spawn hands the file descriptors straight to docker, so raw mode, resizing and the detach
+ * keys behave exactly as with plain docker.
+ */
+function runInteractive(
   target: DockerTarget,
   args: string[],
   stdio: Stdio,
   env: Record<string, string> = {},
-): Promise<{ exitCode: number; stderr: string }> {
-  const child = spawnDocker(target, args, { stdio: stdioOf(stdio), extraEnv: env, buffer: false });
-  const result = await child;
-  if (result.failed && result.exitCode === undefined) {
-    throw (
-      engineError(target, '', result.cause ?? result) ??
-      new DevenvError(
-        'DEVENV_RUNTIME_FAILED',
-        `${target.binary} ${args[0] ?? ''} failed: ${result.shortMessage ?? 'no exit status'}`,
-        { cause: result },
-      )
-    );
-  }
-  return { exitCode: result.exitCode ?? DOCKER_FAILED, stderr: '' };
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(target.binary, [...baseArgs(target), ...args], {
+      env: envFor(target, env),
+      stdio: stdioOf(stdio),
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        engineError(target, '', error) ??
+          new DevenvError(
+            'DEVENV_RUNTIME_FAILED',
+            `${target.binary} ${args[0] ?? ''} failed: ${error.message}`,
+            { cause: error },
+          ),
+      );
+    });
+    child.on('close', (code, signal) => {
+      resolve(code ?? (signal === null ? DOCKER_FAILED : 128 + osConstants.signals[signal]));
+    });
+  });
 }
 
 /**
@@ -69,7 +82,7 @@ export async function exec(
     passEnv: Object.keys(env),
     detachKeys: 'ctrl-p,ctrl-q',
   });
-  return (await runInteractive(target, args, stdio, { ...env })).exitCode;
+  return runInteractive(target, args, stdio, { ...env });
 }
 
 /** Runs a throwaway container of the environment's image (`docker run --rm`) with the same settings. */
@@ -87,5 +100,5 @@ export async function runOnce(
   if (options.interactive) args.push('--interactive');
   if (options.tty) args.push('--tty');
   args.push(spec.image, ...command);
-  return (await runInteractive(target, args, stdio, spec.secretEnv)).exitCode;
+  return runInteractive(target, args, stdio, spec.secretEnv);
 }

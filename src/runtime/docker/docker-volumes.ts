@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { checkResult, docker, dockerMaybe, spawnDocker } from './docker-cli.js';
+import { docker, dockerMaybe } from './docker-cli.js';
+import { checkResult, spawnDocker } from './docker-spawn.js';
 import type { DockerTarget } from './docker-cli.js';
 
 /** The empty image helper containers are made from. */
