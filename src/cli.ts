@@ -20,6 +20,7 @@ const status = await main({
   env: process.env,
   homeDir: os.homedir(),
   hostUser: { name: info.username, uid: info.uid, gid: info.gid },
+  arch: process.arch,
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

@@ -21,6 +21,8 @@ export interface MainInput extends OutputStreams {
   env: Readonly<Record<string, string | undefined>>;
   homeDir: string;
   hostUser: ImageUser;
+  /** Node's `process.arch`: which image of a multi-platform index to pull. */
+  arch: string;
   stdin: Readable & { isTTY?: boolean };
   version: string;
 }
@@ -63,6 +65,7 @@ export async function main(input: MainInput): Promise<number> {
       env: input.env,
       homeDir: input.homeDir,
       hostUser: input.hostUser,
+      arch: input.arch,
       stdin: input.stdin,
       out,
       args,

@@ -2,8 +2,11 @@
  * The one place that picks a runtime: `--runtime`, then devenv.yml's `runtime:`, then the user
  * settings, then `auto` (DESIGN.md section 6). The engine only ever sees the Runtime interface.
  */
+import type { Settings } from '../config/settings.js';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
+import { EmbeddedRuntime } from './embedded/embedded-runtime.js';
+import { resolveStoreRoot } from './embedded/store/index.js';
 import type { Runtime, RuntimeName } from './runtime.js';
 
 /** The runtime names a user can ask for. */
@@ -24,6 +27,35 @@ export interface RuntimeHost {
   env: Readonly<Record<string, string | undefined>>;
   /** `--context NAME` for the docker CLI. */
   context?: string | undefined;
+  /** `--root DIR`: the embedded runtime's store. */
+  root?: string | undefined;
+  /** The user settings (storage, registry mirrors, insecure registries, proxy). */
+  settings: Settings;
+  homeDir: string;
+  cwd: string;
+  /** The caller's uid: root's store lives in /var/lib/devenv, everyone else's under their home. */
+  uid: number;
+  /** Node's `process.arch`, for multi-platform images. */
+  arch: string;
+}
+
+/** The embedded runtime on the store `--root`, `DEVENV_ROOT` or the `storage` setting name. */
+export function embeddedRuntime(host: RuntimeHost): EmbeddedRuntime {
+  const { root } = resolveStoreRoot({
+    flag: host.root,
+    env: host.env,
+    settingsStorage: host.settings.storage,
+    uid: host.uid,
+    homeDir: host.homeDir,
+    cwd: host.cwd,
+  });
+  return new EmbeddedRuntime({
+    root,
+    homeDir: host.homeDir,
+    env: host.env,
+    settings: host.settings,
+    arch: host.arch,
+  });
 }
 
 /** The effective choice, or a usage error for an unknown name. */
@@ -51,16 +83,15 @@ function dockerLike(binary: 'docker' | 'podman', host: RuntimeHost): DockerRunti
 }
 
 /**
- * Makes the runtime. `auto` takes the embedded runtime once it can run containers on this host;
- * until then it takes a reachable Docker, else Podman, else explains how to get either.
+ * Makes the runtime. `auto` takes a reachable Docker, else Podman, else explains how to get either.
+ * It does not take the embedded runtime yet, even where `doctor` says the host supports it: `auto`
+ * serves `up`, and the embedded runtime cannot build or run containers until the next issues land,
+ * so choosing it would turn every `devenv up` into DEVENV_UNSUPPORTED. Image commands reach it
+ * with `--runtime embedded` (or `runtime: embedded` in the settings).
  */
 export async function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
   if (choice === 'docker' || choice === 'podman') return dockerLike(choice, host);
-  if (choice === 'embedded') {
-    throw new DevenvError('DEVENV_UNSUPPORTED', 'the embedded runtime cannot run environments yet', {
-      hint: 'use --runtime docker',
-    });
-  }
+  if (choice === 'embedded') return embeddedRuntime(host);
   const failures: string[] = [];
   for (const binary of ['docker', 'podman'] as const) {
     const runtime = dockerLike(binary, host);
