@@ -7,6 +7,7 @@ import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
 import { EmbeddedRuntime } from './embedded/embedded-runtime.js';
 import { resolveStoreRoot } from './embedded/store/index.js';
+import type { StoreRoot } from './embedded/store/index.js';
 import type { Runtime, RuntimeName } from './runtime.js';
 
 /** The runtime names a user can ask for. */
@@ -39,9 +40,9 @@ export interface RuntimeHost {
   arch: string;
 }
 
-/** The embedded runtime on the store `--root`, `DEVENV_ROOT` or the `storage` setting name. */
-export function embeddedRuntime(host: RuntimeHost): EmbeddedRuntime {
-  const { root } = resolveStoreRoot({
+/** The embedded store's root: `--root`, else `DEVENV_ROOT`, else the `storage` setting, else the default. */
+export function embeddedStoreRoot(host: RuntimeHost): StoreRoot {
+  return resolveStoreRoot({
     flag: host.root,
     env: host.env,
     settingsStorage: host.settings.storage,
@@ -49,6 +50,11 @@ export function embeddedRuntime(host: RuntimeHost): EmbeddedRuntime {
     homeDir: host.homeDir,
     cwd: host.cwd,
   });
+}
+
+/** The embedded runtime on the store {@link embeddedStoreRoot} picks. */
+export function embeddedRuntime(host: RuntimeHost): EmbeddedRuntime {
+  const { root } = embeddedStoreRoot(host);
   return new EmbeddedRuntime({
     root,
     homeDir: host.homeDir,
