@@ -21,6 +21,7 @@ const status = await main({
   homeDir: os.homedir(),
   hostUser: { name: info.username, uid: info.uid, gid: info.gid },
   arch: process.arch,
+  platform: process.platform,
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

@@ -23,6 +23,8 @@ export interface MainInput extends OutputStreams {
   hostUser: ImageUser;
   /** Node's `process.arch`: which image of a multi-platform index to pull. */
   arch: string;
+  /** Node's `process.platform`, for `doctor`. */
+  platform: string;
   stdin: Readable & { isTTY?: boolean };
   version: string;
 }
@@ -66,6 +68,7 @@ export async function main(input: MainInput): Promise<number> {
       homeDir: input.homeDir,
       hostUser: input.hostUser,
       arch: input.arch,
+      platform: input.platform,
       stdin: input.stdin,
       out,
       args,

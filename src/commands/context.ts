@@ -12,6 +12,8 @@ export interface CommandContext {
   hostUser: ImageUser;
   /** Node's `process.arch`: which image of a multi-platform index to pull. */
   arch: string;
+  /** Node's `process.platform`, for `doctor`. */
+  platform: string;
   stdin: Readable & { isTTY?: boolean };
   out: PlainOutput;
   args: ParsedArgs;
