@@ -46,6 +46,11 @@ export function containersUnsupported(): DevenvError {
   });
 }
 
+/**
+ * The Runtime of the embedded store at `options.root`. Image methods work for real and throw
+ * DevenvError for what the user can fix; container, volume and build methods reject with
+ * DEVENV_UNSUPPORTED. Cheap to construct: nothing is opened until a method needs the store.
+ */
 export class EmbeddedRuntime implements Runtime {
   readonly name: RuntimeName = 'embedded';
   readonly root: string;
