@@ -3,7 +3,7 @@
  * pull (busybox and Debian, the Debian tree equal to what Docker runs), images, tag, rmi, prune; and
  * the commands that need containers refusing plainly.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,26 @@ describe.skipIf(!registryReady)('embedded runtime: image commands', () => {
     const top = path.join(box.root, 'layers', chain[1]!.slice(7), 'diff');
     expect(readdirSync(top)).toEqual(['etc']);
     expect(existsSync(path.join(top, 'etc', 'plus'))).toBe(true);
+  });
+
+  it('a store in flatten mode (where overlay cannot mount) keeps every layer as a full snapshot', async () => {
+    const box = sandbox();
+    mkdirSync(box.root, { mode: 0o700 });
+    // What storeLayerMode records on a filesystem without overlayfs (NFS, old kernels, rootless).
+    writeFileSync(path.join(box.root, 'layer-mode.json'), '{"mode":"flatten"}\n');
+    const image = await layeredImage();
+    const { id } = await devenvJson<{ id: string }>(box, ['pull', image]);
+    const chain = chainIdsOf(imageRecord(box, id).layers.map((l) => l.diffId));
+    const [base, top] = chain.map((c) => treeOfDir(path.join(box.root, 'layers', c.slice(7), 'diff')));
+    const baseTree = await base!;
+    const topTree = await top!;
+    expect(topTree.has('etc/plus')).toBe(true);
+    expect(topTree.has('bin/busybox')).toBe(true);
+    expect(differences(without(topTree, ['etc/plus', 'etc']), without(baseTree, ['etc']))).toEqual([]);
+    const doctor = await devenvJson<{ checks: { name: string; status: string; detail: string }[] }>(box, [
+      'doctor',
+    ]);
+    expect(doctor.checks.find((c) => c.name === 'overlayfs')?.detail).toContain('flatten mode and stays so');
   });
 
   it('tag, rmi (untag, then delete and free the layers), prune', async () => {
