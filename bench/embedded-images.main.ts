@@ -4,7 +4,7 @@
  * medians and ratios (and the rows as JSON with --json), and stops the services. The shared bench
  * runner will call benchEmbeddedImages directly.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServices } from '../test/e2e/setup/services.js';
@@ -53,4 +53,5 @@ try {
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
 } finally {
   await services.stop();
+  rmSync(scratch, { recursive: true, force: true });
 }
