@@ -16,6 +16,7 @@ import { startServices } from '../test/e2e/setup/services.js';
 import type { Services } from '../test/e2e/setup/services.js';
 import { bench as dockerBuild } from './docker-build.js';
 import { bench as dockerSession } from './docker-session.js';
+import { bench as embeddedImages } from './embedded-images.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
 import type { MachineFacts } from './lib/machine.js';
 import { ratioOf, renderTable } from './lib/table.js';
@@ -24,11 +25,10 @@ import type { BenchContext, BenchModule, Row } from './lib/types.js';
 /** The repository root: this file runs as dist-bench/bench/run.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-// The embedded runtime's benchmarks plug in here as `'embedded-images': benchEmbeddedImages`,
-// imported from ./embedded-images.js, once that module exists.
 const MODULES: Record<string, BenchModule> = {
   'docker-session': dockerSession,
   'docker-build': dockerBuild,
+  'embedded-images': embeddedImages,
 };
 
 const USAGE = `usage: npm run bench -- [--only NAME] [--runs N] [--warmup N]

@@ -20,6 +20,8 @@ const status = await main({
   env: process.env,
   homeDir: os.homedir(),
   hostUser: { name: info.username, uid: info.uid, gid: info.gid },
+  arch: process.arch,
+  platform: process.platform,
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

@@ -21,6 +21,10 @@ export interface MainInput extends OutputStreams {
   env: Readonly<Record<string, string | undefined>>;
   homeDir: string;
   hostUser: ImageUser;
+  /** Node's `process.arch`: which image of a multi-platform index to pull. */
+  arch: string;
+  /** Node's `process.platform`, for `doctor`. */
+  platform: string;
   stdin: Readable & { isTTY?: boolean };
   version: string;
 }
@@ -63,6 +67,8 @@ export async function main(input: MainInput): Promise<number> {
       env: input.env,
       homeDir: input.homeDir,
       hostUser: input.hostUser,
+      arch: input.arch,
+      platform: input.platform,
       stdin: input.stdin,
       out,
       args,

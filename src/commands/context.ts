@@ -10,6 +10,10 @@ export interface CommandContext {
   homeDir: string;
   /** The caller, for `user: host`. */
   hostUser: ImageUser;
+  /** Node's `process.arch`: which image of a multi-platform index to pull. */
+  arch: string;
+  /** Node's `process.platform`, for `doctor`. */
+  platform: string;
   stdin: Readable & { isTTY?: boolean };
   out: PlainOutput;
   args: ParsedArgs;

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { compilePlan } from '../plan/compile-plan.js';
 import type { Plan } from '../plan/types.js';
 import { chooseRuntime, createRuntime } from '../runtime/factory.js';
+import type { RuntimeHost } from '../runtime/factory.js';
 import { envStateDir } from '../util/paths.js';
 import { loadFragments } from '../util/templates.js';
 import type { CommandContext } from './context.js';
@@ -17,6 +18,20 @@ import { engineContext } from './engine-context.js';
 /** Loads the user settings file. */
 export async function settingsOf(ctx: CommandContext): Promise<Settings> {
   return loadSettings(settingsPath(ctx.env, ctx.homeDir));
+}
+
+/** What the runtime factory needs from this command run. */
+export function runtimeHost(ctx: CommandContext, settings: Settings): RuntimeHost {
+  return {
+    env: ctx.env,
+    context: ctx.args.globals.context,
+    root: ctx.args.globals.root,
+    settings,
+    homeDir: ctx.homeDir,
+    cwd: ctx.cwd,
+    uid: ctx.hostUser.uid,
+    arch: ctx.arch,
+  };
 }
 
 /** Loads devenv.yml (printing its warnings) and the user settings. */
@@ -69,7 +84,7 @@ export async function openProject(ctx: CommandContext): Promise<ProjectSession> 
     config: loaded.config.runtime,
     settings: settings.runtime,
   });
-  const runtime = await createRuntime(choice, { env: ctx.env, context: ctx.args.globals.context });
+  const runtime = await createRuntime(choice, runtimeHost(ctx, settings));
   const project: Project = {
     plan,
     projectDir: loaded.projectDir,
@@ -83,7 +98,7 @@ export async function openProject(ctx: CommandContext): Promise<ProjectSession> 
 export async function openRuntime(ctx: CommandContext): Promise<EngineContext> {
   const settings = await settingsOf(ctx);
   const choice = chooseRuntime({ flag: ctx.args.globals.runtime, settings: settings.runtime });
-  return engineContext(ctx, await createRuntime(choice, { env: ctx.env, context: ctx.args.globals.context }));
+  return engineContext(ctx, await createRuntime(choice, runtimeHost(ctx, settings)));
 }
 
 /**

@@ -32,6 +32,8 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   login: () => import('./login.js'),
   save: () => import('./save.js'),
   load: () => import('./load.js'),
+  storage: () => import('./storage.js'),
+  doctor: () => import('./doctor.js'),
 };
 
 /** Loads the command named `name`, or undefined for an unknown verb. */

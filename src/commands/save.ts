@@ -1,14 +1,18 @@
-/** `devenv save [NAME] -o FILE [--no-state]`: the environment as one tarball (a valid docker save archive plus devenv/). */
+/**
+ * `devenv save [NAME] -o FILE [--no-state]`: the environment as one tarball (a valid docker save
+ * archive plus devenv/), or, when NAME is an image and no environment, that image alone.
+ */
 import path from 'node:path';
 import { saveBundle } from '../bundle/save.js';
+import { isImageOnly, saveImageArchive } from '../engine/image-archive.js';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({
   name: 'save',
-  summary: 'Save the environment (image, state, volumes, config) to one tarball',
-  usage: '[NAME] -o FILE [--no-state]',
+  summary: 'Save the environment (image, state, volumes, config), or one image, to a tarball',
+  usage: '[NAME|IMAGE] -o FILE [--no-state]',
   options: {
     output: { type: 'string', short: 'o', value: 'FILE', description: 'Where to write the tarball' },
     'no-state': { type: 'boolean', description: 'Leave out the changes made in the container' },
@@ -19,6 +23,12 @@ export default defineCommand({
       throw new UsageError('save needs -o FILE', 'example: devenv save -o myenv.tar');
     const { name, engine, session } = await openTarget(ctx);
     const file = path.resolve(ctx.cwd, output);
+    if (session === undefined && (await isImageOnly(engine, name))) {
+      await saveImageArchive(engine, [name], file);
+      if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', file, images: [name] });
+      else ctx.out.info(`saved image ${name} to ${output}; load it with: devenv load ${output}`);
+      return 0;
+    }
     const manifest = await saveBundle(engine, {
       name,
       output: file,

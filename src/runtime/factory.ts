@@ -4,8 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Settings } from '../config/settings.js';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
+import { EmbeddedRuntime } from './embedded/embedded-runtime.js';
+import { resolveStoreRoot } from './embedded/store/index.js';
+import type { StoreRoot } from './embedded/store/index.js';
 import type { Runtime, RuntimeName } from './runtime.js';
 
 /** The runtime names a user can ask for. */
@@ -26,6 +30,40 @@ export interface RuntimeHost {
   env: Readonly<Record<string, string | undefined>>;
   /** `--context NAME` for the docker CLI. */
   context?: string | undefined;
+  /** `--root DIR`: the embedded runtime's store. */
+  root?: string | undefined;
+  /** The user settings (storage, registry mirrors, insecure registries, proxy). */
+  settings: Settings;
+  homeDir: string;
+  cwd: string;
+  /** The caller's uid: root's store lives in /var/lib/devenv, everyone else's under their home. */
+  uid: number;
+  /** Node's `process.arch`, for multi-platform images. */
+  arch: string;
+}
+
+/** The embedded store's root: `--root`, else `DEVENV_ROOT`, else the `storage` setting, else the default. */
+export function embeddedStoreRoot(host: RuntimeHost): StoreRoot {
+  return resolveStoreRoot({
+    flag: host.root,
+    env: host.env,
+    settingsStorage: host.settings.storage,
+    uid: host.uid,
+    homeDir: host.homeDir,
+    cwd: host.cwd,
+  });
+}
+
+/** The embedded runtime on the store {@link embeddedStoreRoot} picks. */
+export function embeddedRuntime(host: RuntimeHost): EmbeddedRuntime {
+  const { root } = embeddedStoreRoot(host);
+  return new EmbeddedRuntime({
+    root,
+    homeDir: host.homeDir,
+    env: host.env,
+    settings: host.settings,
+    arch: host.arch,
+  });
 }
 
 /** The effective choice, or a usage error for an unknown name. */
@@ -60,20 +98,17 @@ function onPath(binary: string, env: Readonly<Record<string, string | undefined>
 }
 
 /**
- * Makes the runtime. `auto` takes the embedded runtime once it can run containers on this host;
- * until then Docker when its CLI is installed, else Podman, else explains how to get either. The
- * daemon is not pinged here: that would cost a round trip on every command, and the first real call
- * reports a daemon that is down or refuses us with the same clear errors.
+ * Makes the runtime. `auto` takes Docker when its CLI is installed, else Podman, else explains how to
+ * get either. The daemon is not pinged here: that would cost a round trip on every command, and the
+ * first real call reports a daemon that is down or refuses us with the same clear errors. `auto` does
+ * not take the embedded runtime yet, even where `doctor` says the host supports it: `auto` serves
+ * `up`, and the embedded runtime cannot build or run containers until the next issues land, so
+ * choosing it would turn every `devenv up` into DEVENV_UNSUPPORTED. Image commands reach it with
+ * `--runtime embedded` (or `runtime: embedded` in the settings).
  */
 export function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
   if (choice === 'docker' || choice === 'podman') return Promise.resolve(dockerLike(choice, host));
-  if (choice === 'embedded') {
-    return Promise.reject(
-      new DevenvError('DEVENV_UNSUPPORTED', 'the embedded runtime cannot run environments yet', {
-        hint: 'use --runtime docker',
-      }),
-    );
-  }
+  if (choice === 'embedded') return Promise.resolve(embeddedRuntime(host));
   for (const binary of ['docker', 'podman'] as const)
     if (onPath(binary, host.env)) return Promise.resolve(dockerLike(binary, host));
   return Promise.reject(

@@ -18,7 +18,7 @@ export type { MoveResult, MoveStorageOptions } from './move.js';
 export { storePaths } from './paths.js';
 export type { StorePaths } from './paths.js';
 export { pruneStore } from './prune.js';
-export type { PruneResult } from './prune.js';
+export type { PruneOptions, PruneResult } from './prune.js';
 export { familiarTag, normalizeTag, RefStore } from './refs.js';
 export { repairStore } from './repair.js';
 export type { RepairReport } from './repair.js';

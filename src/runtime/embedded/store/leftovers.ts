@@ -96,7 +96,7 @@ export async function findLeftovers(ctx: StoreContext): Promise<Leftover[]> {
     if (entry.lease !== undefined && entry.stale !== undefined) {
       found.push({
         path: entry.file,
-        reason: `lease ${entry.stale}`,
+        reason: `stale lease: ${entry.stale}`,
         remove: () => rm(entry.file, { force: true }),
       });
     }

@@ -1,9 +1,9 @@
 /**
  * `devenv storage move DIR` (the seed's "move Docker's storage to the SSD"). Under the store lock:
- * refuse while containers run or when the target holds something else; copy with `cp -a` into a
- * staging directory beside the target; verify the copy (same tree, and the checker finds nothing the
- * original did not have); rename it into place; let the caller record the new root; only then empty
- * the old root. A crash at any point leaves one complete store that the settings point at:
+ * refuse while containers run, while another process holds a lease (a pull or load in flight), or
+ * when the target holds something else; copy with `cp -a` into a staging directory beside the
+ * target; verify the copy (same tree, and the checker finds nothing the original did not have);
+ * rename it into place; let the caller record the new root; only then empty the old root. A crash at any point leaves one complete store that the settings point at:
  * - before the switch the settings still name the old store, which is untouched; a rerun recognises
  *   its own staging or target by the marker file and starts over;
  * - after the switch the new store is complete and the old one is only garbage, marked `moved.json`
@@ -21,6 +21,7 @@ import { runningContainers } from './containers.js';
 import { createContext } from './context.js';
 import { exists, treeSize } from './fs-util.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
+import { listLeases } from './leases.js';
 import { MOVED_FILE, storePaths } from './paths.js';
 import { prepareStoreRoot } from './root.js';
 import { MoveMarkerSchema } from './schemas.js';
@@ -139,6 +140,16 @@ export async function moveStorage(options: MoveStorageOptions): Promise<MoveResu
         `cannot move the store while containers run: ${running.join(', ')}`,
         { hint: 'Stop them first (devenv stop).' },
       );
+    }
+    // A pull or load in flight holds a lease and writes into this root; it would lose its work.
+    const users = (await listLeases(ctx)).filter((entry) => entry.stale === undefined && entry.lease);
+    if (users.length > 0) {
+      const who = users.map(
+        ({ lease }) => `pid ${lease?.owner.pid ?? '?'} (${lease?.owner.purpose ?? 'busy'})`,
+      );
+      throw new DevenvError('DEVENV_BUSY', `cannot move the store while it is in use by ${who.join(', ')}`, {
+        hint: 'Wait for that command to finish, then run the move again.',
+      });
     }
     await prepareTarget(from, to, staging);
     await mkdir(path.dirname(to), { recursive: true });

@@ -26,11 +26,22 @@ export interface PruneResult {
   reclaimedBytes: number;
 }
 
+/** Options of {@link pruneStore}. */
+export interface PruneOptions {
+  /**
+   * Keep every image record, tagged or not, and sweep only what no image uses: what `rmi` runs after
+   * deleting records, so their layers go at once (as Docker's do) while untagged images stay.
+   */
+  keepImages?: boolean | undefined;
+}
+
 async function markRoots(
   store: Store,
+  options: PruneOptions,
 ): Promise<{ images: Set<string>; layers: Set<string>; blobs: Set<string> }> {
   const refs = await store.refs.all();
   const images = new Set(Object.values(refs));
+  if (options.keepImages === true) for (const id of await store.images.list()) images.add(id);
   const layers = new Set<string>();
   const blobs = new Set<string>();
   for (const use of await containerImages(store.ctx, refs)) {
@@ -52,10 +63,10 @@ async function markRoots(
 }
 
 /** Removes every image, layer and blob no root reaches, plus crash leftovers; reports the bytes freed. */
-export async function pruneStore(store: Store): Promise<PruneResult> {
+export async function pruneStore(store: Store, options: PruneOptions = {}): Promise<PruneResult> {
   const detached: string[] = [];
   const result = await store.ctx.withStoreLock('pruning', async () => {
-    const marked = await markRoots(store);
+    const marked = await markRoots(store, options);
     for (const id of marked.images) {
       // A corrupt record throws: sweeping around state we cannot read could delete what it uses.
       const record = await store.images.get(id);

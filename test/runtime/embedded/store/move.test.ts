@@ -67,6 +67,22 @@ describe('moveStorage', () => {
     expect(existsSync(to)).toBe(false);
   });
 
+  it('refuses while another operation holds a lease, naming it; moves once it is released', async () => {
+    const { store } = await populated();
+    const lease = await store.createLease('pulling busybox');
+    const to = path.join(tempDir(), 'target');
+    await expect(
+      moveStorage({ from: store.root, to, switchTo: () => Promise.resolve() }),
+    ).rejects.toMatchObject({
+      code: 'DEVENV_BUSY',
+      message: `cannot move the store while it is in use by pid ${process.pid} (pulling busybox)`,
+    });
+    expect(existsSync(to)).toBe(false);
+    await lease.release();
+    await moveStorage({ from: store.root, to, switchTo: () => Promise.resolve() });
+    expect(existsSync(path.join(to, 'refs.json'))).toBe(true);
+  });
+
   it('refuses a non-empty target and leaves it alone; accepts an empty one', async () => {
     const { store } = await populated();
     const busy = tempDir();

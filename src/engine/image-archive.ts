@@ -1,0 +1,52 @@
+/**
+ * `devenv save IMAGE -o FILE`: an image alone, as a `docker save` archive, from either runtime. It is
+ * written to `FILE.partial`, fsynced and renamed, so FILE is complete or absent (DESIGN.md section 9);
+ * a crash leaves at most the partial file, which the next save overwrites.
+ */
+import { createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { DevenvError, isDevenvError } from '../errors.js';
+import { syncDir } from '../util/atomic.js';
+import type { EngineContext } from './context.js';
+
+/** True when `name` is an image and no environment (container) of that name exists. */
+export async function isImageOnly(ctx: EngineContext, name: string): Promise<boolean> {
+  try {
+    if ((await ctx.runtime.inspectContainer(name)) !== undefined) return false;
+  } catch (error) {
+    // A runtime without containers (the embedded one, for now) has no environment of that name.
+    if (!isDevenvError(error) || error.code !== 'DEVENV_UNSUPPORTED') throw error;
+  }
+  return (await ctx.runtime.inspectImage(name)) !== undefined;
+}
+
+/** Writes the archive of `refs` to `file` (see the module comment). */
+export async function saveImageArchive(
+  ctx: EngineContext,
+  refs: readonly string[],
+  file: string,
+): Promise<void> {
+  const partial = `${file}.partial`;
+  try {
+    await ctx.runtime.saveImages(refs, createWriteStream(partial, { mode: 0o644 }), ctx.onEvent);
+    // The write stream closed its descriptor when it finished; fsync through a new one.
+    const handle = await open(partial, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(partial, file);
+    await syncDir(path.dirname(file));
+  } catch (error) {
+    await rm(partial, { force: true });
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new DevenvError('DEVENV_NO_SPACE', `no space left on device writing ${file}`, {
+        hint: 'free some space or write the archive somewhere else with -o',
+        cause: error,
+      });
+    throw error;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The embedded runtime (DESIGN.md section 7): images in devenv's own content-addressed store, pulled
+ * and pushed with devenv's registry client, unpacked by devenv's layer applier, saved and loaded as
+ * `docker save` archives. No daemon: each command opens the store, whose locks and leases make
+ * concurrent commands safe. Building and running containers are the next issues; until then those
+ * methods say so with DEVENV_UNSUPPORTED instead of pretending.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Settings } from '../../config/settings.js';
+import { DevenvError } from '../../errors.js';
+import type { EventSink } from '../events.js';
+import type {
+  AttachResult,
+  ContainerSummary,
+  ImageSummary,
+  Runtime,
+  RuntimeName,
+  VolumeSummary,
+} from '../runtime.js';
+import { exportImages, importArchive } from './archive/index.js';
+import { layerUnpacker } from './layer-mode.js';
+import { pullImage } from './pull-image.js';
+import { pushImage } from './push-image.js';
+import { platformFromNode, RegistryClient } from './registry/index.js';
+import { removeImage } from './remove-image.js';
+import { openStore, pruneStore } from './store/index.js';
+import type { Store } from './store/index.js';
+
+/** Everything the embedded runtime needs, passed in from the command (no ambient globals). */
+export interface EmbeddedRuntimeOptions {
+  /** Absolute store root, from `resolveStoreRoot`. */
+  root: string;
+  /** For `~/.docker/config.json` credentials. */
+  homeDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Registry mirrors, insecure registries and proxy. */
+  settings: Pick<Settings, 'registryMirrors' | 'insecureRegistries' | 'proxy'>;
+  /** Node's `process.arch`, for picking the image of a multi-platform index. */
+  arch: string;
+}
+
+/** The error every container, volume and build method throws until those issues land. */
+export function containersUnsupported(): DevenvError {
+  return new DevenvError('DEVENV_UNSUPPORTED', 'containers on the embedded runtime are not available yet', {
+    hint: 'use --runtime docker for up/exec/attach',
+  });
+}
+
+/**
+ * The Runtime of the embedded store at `options.root`. Image methods work for real and throw
+ * DevenvError for what the user can fix; container, volume and build methods reject with
+ * DEVENV_UNSUPPORTED. Cheap to construct: nothing is opened until a method needs the store.
+ */
+export class EmbeddedRuntime implements Runtime {
+  readonly name: RuntimeName = 'embedded';
+  readonly root: string;
+  private readonly options: EmbeddedRuntimeOptions;
+  private store: Promise<Store> | undefined;
+
+  constructor(options: EmbeddedRuntimeOptions) {
+    this.options = options;
+    this.root = options.root;
+  }
+
+  /** The store, opened (and recovered) on first use, so `login` never creates one. */
+  private openStore(): Promise<Store> {
+    this.store ??= openStore({ root: this.root, unpack: layerUnpacker(this.root) });
+    return this.store;
+  }
+
+  /** A registry client for one operation; closed by the caller. */
+  private client(): RegistryClient {
+    const { settings, homeDir, env, arch } = this.options;
+    return new RegistryClient({ settings, homeDir, env, platform: platformFromNode(arch) });
+  }
+
+  private async withClient<T>(action: (client: RegistryClient) => Promise<T>): Promise<T> {
+    const client = this.client();
+    try {
+      return await action(client);
+    } finally {
+      await client.close();
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageSummary | undefined> {
+    const store = await this.openStore();
+    const id = await store.refs.resolve(ref).catch((error: unknown) => {
+      if (error instanceof DevenvError && error.code === 'DEVENV_USAGE') return undefined;
+      throw error;
+    });
+    return id === undefined ? undefined : store.summary(id);
+  }
+
+  async listImages(): Promise<ImageSummary[]> {
+    const store = await this.openStore();
+    return Promise.all((await store.images.list()).map((id) => store.summary(id)));
+  }
+
+  async pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
+    const store = await this.openStore();
+    const id = await this.withClient((client) => pullImage({ store, client, onEvent }, ref));
+    return store.summary(id);
+  }
+
+  async pushImage(ref: string, onEvent: EventSink): Promise<void> {
+    const store = await this.openStore();
+    await this.withClient((client) => pushImage({ store, client, onEvent }, ref));
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    const store = await this.openStore();
+    const id = await store.refs.resolve(source);
+    if (id === undefined) throw new DevenvError('DEVENV_NOT_FOUND', `no such image: ${source}`);
+    await store.refs.set([{ name: target, id }]);
+  }
+
+  async removeImage(ref: string, options: { force: boolean }): Promise<string[]> {
+    return removeImage(await this.openStore(), ref, options.force);
+  }
+
+  async pruneImages(): Promise<{ removed: string[]; reclaimedBytes: number }> {
+    const result = await pruneStore(await this.openStore());
+    return { removed: result.images, reclaimedBytes: result.reclaimedBytes };
+  }
+
+  async login(registry: string, username: string, password: string): Promise<void> {
+    await this.withClient((client) => client.login(registry, username, password));
+  }
+
+  async saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void> {
+    await exportImages(await this.openStore(), refs, output, { onEvent });
+  }
+
+  async loadImages(input: Readable, onEvent: EventSink): Promise<string[]> {
+    // The importer announces each image as `docker load` prints it; callers report the result
+    // themselves (as with Docker, whose output they parse), so those lines would come out twice.
+    const quiet: EventSink = (event) => {
+      if (event.type !== 'info' || !event.message.startsWith('Loaded image')) onEvent(event);
+    };
+    return (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded;
+  }
+
+  buildImage(): Promise<ImageSummary> {
+    return Promise.reject(
+      new DevenvError('DEVENV_UNSUPPORTED', 'building images on the embedded runtime is not available yet', {
+        hint: 'use --runtime docker for build and up; the embedded builder is the next issue',
+      }),
+    );
+  }
+
+  createContainer(): Promise<ContainerSummary> {
+    return Promise.reject(containersUnsupported());
+  }
+  startContainer(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  stopContainer(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  removeContainer(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  inspectContainer(): Promise<ContainerSummary | undefined> {
+    return Promise.reject(containersUnsupported());
+  }
+  listContainers(): Promise<ContainerSummary[]> {
+    return Promise.reject(containersUnsupported());
+  }
+  attach(): Promise<AttachResult> {
+    return Promise.reject(containersUnsupported());
+  }
+  exec(): Promise<number> {
+    return Promise.reject(containersUnsupported());
+  }
+  runOnce(): Promise<number> {
+    return Promise.reject(containersUnsupported());
+  }
+  logs(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  commit(): Promise<ImageSummary> {
+    return Promise.reject(containersUnsupported());
+  }
+  listVolumes(): Promise<VolumeSummary[]> {
+    return Promise.reject(containersUnsupported());
+  }
+  createVolume(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  removeVolume(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  exportVolume(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+  importVolume(): Promise<void> {
+    return Promise.reject(containersUnsupported());
+  }
+}
