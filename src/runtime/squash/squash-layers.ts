@@ -132,13 +132,12 @@ async function writeFromMemory(writer: TarWriter, plan: SquashPlan, part: 'befor
     return;
   }
   for (const { rel, meta } of plan.others) await writer.add(header(rel, meta));
-  for (const { rel, target } of plan.links)
-    await writer.add({ name: rel, type: 'link', mode: 0o644, size: 0, linkname: target, mtime: new Date(0) });
+  for (const { rel, target, meta } of plan.links)
+    await writer.add({ ...header(rel, meta), type: 'link', size: 0, linkname: target });
 }
 
 function header(name: string, meta: EntryMeta): TarHeader {
   const type = meta.type;
-  if (type === 'link') throw new Error(`squash: hardlink ${meta.rel} planned as an object`);
   return {
     name,
     type,

@@ -28,8 +28,12 @@ export interface SquashPlan {
   files: Map<string, PlannedFile>;
   /** Symlinks, devices and fifos, with the path each is written under. */
   others: { rel: string; meta: EntryMeta }[];
-  /** Hardlinks: `rel` links to `target` (a path written earlier, or one in the base). */
-  links: { rel: string; target: string }[];
+  /**
+   * Hardlinks: `rel` links to `target` (a path written earlier, or one in the base). `meta` is the
+   * object's own metadata: go-archive applies a link header's owner, mode and xattrs to the shared
+   * inode, so a link written with other values would change the file it points at.
+   */
+  links: { rel: string; target: string; meta: EntryMeta }[];
 }
 
 /** The key of {@link SquashPlan.files}. */
@@ -59,11 +63,11 @@ export function planSquash(tree: SquashTree): SquashPlan {
     }
     if (data?.kind === 'dir') plan.dirs.push(data.meta);
     else if (data?.kind === 'baselink') {
-      plan.links.push({ rel, target: data.target });
+      plan.links.push({ rel, target: data.target, meta: data.meta });
       baseLinks.push([rel, data.target]);
     } else if (data?.kind === 'inode') {
       const first = written.get(data.inode);
-      if (first !== undefined) plan.links.push({ rel, target: first });
+      if (first !== undefined) plan.links.push({ rel, target: first, meta: data.inode.meta });
       else {
         written.set(data.inode, rel);
         const { inode } = data;

@@ -39,8 +39,8 @@ export interface Inode {
 export type NodeData =
   | { kind: 'dir'; meta: EntryMeta }
   | { kind: 'inode'; inode: Inode }
-  /** A hardlink to a path of the base, which the squash cannot see. */
-  | { kind: 'baselink'; target: string };
+  /** A hardlink to a path of the base, which the squash cannot see; `meta` is the link entry's. */
+  | { kind: 'baselink'; target: string; meta: EntryMeta };
 
 /** One path of the trie. */
 export interface TreeNode {
@@ -130,7 +130,7 @@ export class SquashTree {
     if (data !== undefined) return data;
     if (walk === undefined || walk.baseGone)
       throw invalidEntry(meta.name, `hardlink target /${target} does not exist`);
-    return { kind: 'baselink', target };
+    return { kind: 'baselink', target, meta };
   }
 
   /**

@@ -116,6 +116,30 @@ describe('squashLayers fidelity', () => {
     expect(listing).toMatch(/3000000\/4000000 .* home\/big/);
   });
 
+  it("gives a hardlink's header the metadata and xattrs of the file it shares, as go-archive applies them", async () => {
+    const layer = await rawTar([
+      {
+        name: 'bin/captrue',
+        type: 'file',
+        mode: 0o755,
+        uid: 5,
+        gid: 6,
+        size: 1,
+        content: Buffer.from('t'),
+        xattrs: [['security.capability', CAPABILITY]],
+      },
+      { name: 'bin/caplink', type: 'link', mode: 0o644, size: 0, linkname: 'bin/captrue' },
+    ]);
+    const { data } = await squashBuffers([layer]);
+    expect(await tarHeaders(data)).toEqual([
+      'file bin/caplink 0755 5:6 1',
+      'link bin/captrue -> bin/caplink 0755 5:6 0',
+    ]);
+    const extras = await scan(data);
+    expect(extras.get(0)?.xattrs).toEqual([['security.capability', CAPABILITY]]);
+    expect(extras.get(1)?.xattrs).toEqual([['security.capability', CAPABILITY]]);
+  });
+
   it('writes an empty layer (two zero blocks) for no input, with the well-known empty diff ID', async () => {
     const { data, result } = await squashBuffers([]);
     expect(data).toEqual(Buffer.alloc(1024));
