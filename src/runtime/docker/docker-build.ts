@@ -19,6 +19,7 @@ import type { BuildRequest } from '../runtime.js';
 import { BuildOutputParser } from './build-output.js';
 import { checkResult, docker, spawnDocker } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
+import { engineSquashes, squashImage } from './docker-squash.js';
 
 function proxyFlags(image: ImagePlan): { args: string[]; env: Record<string, string> } {
   const args = Object.keys(image.proxyArgs).flatMap((name) => ['--build-arg', name]);
@@ -148,7 +149,10 @@ async function buildPrerequisite(
   }
 }
 
-/** Builds the plan's prerequisites, then its image; returns the image id. */
+/**
+ * Builds the plan's prerequisites, then its image; returns the image id. A squash uses the engine's
+ * own `--squash` when it runs in experimental mode, and devenv's layer squash otherwise.
+ */
 export async function buildImage(
   target: DockerTarget,
   request: BuildRequest,
@@ -162,8 +166,12 @@ export async function buildImage(
   for (const [k, v] of Object.entries(request.image.buildArgs)) args.push('--build-arg', `${k}=${v}`);
   if (request.noCache) args.push('--no-cache');
   if (request.pull && request.image.prerequisites.length === 0) args.push('--pull');
+  const squash = request.squash ? ((await engineSquashes(target)) ? 'engine' : 'devenv') : 'none';
+  if (squash === 'engine') args.push('--squash');
   const context = packContext(request.projectDir, request.image.contextPaths, {
     [CONTEXT_DOCKERFILE]: request.image.dockerfile,
   });
-  return runBuild(target, [...args, '-'], onEvent, context, proxy.env);
+  const id = await runBuild(target, [...args, '-'], onEvent, context, proxy.env);
+  if (squash !== 'devenv') return id;
+  return squashImage(target, { imageId: id, tag: request.image.tag, base: request.image.base }, onEvent);
 }

@@ -1,0 +1,162 @@
+/**
+ * `build --squash` on the private engine, which is not in experimental mode, so Docker's own
+ * `--squash` is refused and devenv's layer squash does the work. The seed's example: a 5 MB file made
+ * in one step and deleted in the next must cost nothing once squashed.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeProject } from '../../helpers/project.js';
+import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+
+const STEPS = [
+  'steps:',
+  '  - run: dd if=/dev/zero of=/big bs=1M count=5',
+  '  - run: rm /big',
+  '  - run: echo hi > /kept',
+];
+const MB = 1024 * 1024;
+
+async function inspect(image: string): Promise<{ layers: string[]; size: number; id: string }> {
+  const out = await docker([
+    'image',
+    'inspect',
+    '--format',
+    '{{json .RootFS.Layers}} {{.Size}} {{.Id}}',
+    image,
+  ]);
+  expect(out.exitCode, out.stderr).toBe(0);
+  const [layers = '[]', size = '0', id = ''] = out.stdout.split(' ');
+  return { layers: JSON.parse(layers) as string[], size: Number(size), id };
+}
+
+async function history(image: string): Promise<string[]> {
+  const out = await docker([
+    'history',
+    '--no-trunc',
+    '--format',
+    '{{.Size}}|{{.CreatedBy}}|{{.Comment}}',
+    image,
+  ]);
+  expect(out.exitCode, out.stderr).toBe(0);
+  return out.stdout.split('\n');
+}
+
+afterAll(async () => {
+  await docker(['rm', '-f', 'squash-cli', 'squash-yml']);
+});
+
+describe.skipIf(!dockerAvailable)('build --squash on an engine without experimental mode', () => {
+  it('squashes the layers the build added into one: base + 1 layers, the deleted 5 MB gone, and it runs', async () => {
+    expect((await docker(['version', '--format', '{{.Server.Experimental}}'])).stdout).toBe('false');
+    const env = isolatedEnv();
+    const plainDir = busyboxProject('squash-plain', STEPS);
+    const plainBuild = await run(plainDir, env, ['build']);
+    expect(plainBuild.exitCode, plainBuild.stderr).toBe(0);
+    const dir = busyboxProject('squash-cli', STEPS);
+    const build = await run(dir, env, ['build', '--squash']);
+    expect(build.exitCode, build.stderr).toBe(0);
+    expect(build.stderr).toMatch(/squashing the \d+ layers the build added into one/);
+
+    const base = await inspect(services.busyboxImage);
+    const plain = await inspect('devenv/squash-plain:latest');
+    const squashed = await inspect('devenv/squash-cli:latest');
+    expect(plain.layers.length).toBeGreaterThanOrEqual(base.layers.length + 3);
+    expect(squashed.layers.length).toBe(base.layers.length + 1);
+    expect(squashed.layers.slice(0, base.layers.length)).toEqual(base.layers);
+    // Unsquashed, the image carries the deleted file; squashed, it is about the size of its base.
+    expect(plain.size - base.size).toBeGreaterThan(5 * MB);
+    expect(squashed.size - base.size).toBeLessThan(64 * 1024);
+    process.stdout.write(
+      `squash sizes: base ${base.size}, unsquashed ${plain.size}, squashed ${squashed.size} bytes\n`,
+    );
+
+    const cat = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'devenv/squash-cli:latest',
+      'cat',
+      '/kept',
+    ]);
+    expect(cat.stdout, cat.stderr).toBe('hi');
+    const gone = await docker(['run', '--rm', '--network', 'none', 'devenv/squash-cli:latest', 'ls', '/big']);
+    expect(gone.exitCode).not.toBe(0);
+
+    // Docker's own squash leaves the same trace: the build's steps as empty layers, then the merge.
+    const lines = await history('devenv/squash-cli:latest');
+    expect(lines[0]).toMatch(/^\S+\|\|merge sha256:[0-9a-f]{64} to /);
+    expect(lines[0]?.endsWith(` to ${base.id}`)).toBe(true);
+    expect(lines.find((line) => line.includes('dd if=/dev/zero'))).toMatch(/^0B\|/);
+    // The labels devenv decides rebuilds by survive, so the next up reuses the squashed image.
+    const up = await run(dir, env, ['up', '-d']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stderr).not.toContain('building');
+    expect((await inspect('devenv/squash-cli:latest')).id).toBe(squashed.id);
+  });
+
+  it.skipIf(services.debianImage === '')(
+    'on Debian with apt: the squashed tree equals the unsquashed one, capabilities and base deletions included',
+    async () => {
+      const env = isolatedEnv();
+      const project = (name: string) =>
+        makeProject({
+          'devenv.yml': [
+            `name: ${name}`,
+            `base: ${services.debianImage}`,
+            'network: host',
+            'packageManager: apt',
+            'packages: [libcap2-bin]',
+            'steps:',
+            // A file capability (a binary xattr), deletions of base content, a directory emptied and
+            // recreated (an opaque directory in the engine's diff), a file replaced and a hardlink.
+            '  - run: cp /bin/true /usr/local/bin/captrue && setcap cap_net_raw+ep /usr/local/bin/captrue',
+            '  - run: rm -rf /usr/share/doc /etc/motd',
+            '  - run: rm -rf /var/log && mkdir /var/log && echo fresh > /var/log/fresh',
+            '  - run: ln /usr/local/bin/captrue /usr/local/bin/caplink && echo changed > /etc/issue',
+          ].join('\n'),
+        });
+      const plainDir = project('squash-deb-plain');
+      const dir = project('squash-deb');
+      const plainBuild = await run(plainDir, env, ['build'], { timeout: 600_000 });
+      expect(plainBuild.exitCode, plainBuild.stderr).toBe(0);
+      const build = await run(dir, env, ['build', '--squash'], { timeout: 600_000 });
+      expect(build.exitCode, build.stderr).toBe(0);
+
+      const base = await inspect(services.debianImage);
+      const squashed = await inspect('devenv/squash-deb:latest');
+      expect(squashed.layers.length).toBe(base.layers.length + 1);
+      const tree = async (image: string) => {
+        const listing = await docker([
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          image,
+          'sh',
+          '-c',
+          'find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /etc/hosts -o -path /etc/hostname -o -path /etc/resolv.conf \\) -prune -o -printf "%p %y %m %U:%G %s %n %l\\n" | sort; getcap /usr/local/bin/captrue /usr/local/bin/caplink',
+        ]);
+        expect(listing.exitCode, listing.stderr).toBe(0);
+        return listing.stdout.split('\n');
+      };
+      const squashedTree = await tree('devenv/squash-deb:latest');
+      expect(squashedTree).toEqual(await tree('devenv/squash-deb-plain:latest'));
+      expect(squashedTree).toContain('/usr/local/bin/captrue cap_net_raw=ep');
+      expect(squashedTree).toContain('/var/log/fresh f 644 0:0 6 1 ');
+      expect(squashedTree.filter((line) => /^\/usr\/share\/doc[ /]/.test(line))).toEqual([]);
+    },
+  );
+
+  it('build: {squash: true} in devenv.yml squashes through up -d', async () => {
+    const env = isolatedEnv();
+    const dir = busyboxProject('squash-yml', ['build: {squash: true}', ...STEPS]);
+    const up = await run(dir, env, ['up', '-d']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const base = await inspect(services.busyboxImage);
+    const image = await inspect('devenv/squash-yml:latest');
+    expect(image.layers.length).toBe(base.layers.length + 1);
+    expect(image.size - base.size).toBeLessThan(64 * 1024);
+    expect((await run(dir, env, ['exec', '--', 'cat', '/kept'])).stdout).toBe('hi');
+    expect((await history('devenv/squash-yml:latest'))[0]).toContain(`|merge sha256:`);
+  });
+});
