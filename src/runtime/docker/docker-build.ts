@@ -19,7 +19,7 @@ import type { BuildRequest } from '../runtime.js';
 import { BuildOutputParser } from './build-output.js';
 import { checkResult, docker, spawnDocker } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
-import { engineSquashes, squashImage } from './docker-squash.js';
+import { engineSquashes, squashImage, squashedByEngine } from './docker-squash.js';
 
 function proxyFlags(image: ImagePlan): { args: string[]; env: Record<string, string> } {
   const args = Object.keys(image.proxyArgs).flatMap((name) => ['--build-arg', name]);
@@ -151,7 +151,8 @@ async function buildPrerequisite(
 
 /**
  * Builds the plan's prerequisites, then its image; returns the image id. A squash uses the engine's
- * own `--squash` when it runs in experimental mode, and devenv's layer squash otherwise.
+ * own `--squash` where it works (Podman, experimental Docker), and devenv's layer squash otherwise
+ * or when the engine's had no effect.
  */
 export async function buildImage(
   target: DockerTarget,
@@ -172,6 +173,7 @@ export async function buildImage(
     [CONTEXT_DOCKERFILE]: request.image.dockerfile,
   });
   const id = await runBuild(target, [...args, '-'], onEvent, context, proxy.env);
-  if (squash !== 'devenv') return id;
+  if (squash === 'none') return id;
+  if (squash === 'engine' && (await squashedByEngine(target, id, request.image.base))) return id;
   return squashImage(target, { imageId: id, tag: request.image.tag, base: request.image.base }, onEvent);
 }

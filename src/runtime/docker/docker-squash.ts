@@ -26,10 +26,30 @@ import { squashLayers } from '../squash/squash-layers.js';
 import { checkResult, docker, spawnDocker } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 
-/** True when the engine runs in experimental mode, where `docker build --squash` does the job itself. */
+/**
+ * True when `build --squash` can be left to the engine: Podman always squashes the new layers, Docker
+ * only in experimental mode (elsewhere it refuses the flag).
+ */
 export async function engineSquashes(target: DockerTarget): Promise<boolean> {
+  if (target.binary === 'podman') return true;
   const out = await docker(target, ['version', '--format', '{{.Server.Experimental}}']).catch(() => '');
   return out.trim() === 'true';
+}
+
+/**
+ * True when the engine's own squash took effect: at most one layer above the base. BuildKit accepts
+ * `--squash` on an experimental engine and ignores it, so the result is checked, not trusted.
+ */
+export async function squashedByEngine(
+  target: DockerTarget,
+  imageId: string,
+  base: string,
+): Promise<boolean> {
+  const layers = async (ref: string) =>
+    (JSON.parse(await docker(target, ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref])) as
+      string[] | null) ?? [];
+  const baseLayers = base.toLowerCase() === 'scratch' ? 0 : (await layers(base)).length;
+  return (await layers(imageId)).length <= baseLayers + 1;
 }
 
 /** The built image to squash: its ID, the tag it carries, and the FROM of its final stage. */

@@ -3,8 +3,12 @@
  * `--squash` is refused and devenv's layer squash does the work. The seed's example: a 5 MB file made
  * in one step and deleted in the next must cost nothing once squashed.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
+import { startDockerd, stopChild } from '../setup/services.js';
 import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
 
 const STEPS = [
@@ -147,6 +151,81 @@ describe.skipIf(!dockerAvailable)('build --squash on an engine without experimen
     },
   );
 
+  it("multi-stage, on a tarball base: keeps exactly the layers of the final stage's base", async () => {
+    const env = isolatedEnv();
+    const dir = makeProject({
+      'devenv.yml': [
+        'name: squash-stages',
+        'network: none',
+        'stages:',
+        '  build:',
+        `    base: ${services.debianImage !== '' ? services.debianImage : services.busyboxImage}`,
+        '    steps:',
+        '      - run: mkdir /out && echo built > /out/tool && dd if=/dev/zero of=/out/junk bs=1M count=2',
+        'base: {tarball: rootfs.tar}',
+        'steps:',
+        '  - copy: {from: build, src: /out, dest: /opt/out}',
+        '  - run: rm /opt/out/junk',
+      ].join('\n'),
+    });
+    copyFileSync(services.busyboxTar, path.join(dir, 'rootfs.tar'));
+    const build = await run(dir, env, ['build', '--squash']);
+    expect(build.exitCode, build.stderr).toBe(0);
+    const base = await inspect('devenv/squash-stages-base:latest');
+    const image = await inspect('devenv/squash-stages:latest');
+    expect(image.layers.length).toBe(base.layers.length + 1);
+    expect(image.layers.slice(0, base.layers.length)).toEqual(base.layers);
+    expect(image.size - base.size).toBeLessThan(64 * 1024);
+    const cat = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'devenv/squash-stages:latest',
+      'cat',
+      '/opt/out/tool',
+    ]);
+    expect(cat.stdout, cat.stderr).toBe('built');
+  });
+
+  it('on a base of several layers: keeps them and their history, squashes only what the build added', async () => {
+    const env = isolatedEnv();
+    const lower = busyboxProject('squash-lower', STEPS);
+    expect((await run(lower, env, ['build'])).exitCode).toBe(0);
+    const dir = makeProject({
+      'devenv.yml': [
+        'name: squash-upper',
+        'base: devenv/squash-lower:latest',
+        'network: none',
+        'steps:',
+        '  - run: echo one > /one',
+        '  - run: rm /kept && echo two > /two',
+      ].join('\n'),
+    });
+    const build = await run(dir, env, ['build', '--squash']);
+    expect(build.exitCode, build.stderr).toBe(0);
+    const base = await inspect('devenv/squash-lower:latest');
+    const image = await inspect('devenv/squash-upper:latest');
+    expect(base.layers.length).toBeGreaterThan(2);
+    expect(image.layers).toEqual([...base.layers, image.layers.at(-1)]);
+    const lines = await history('devenv/squash-upper:latest');
+    const baseLines = await history('devenv/squash-lower:latest');
+    // Newest first: the merge, then the build's own steps (now empty), then the base's untouched.
+    expect(lines.slice(-baseLines.length)).toEqual(baseLines);
+    expect(lines[0]).toContain(`to ${base.id}`);
+    const ls = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'devenv/squash-upper:latest',
+      'sh',
+      '-c',
+      'cat /one /two; ls /kept',
+    ]);
+    expect(ls.stdout).toBe('one\ntwo');
+  });
+
   it('build: {squash: true} in devenv.yml squashes through up -d', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('squash-yml', ['build: {squash: true}', ...STEPS]);
@@ -158,5 +237,41 @@ describe.skipIf(!dockerAvailable)('build --squash on an engine without experimen
     expect(image.size - base.size).toBeLessThan(64 * 1024);
     expect((await run(dir, env, ['exec', '--', 'cat', '/kept'])).stdout).toBe('hi');
     expect((await history('devenv/squash-yml:latest'))[0]).toContain(`|merge sha256:`);
+  });
+});
+
+describe.skipIf(!dockerAvailable)('build --squash on an experimental engine', () => {
+  let engine: Awaited<ReturnType<typeof startDockerd>>;
+  beforeAll(async () => {
+    engine = await startDockerd(mkdtempSync(path.join(services.root, 'experimental-')), ['--experimental']);
+    if (engine === undefined) throw new Error('dockerd did not start');
+    await execa('docker', ['import', services.busyboxTar, 'squash-base:latest'], {
+      env: { DOCKER_HOST: engine.host },
+    });
+  });
+  afterAll(async () => {
+    await stopChild(engine?.child);
+  });
+
+  it("leaves the squash to Docker's own --squash", async () => {
+    const host = engine?.host ?? '';
+    const on = (args: string[]) => docker(args, { DOCKER_HOST: host });
+    expect((await on(['version', '--format', '{{.Server.Experimental}}'])).stdout).toBe('true');
+    const dir = makeProject({
+      'devenv.yml': ['name: squash-exp', 'base: squash-base:latest', 'network: none', ...STEPS].join('\n'),
+    });
+    const build = await run(dir, isolatedEnv({ DOCKER_HOST: host }), ['build', '--squash']);
+    expect(build.exitCode, build.stderr).toBe(0);
+    expect(build.stderr).not.toMatch(/squashing the \d+ layers/);
+    const layers = await on([
+      'image',
+      'inspect',
+      '--format',
+      '{{len .RootFS.Layers}}',
+      'devenv/squash-exp:latest',
+    ]);
+    expect(layers.stdout).toBe('2');
+    const cat = await on(['run', '--rm', '--network', 'none', 'devenv/squash-exp:latest', 'cat', '/kept']);
+    expect(cat.stdout, cat.stderr).toBe('hi');
   });
 });
