@@ -19,10 +19,8 @@ import { planDockerArchive } from '../embedded/archive/read-docker.js';
 import { indexTar } from '../embedded/archive/tar-index.js';
 import { ignoreEvents } from '../events.js';
 import type { EventSink } from '../events.js';
-import { planImageArchive } from '../squash/image-archive.js';
-import { squashImageConfig } from '../squash/image-config.js';
-import type { SquashBase } from '../squash/image-config.js';
-import { squashLayers } from '../squash/squash-layers.js';
+import { planImageArchive, squashImageConfig, squashLayers } from '../squash/index.js';
+import type { SquashBase } from '../squash/index.js';
 import { checkResult, docker, spawnDocker } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 
@@ -134,9 +132,9 @@ export async function squashImage(
 /** `docker save` of `refs`, indexed into scratch files and checked like any archive devenv reads. */
 async function saveImages(target: DockerTarget, refs: string[], scratch: string): Promise<PlannedImage[]> {
   const args = ['save', ...refs];
-  const child = spawnDocker(target, args, { stdout: 'pipe', buffer: { stdout: false, stderr: true } });
   const dir = path.join(scratch, 'saved');
   await mkdir(dir);
+  const child = spawnDocker(target, args, { stdout: 'pipe', buffer: { stdout: false, stderr: true } });
   if (child.stdout === null) throw new Error('docker save: no stdout');
   const [indexed, result] = await Promise.allSettled([indexTar(child.stdout, dir), child]);
   // The CLI's own failure explains more than the truncated archive it leaves.

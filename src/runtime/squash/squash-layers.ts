@@ -4,6 +4,12 @@
  * the layers' whiteouts and entries on a metadata-only model of the tree ({@link SquashTree}); the
  * second streams the bodies of the files that survive. Everything else is written from memory, in
  * the order {@link planSquash} explains. The same input always gives the same bytes.
+ *
+ * Limits, none of which Docker-made layers run into: names are taken literally, so an entry whose
+ * parent path runs through a symlink is refused when the squashed layers made that symlink and
+ * misplaced when the base did (the applier would follow it); a hardlink to a base file that a later
+ * layer replaces is refused (`DEVENV_UNSUPPORTED`: the squash cannot see the old content); only
+ * `SCHILY.xattr.*` records are carried, and AUFS `.wh..wh.*` metadata is dropped as the applier drops it.
  */
 import type { Writable } from 'node:stream';
 import { DevenvError } from '../../errors.js';
@@ -41,8 +47,9 @@ export interface SquashResult {
 /**
  * Writes to `output` one uncompressed layer tar equivalent to applying `layers` (oldest first) in
  * order on top of whatever lies below them, then ends `output`. Throws `DevenvError`s for invalid or
- * oversized input (`DEVENV_ARCHIVE_INVALID`, `DEVENV_LIMIT`) and `DEVENV_DIGEST_MISMATCH` when a
- * layer changes between its two reads; `output` is destroyed (without an error event) on any failure.
+ * oversized input (`DEVENV_ARCHIVE_INVALID`, `DEVENV_LIMIT`), `DEVENV_DIGEST_MISMATCH` when a layer
+ * changes between its two reads and `DEVENV_UNSUPPORTED` for the hardlink case above. On any
+ * failure `output` is destroyed, without an error event: the rejection is the report.
  */
 export async function squashLayers(
   layers: readonly LayerInput[],
@@ -71,7 +78,6 @@ export async function squashLayers(
     const diffId = await writer.finish();
     return { diffId, size: writer.bytes, entries: writer.entries, inputs };
   } catch (error) {
-    // Closed without an 'error' event: the rejection is the report, and nobody need listen twice.
     output.destroy();
     throw error;
   }
