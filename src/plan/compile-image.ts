@@ -18,6 +18,8 @@ export interface CompiledImage {
   prerequisites: BasePrerequisite[];
   contextPaths: string[];
   buildArgs: Record<string, string>;
+  /** The image the final stage starts FROM. */
+  base: string;
   /** The user the environment runs as, or undefined for root. */
   user: ImageUser | undefined;
   shell: string;
@@ -181,7 +183,8 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
   const shell = config.shell ?? (bash ? '/bin/bash' : '/bin/sh');
   const user = resolveUser(config.user, ctx.hostUser);
 
-  instructions.push({ kind: 'from', image: fromImage(config.base, config.name, undefined, prerequisites) });
+  const base = fromImage(config.base, config.name, undefined, prerequisites);
+  instructions.push({ kind: 'from', image: base });
   if (manager !== undefined) instructions.push(...installPackages(ctx.fragments, manager, config.packages));
   if (user !== undefined) {
     instructions.push(createUser(ctx.fragments, user, shell));
@@ -210,7 +213,15 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
   if (config.command !== undefined) instructions.push({ kind: 'cmd', argv: toArgv(config.command) });
   else if (config.entrypoint === undefined) instructions.push({ kind: 'cmd', argv: [shell] });
 
-  return { instructions, prerequisites, contextPaths: [...contextPaths].sort(), buildArgs, user, shell };
+  return {
+    instructions,
+    prerequisites,
+    contextPaths: [...contextPaths].sort(),
+    buildArgs,
+    base,
+    user,
+    shell,
+  };
 }
 
 /** The container path where the project folder is mounted, if it is. */

@@ -114,6 +114,7 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
     image: {
       tag,
       dockerfile,
+      base: image.base,
       prerequisites: image.prerequisites,
       contextPaths: image.contextPaths,
       buildArgs: image.buildArgs,

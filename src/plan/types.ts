@@ -60,6 +60,11 @@ export interface ImagePlan {
   tag: string;
   /** The generated Dockerfile. */
   dockerfile: string;
+  /**
+   * The image the final stage starts FROM (a registry reference, a prerequisite's tag, or
+   * `scratch`): its layers are the ones a squash keeps. Derived from the Dockerfile, so not digested.
+   */
+  base: string;
   /** Images to make first (their tags appear in FROM lines). */
   prerequisites: BasePrerequisite[];
   /** Project-relative paths that COPY reads; the build context needs exactly these. */

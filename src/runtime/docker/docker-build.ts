@@ -21,6 +21,7 @@ import { BuildOutputParser } from './build-output.js';
 import { docker, dockerMaybe } from './docker-cli.js';
 import { checkResult, spawnDocker } from './docker-spawn.js';
 import type { DockerTarget } from './docker-cli.js';
+import { engineSquashes, squashImage, squashedByEngine } from './docker-squash.js';
 
 function proxyFlags(image: ImagePlan): { args: string[]; env: Record<string, string> } {
   const args = Object.keys(image.proxyArgs).flatMap((name) => ['--build-arg', name]);
@@ -161,7 +162,11 @@ async function buildPrerequisite(
   }
 }
 
-/** Builds the plan's prerequisites, then its image; returns the image id. */
+/**
+ * Builds the plan's prerequisites, then its image; returns the image id. A squash uses the engine's
+ * own `--squash` where it works (Podman, experimental Docker), and devenv's layer squash otherwise
+ * or when the engine's had no effect.
+ */
 export async function buildImage(
   target: DockerTarget,
   request: BuildRequest,
@@ -175,8 +180,13 @@ export async function buildImage(
   for (const [k, v] of Object.entries(request.image.buildArgs)) args.push('--build-arg', `${k}=${v}`);
   if (request.noCache) args.push('--no-cache');
   if (request.pull && request.image.prerequisites.length === 0) args.push('--pull');
+  const squash = request.squash ? ((await engineSquashes(target)) ? 'engine' : 'devenv') : 'none';
+  if (squash === 'engine') args.push('--squash');
   const context = packContext(request.projectDir, request.image.contextPaths, {
     [CONTEXT_DOCKERFILE]: request.image.dockerfile,
   });
-  return runBuild(target, [...args, '-'], onEvent, context, proxy.env);
+  const id = await runBuild(target, [...args, '-'], onEvent, context, proxy.env);
+  if (squash === 'none') return id;
+  if (squash === 'engine' && (await squashedByEngine(target, id, request.image.base))) return id;
+  return squashImage(target, { imageId: id, tag: request.image.tag, base: request.image.base }, onEvent);
 }

@@ -71,7 +71,8 @@ function startLogged(
   return child;
 }
 
-async function stopChild(child: ChildProcess | undefined, timeoutMs = 15_000): Promise<void> {
+/** Stops a child started by {@link startLogged} (its whole process group), SIGKILL after `timeoutMs`. */
+export async function stopChild(child: ChildProcess | undefined, timeoutMs = 15_000): Promise<void> {
   if (child?.pid === undefined || child.exitCode !== null) return;
   const exited = new Promise<void>((r) =>
     child.once('exit', () => {
@@ -180,9 +181,13 @@ function docker(host: string, args: string[], input?: Buffer): string {
   }).toString();
 }
 
-/** Starts dockerd on its own socket and data root; returns the child, or undefined without dockerd. */
+/**
+ * Starts dockerd on its own socket and data root (`extraArgs` such as `--experimental` appended);
+ * returns the child, or undefined without dockerd.
+ */
 export async function startDockerd(
   root: string,
+  extraArgs: readonly string[] = [],
 ): Promise<{ child: ChildProcess; host: string; dataRoot: string } | undefined> {
   const dockerd = which('dockerd');
   if (dockerd === undefined || which('docker') === undefined || process.getuid?.() !== 0) return undefined;
@@ -204,6 +209,7 @@ export async function startDockerd(
       path.join(root, 'docker.pid'),
       '--host',
       host,
+      ...extraArgs,
     ],
     path.join(root, 'dockerd.log'),
   );
