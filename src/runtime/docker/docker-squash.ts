@@ -21,7 +21,8 @@ import { ignoreEvents } from '../events.js';
 import type { EventSink } from '../events.js';
 import { planImageArchive, squashImageConfig, squashLayers } from '../squash/index.js';
 import type { SquashBase } from '../squash/index.js';
-import { checkResult, docker, spawnDocker } from './docker-cli.js';
+import { docker } from './docker-cli.js';
+import { checkResult, spawnDocker } from './docker-spawn.js';
 import type { DockerTarget } from './docker-cli.js';
 
 /**
