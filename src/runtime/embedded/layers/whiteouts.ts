@@ -49,9 +49,7 @@ export async function applyWhiteouts(root: string, plan: WhiteoutPlan): Promise<
   }
   for (const rel of plan.whiteouts) {
     const target = resolveParentInRoot(root, rel);
-    await keepTimes(hostPath(root, parentOf(target)), () =>
-      rm(hostPath(root, target), { recursive: true, force: true }),
-    );
+    await keepTimes(hostPath(root, parentOf(target)), () => removeIfPresent(hostPath(root, target)));
   }
 }
 
@@ -59,6 +57,18 @@ async function keepTimes(dir: string, change: () => Promise<void>): Promise<void
   const before = await lstat(dir).catch(() => undefined);
   await change();
   if (before?.isDirectory() === true) await utimes(dir, before.atime, before.mtime);
+}
+
+/**
+ * Removes a whited-out path. A whiteout below a regular file (`file/.wh.x`) names something that
+ * cannot exist, so ENOTDIR means there is nothing to hide, as with ENOENT.
+ */
+async function removeIfPresent(target: string): Promise<void> {
+  try {
+    await rm(target, { recursive: true, force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+  }
 }
 
 async function removeChildren(dir: string): Promise<void> {

@@ -72,6 +72,24 @@ describe.skipIf(!isRoot)('whiteouts across layers (needs root and overlayfs)', (
     expect(merged.find((line) => line.startsWith('/tmp '))).toMatch(/^\/tmp dir 1777 /);
   });
 
+  it.each(['overlay', 'flatten'] as const)(
+    '%s: a whiteout below a regular file hides nothing and is no error',
+    async (mode) => {
+      const input = [
+        await makeTar([{ name: 'f', content: 'file' }]),
+        await makeTar([
+          { name: 'f/.wh.x', content: '' },
+          { name: 'g', content: 'g' },
+        ]),
+      ];
+      const chain = await applyChain(path.join(tmp.dir, `under-file-${mode}`), input, mode);
+      expect(await chainListing(tmp.dir, chain, mode)).toEqual([
+        expect.stringMatching(/^\/f file /),
+        expect.stringMatching(/^\/g file /),
+      ]);
+    },
+  );
+
   it('overlay mode writes kernel whiteouts (char 0:0) and opaque xattrs into the upper dir', async () => {
     const input = await layers();
     const [, second, third] = await applyChain(path.join(tmp.dir, 'upper'), input, 'overlay');
