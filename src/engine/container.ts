@@ -42,7 +42,16 @@ export async function createEnvContainer(
   imageRef: string,
   baseImageId: string,
 ): Promise<ContainerSummary> {
-  const secretFile = await prepareHost(ctx, spec, stateDir);
+  let secretFile = await prepareHost(ctx, spec, stateDir);
+  if (secretFile !== undefined && !(await ctx.runtime.seesHostFiles())) {
+    // A remote engine cannot mount a file from this machine: pass the values as variables instead.
+    ctx.onEvent({
+      type: 'warning',
+      message:
+        'the engine is remote, so the proxy variables are passed as container environment (visible in docker inspect)',
+    });
+    secretFile = undefined;
+  }
   const labels = { ...spec.labels, [BASE_IMAGE_LABEL]: baseImageId, [LABELS.runtime]: ctx.runtime.name };
   return ctx.runtime.createContainer({ ...spec, image: imageRef, labels }, secretFile);
 }

@@ -116,6 +116,11 @@ export interface Runtime {
   /** Reads a `docker save` archive or OCI layout tar; returns the references (or ids) loaded. */
   loadImages(input: Readable, onEvent: EventSink): Promise<string[]>;
 
+  /**
+   * True when files on this machine can be bind-mounted (the engine runs here). A remote engine
+   * (DOCKER_HOST=tcp://…, ssh://…, or a context that points elsewhere) cannot see them.
+   */
+  seesHostFiles(): Promise<boolean>;
   /** Creates the container; `secretEnvFile` is the host file holding the proxy variables. */
   createContainer(spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary>;
   startContainer(name: string): Promise<void>;

@@ -120,6 +120,8 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   child.unref();
   unrefStream(child.stdout);
   unrefStream(child.stdin);
+  // If the helper died (the lock is lost), ending its stdin fails with EPIPE; `lost` already says so.
+  child.stdin.on('error', () => undefined);
   await mkdir(path.dirname(file), { recursive: true }).catch(() => undefined);
   await writeFile(
     `${file}.owner`,

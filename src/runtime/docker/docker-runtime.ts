@@ -159,11 +159,33 @@ export class DockerRuntime implements Runtime {
       secretEnvFile === undefined
         ? ({ mode: 'passthrough' } as const)
         : ({ mode: 'file', hostFile: secretEnvFile } as const);
-    await docker(this.target, toCreateArgs(spec, secrets, image));
+    // Passthrough names the variables in argv; the docker CLI takes their values from its environment.
+    await docker(this.target, toCreateArgs(spec, secrets, image), {
+      env: secrets.mode === 'passthrough' ? spec.secretEnv : {},
+    });
     const created = await this.inspectContainer(spec.name);
     if (created === undefined)
       throw new DevenvError('DEVENV_RUNTIME_FAILED', `docker created ${spec.name} but cannot find it`);
     return created;
+  }
+
+  private local: Promise<boolean> | undefined;
+
+  seesHostFiles(): Promise<boolean> {
+    this.local ??= (async () => {
+      const host =
+        this.target.context === undefined
+          ? this.target.env['DOCKER_HOST']
+          : await docker(this.target, [
+              'context',
+              'inspect',
+              '--format',
+              '{{.Endpoints.docker.Host}}',
+              this.target.context,
+            ]);
+      return host === undefined || host === '' || host.startsWith('unix://') || host.startsWith('npipe://');
+    })();
+    return this.local;
   }
 
   async startContainer(name: string): Promise<void> {

@@ -149,6 +149,11 @@ export class EmbeddedRuntime implements Runtime {
     );
   }
 
+  /** The embedded runtime always runs on this machine. */
+  seesHostFiles(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
   createContainer(): Promise<ContainerSummary> {
     return Promise.reject(containersUnsupported());
   }

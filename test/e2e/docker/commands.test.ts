@@ -3,6 +3,7 @@
  * terminal, --context, --json results, --keep-state, two concurrent ups, and prune.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,38 @@ describe.skipIf(!dockerAvailable)('devenv commands on Docker', () => {
     const up = await run(dir, { ...env, DOCKER_HOST: '' }, ['--context', 'devenv-test', 'up', '-d']);
     expect(up.exitCode, up.stderr).toBe(0);
     expect((await docker(['inspect', '--format', '{{.State.Running}}', 'cmd-context'])).stdout).toBe('true');
+  });
+
+  it('a remote engine through DOCKER_HOST=tcp:// works; the proxy then travels as environment', async () => {
+    const socket = services.dockerHost.replace(/^unix:\/\//, '');
+    // Docker half-closes hijacked exec connections, so both sides must allow half-open sockets.
+    const forwarder = net.createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = net.connect({ path: socket, allowHalfOpen: true });
+      client.pipe(upstream).pipe(client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', resolve));
+    const port = (forwarder.address() as net.AddressInfo).port;
+    try {
+      const env = isolatedEnv({ DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+      const dir = busyboxProject('cmd-remote', ['proxy: {http: "http://proxy.example:3128"}']);
+      const up = await run(dir, env, ['up', '-d']);
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect(up.stderr).toContain(
+        'the engine is remote, so the proxy variables are passed as container environment',
+      );
+      expect((await run(dir, env, ['exec', '--', 'sh', '-c', 'echo $HTTP_PROXY'])).stdout).toBe(
+        'http://proxy.example:3128',
+      );
+    } finally {
+      forwarder.close();
+      await docker(['rm', '-f', 'cmd-remote']);
+    }
   });
 
   it('--keep-state keeps the old container when the image changed', async () => {

@@ -95,6 +95,7 @@ export async function openOverlays(specs: readonly OverlaySpec[], cwd?: string):
   return {
     paths: specs.map((spec) => `/proc/${pid}/root${spec.target}`),
     close: async () => {
+      child.stdin.on('error', () => undefined);
       child.stdin.end();
       const code = await exited;
       if (code !== 0)

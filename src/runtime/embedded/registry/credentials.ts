@@ -45,6 +45,9 @@ export function runCredentialHelper(helper: string, verb: string, input: string,
         }
       },
     );
+    // A helper may exit without reading stdin (a failure, or a get that needs no input); the
+    // write then fails with EPIPE, which the exit status above already reports.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);
   });
 }
