@@ -1,7 +1,8 @@
 /**
  * devenv.yml version 1 (DESIGN.md section 3) as one zod schema: the single source of truth for the
  * config type, the validation and the generated `devenv.schema.json`. Every field is described.
- */ import { z } from 'zod';
+ */
+import { z } from 'zod';
 import { BaseSchema, BuildSchema, PackageManagerSchema, StageSchema, StepSchema } from './schema-build.js';
 import { envMap, text } from './schema-helpers.js';
 import {
