@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
-import { EmbeddedRuntime } from './embedded/embedded-runtime.js';
-import { resolveStoreRoot } from './embedded/store/index.js';
-import type { StoreRoot } from './embedded/store/index.js';
+import type { EmbeddedRuntime } from './embedded/embedded-runtime.js';
+import { resolveStoreRoot } from './embedded/store/root.js';
+import type { StoreRoot } from './embedded/store/root.js';
 import type { Runtime, RuntimeName } from './runtime.js';
 
 /** The runtime names a user can ask for. */
@@ -54,8 +54,12 @@ export function embeddedStoreRoot(host: RuntimeHost): StoreRoot {
   });
 }
 
-/** The embedded runtime on the store {@link embeddedStoreRoot} picks. */
-export function embeddedRuntime(host: RuntimeHost): EmbeddedRuntime {
+/**
+ * The embedded runtime on the store {@link embeddedStoreRoot} picks. Loaded on demand: its store,
+ * registry client and layer code cost ~230 ms of module loading that Docker commands never need.
+ */
+export async function embeddedRuntime(host: RuntimeHost): Promise<EmbeddedRuntime> {
+  const { EmbeddedRuntime } = await import('./embedded/embedded-runtime.js');
   const { root } = embeddedStoreRoot(host);
   return new EmbeddedRuntime({
     root,
@@ -108,7 +112,7 @@ function onPath(binary: string, env: Readonly<Record<string, string | undefined>
  */
 export function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
   if (choice === 'docker' || choice === 'podman') return Promise.resolve(dockerLike(choice, host));
-  if (choice === 'embedded') return Promise.resolve(embeddedRuntime(host));
+  if (choice === 'embedded') return embeddedRuntime(host);
   for (const binary of ['docker', 'podman'] as const)
     if (onPath(binary, host.env)) return Promise.resolve(dockerLike(binary, host));
   return Promise.reject(
