@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,7 @@ import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import { imageTag } from '../plan/naming.js';
 import { PROXY_VARIABLES } from '../plan/proxy.js';
-import { syncDir } from '../util/atomic.js';
+import { commitPartial } from '../util/atomic.js';
 import { hashFile, sha256Of } from '../util/hash-file.js';
 import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './format.js';
@@ -134,11 +134,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     );
     pack.finalize();
     await writing;
-    const handle = await open(partial, 'r+');
-    await handle.sync();
-    await handle.close();
-    await rename(partial, options.output);
-    await syncDir(path.dirname(path.resolve(options.output)));
+    await commitPartial(partial, options.output);
     return manifest;
   } catch (error) {
     await rm(partial, { force: true });

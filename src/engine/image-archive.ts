@@ -4,10 +4,9 @@
  * a crash leaves at most the partial file, which the next save overwrites.
  */
 import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { DevenvError, isDevenvError } from '../errors.js';
-import { syncDir } from '../util/atomic.js';
+import { commitPartial } from '../util/atomic.js';
 import type { EngineContext } from './context.js';
 
 /** True when `name` is an image and no environment (container) of that name exists. */
@@ -30,15 +29,7 @@ export async function saveImageArchive(
   const partial = `${file}.partial`;
   try {
     await ctx.runtime.saveImages(refs, createWriteStream(partial, { mode: 0o644 }), ctx.onEvent);
-    // The write stream closed its descriptor when it finished; fsync through a new one.
-    const handle = await open(partial, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(partial, file);
-    await syncDir(path.dirname(file));
+    await commitPartial(partial, file);
   } catch (error) {
     await rm(partial, { force: true });
     const code = (error as { code?: unknown }).code;

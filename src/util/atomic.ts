@@ -46,3 +46,18 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   }
   await syncDir(path.dirname(file));
 }
+
+/**
+ * Publishes a finished `partial` file under its final name: fsync (through a new descriptor, since
+ * the writer's stream closed its own), rename, fsync of the folder. Until then `file` is untouched.
+ */
+export async function commitPartial(partial: string, file: string): Promise<void> {
+  const handle = await open(partial, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(partial, file);
+  await syncDir(path.dirname(path.resolve(file)));
+}

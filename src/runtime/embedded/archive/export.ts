@@ -4,12 +4,12 @@
  * `FILE.partial` and renames it only when complete (research/reliability.md C4, D4).
  */
 import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { syncDir } from '../../../util/atomic.js';
+import { commitPartial } from '../../../util/atomic.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { EventSink } from '../../events.js';
 import { ensureFreeSpace, isNoSpace, noSpaceError } from '../store/space.js';
@@ -103,15 +103,7 @@ export async function exportImagesToFile(
   try {
     await ensureFreeSpace(path.dirname(path.resolve(file)), archiveBytes, `to write ${file}`);
     await writeExport(plan, createWriteStream(partial, { mode: 0o644 }), options.onEvent);
-    // fsync through a second descriptor: the stream closed its own when it finished.
-    const handle = await open(partial, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(partial, file);
-    await syncDir(path.dirname(path.resolve(file)));
+    await commitPartial(partial, file);
     return plan;
   } catch (error) {
     await rm(partial, { force: true });
