@@ -7,22 +7,13 @@ import path from 'node:path';
 import { dockerCredentials } from '../../../../src/runtime/embedded/registry/credentials.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureFailpoints } from '../../../../src/util/failpoint.js';
-import { FakeRegistry } from './helpers/fake-registry.js';
 import { startServer } from './helpers/servers.js';
-import { cleanupDirs, makeClient, memorySink, tempDir } from './helpers/setup.js';
+import { trackServers, makeClient, memorySink, tempDir } from './helpers/setup.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
+const { closers, start } = trackServers();
+afterEach(() => {
   configureFailpoints(undefined);
-  for (const close of closers.splice(0)) await close();
-  cleanupDirs();
 });
-
-async function start(): Promise<FakeRegistry> {
-  const r = await FakeRegistry.start();
-  closers.push(() => r.close());
-  return r;
-}
 
 describe('faults', () => {
   it('a failpoint thrown mid-blob discards the sink; the rerun succeeds', async () => {

@@ -3,24 +3,14 @@
  * R6 credentials never sent to another origin, foreign layers refused.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRegistry, sha256 } from './helpers/fake-registry.js';
+import { describe, expect, it } from 'vitest';
+import { sha256 } from './helpers/fake-registry.js';
 import { recordingFetch } from './helpers/net.js';
 import { startServer } from './helpers/servers.js';
-import { cleanupDirs, makeClient, memorySink } from './helpers/setup.js';
+import { trackServers, makeClient, memorySink } from './helpers/setup.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  cleanupDirs();
-});
-
-async function start(): Promise<FakeRegistry> {
-  const r = await FakeRegistry.start();
-  closers.push(() => r.close());
-  return r;
-}
+const { closers, start } = trackServers();
 
 describe('R4: digest strings are checked before they reach a URL or a path', () => {
   const bad = [

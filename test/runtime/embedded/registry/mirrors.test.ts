@@ -1,19 +1,8 @@
 /** Mirrors: tried first for manifests and blobs; a mirror that lacks the image falls back to the origin. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRegistry } from './helpers/fake-registry.js';
-import { cleanupDirs, defaultSettings, makeClient, memorySink } from './helpers/setup.js';
+import { describe, expect, it } from 'vitest';
+import { trackServers, defaultSettings, makeClient, memorySink } from './helpers/setup.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  cleanupDirs();
-});
-
-async function start(): Promise<FakeRegistry> {
-  const r = await FakeRegistry.start();
-  closers.push(() => r.close());
-  return r;
-}
+const { start } = trackServers();
 
 describe('registry mirrors', () => {
   it('pulls manifests and blobs from the mirror when it has them, without touching the origin', async () => {

@@ -4,22 +4,12 @@
  * their media type, push-scoped tokens, and refusing to upload content that is not its digest.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRegistry, sha256 } from './helpers/fake-registry.js';
+import { describe, expect, it } from 'vitest';
+import { sha256 } from './helpers/fake-registry.js';
 import { startTokenServer } from './helpers/servers.js';
-import { cleanupDirs, makeClient } from './helpers/setup.js';
+import { trackServers, makeClient } from './helpers/setup.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  cleanupDirs();
-});
-
-async function start(): Promise<FakeRegistry> {
-  const r = await FakeRegistry.start();
-  closers.push(() => r.close());
-  return r;
-}
+const { closers, start } = trackServers();
 
 function stream(bytes: Buffer, piece = 7000): () => AsyncIterable<Uint8Array> {
   return async function* () {

@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import { RegistryClient } from '../../../../../src/runtime/embedded/registry/client.js';
 import type { RegistryClientOptions } from '../../../../../src/runtime/embedded/registry/client.js';
 import type { BlobSink } from '../../../../../src/runtime/embedded/registry/sink.js';
+import { afterEach } from 'vitest';
+import { FakeRegistry } from './fake-registry.js';
 
 export const defaultSettings = { registryMirrors: {}, insecureRegistries: [], proxy: 'none' as const };
 
@@ -61,4 +63,22 @@ export function memorySink(): BlobSink & {
     },
   };
   return sink;
+}
+
+/**
+ * Registers an afterEach that closes every server opened during the test and removes the temp
+ * folders; returns the list to add closers to and a starter for fake registries.
+ */
+export function trackServers(): { closers: (() => Promise<void>)[]; start: () => Promise<FakeRegistry> } {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+    cleanupDirs();
+  });
+  const start = async () => {
+    const registry = await FakeRegistry.start();
+    closers.push(() => registry.close());
+    return registry;
+  };
+  return { closers, start };
 }
