@@ -60,5 +60,8 @@ export async function restoreBundle(
     ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
     await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
   }
-  return createEnvContainer(ctx, plan.run, stateDir, plan.image.tag, manifest.image.id);
+  const image = await ctx.runtime.inspectImage(plan.image.tag);
+  if (image === undefined)
+    throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${manifest.image.id} did not load`);
+  return createEnvContainer(ctx, plan.run, stateDir, plan.image.tag, image);
 }

@@ -13,8 +13,13 @@ export default defineCommand({
   async run(ctx) {
     const { project, engine } = await openProject(ctx);
     try {
-      await ensureImage(engine, project, { noCache: false, pull: false, squash: false, force: false });
-      return await runOnce(engine, project.plan.run, ctx.args.rest ?? []);
+      const { image } = await ensureImage(engine, project, {
+        noCache: false,
+        pull: false,
+        squash: false,
+        force: false,
+      });
+      return await runOnce(engine, project.plan.run, image, ctx.args.rest ?? []);
     } catch (error) {
       throw withExitCode(error, EXEC_FAILED);
     }

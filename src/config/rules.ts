@@ -84,7 +84,7 @@ function checkSecrets(config: DevenvConfig, ctx: RuleContext, report: Report): v
         'warning',
         'secret-env',
         ['env', key],
-        `${key} looks like a secret; env values are stored in the image for anyone who has it`,
+        `${key} looks like a secret; env values are stored in the container's config and in saved bundles`,
         'pass secrets at run time instead (a mounted file or your shell)',
         'key',
       );

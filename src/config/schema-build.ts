@@ -126,7 +126,9 @@ export const StageSchema = z
 /** Build options. */
 export const BuildSchema = z
   .strictObject({
-    args: envMap('Build arguments (visible in the image history; not for secrets)').optional(),
+    args: envMap(
+      'Build arguments: variables of every build step (visible in the image history; not for secrets)',
+    ).optional(),
     squash: z.boolean().default(false).describe('Squash the layers devenv adds into one.'),
   })
   .describe('Build options.');

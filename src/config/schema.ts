@@ -48,7 +48,11 @@ export const DevenvConfigSchema = z
       .array(StepSchema)
       .default([])
       .describe('Extra build steps, in order; each one is a cached layer.'),
-    env: envMap('Environment variables of the image').default({}),
+    env: envMap('Environment variables of the container')
+      .default({})
+      .describe(
+        "Environment variables of the container: NAME → value. A run setting: editing it recreates the container and keeps its files. $NAME or ${NAME} refers to the image's own variable (PATH: /opt/bin:$PATH); $$ is a literal $. Variables the build steps need go in build.args.",
+      ),
     user: UserSchema.default('root'),
     workdir: text(checkContainerPath)
       .optional()

@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
-import { LABELS } from '../plan/compile-plan.js';
+import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
+import { DEFAULT_PATH, envListToMap, parseEnvValue, resolveEnvRefs } from '../plan/env-refs.js';
 import { wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
-import type { ContainerSummary } from '../runtime/runtime.js';
+import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
+import { RUN_SETTINGS_LABEL } from './run-changes.js';
 import { checkDevices, createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
 
 /** Label with the id of the environment image a container is based on (its own image may be a commit). */
@@ -34,13 +36,59 @@ export async function prepareHost(
   return writeSecretEnv(stateDir, spec.secretEnv);
 }
 
-/** Creates the container from `imageRef`, recording the environment image id and the runtime. */
+/**
+ * Label with the values of the image variables that `env:` refers to (`$PATH`), as they were in the
+ * environment image. A container's commit carries it, so a container made from a commit (kept state,
+ * a loaded bundle) resolves against the original values, not against the already-resolved ones.
+ */
+export const ENV_BASE_LABEL = 'dev.devenv.env-base';
+
+/** The variables `env:` may refer to: the label's values when the image is a commit, else its Env. */
+function envBase(image: ImageSummary): string[] {
+  const base = recordedOrOwn(image);
+  return base.some((line) => line.startsWith('PATH=')) ? base : [...base, `PATH=${DEFAULT_PATH}`];
+}
+
+function recordedOrOwn(image: ImageSummary): string[] {
+  const recorded = image.labels[ENV_BASE_LABEL];
+  if (recorded !== undefined) {
+    try {
+      const value: unknown = JSON.parse(recorded);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        return Object.entries(value).map(([k, v]) => `${k}=${String(v)}`);
+    } catch {
+      // An unreadable label is ignored: the image's own environment is the next best base.
+    }
+  }
+  return image.env;
+}
+
+/** `spec` with its env references resolved against `image`, and the label that records their base. */
+export function resolveRunEnv(spec: RunSpec, image: ImageSummary): RunSpec {
+  const base = envBase(image);
+  const referenced = new Set(
+    Object.values(spec.env).flatMap((v) => parseEnvValue(v).flatMap((p) => ('ref' in p ? [p.ref] : []))),
+  );
+  const known = envListToMap(base);
+  const recorded = Object.fromEntries([...referenced].sort().map((name) => [name, known.get(name) ?? '']));
+  return {
+    ...spec,
+    env: resolveEnvRefs(spec.env, base),
+    labels:
+      referenced.size === 0 ? spec.labels : { ...spec.labels, [ENV_BASE_LABEL]: JSON.stringify(recorded) },
+  };
+}
+
+/**
+ * Creates the container from `imageRef` (the environment image, or a commit of the previous
+ * container), recording the environment image's id, the runtime and the run settings.
+ */
 export async function createEnvContainer(
   ctx: EngineContext,
   spec: RunSpec,
   stateDir: string,
   imageRef: string,
-  baseImageId: string,
+  image: ImageSummary,
 ): Promise<ContainerSummary> {
   let secretFile = await prepareHost(ctx, spec, stateDir);
   if (secretFile !== undefined && !(await ctx.runtime.seesHostFiles())) {
@@ -52,8 +100,14 @@ export async function createEnvContainer(
     });
     secretFile = undefined;
   }
-  const labels = { ...spec.labels, [BASE_IMAGE_LABEL]: baseImageId, [LABELS.runtime]: ctx.runtime.name };
-  return ctx.runtime.createContainer({ ...spec, image: imageRef, labels }, secretFile);
+  const resolved = resolveRunEnv(spec, image);
+  const labels = {
+    ...resolved.labels,
+    [BASE_IMAGE_LABEL]: image.id,
+    [LABELS.runtime]: ctx.runtime.name,
+    [RUN_SETTINGS_LABEL]: JSON.stringify(runSettingsOf(spec)),
+  };
+  return ctx.runtime.createContainer({ ...resolved, image: imageRef, labels }, secretFile);
 }
 
 function hookMarker(stateDir: string, containerId: string): string {

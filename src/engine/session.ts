@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { DevenvError } from '../errors.js';
 import { SECRET_ENV_TARGET, wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
-import type { AttachResult, ContainerSummary } from '../runtime/runtime.js';
+import type { AttachResult, ContainerSummary, ImageSummary } from '../runtime/runtime.js';
+import { resolveRunEnv } from './container.js';
 import type { EngineContext } from './context.js';
 
 /** Status when devenv itself failed before or instead of running the command. */
@@ -62,18 +63,23 @@ export async function execIn(
   );
 }
 
-/** Runs `command` in a new throwaway container of the environment's image, with the same settings. */
+/**
+ * Runs `command` in a new throwaway container of the environment's image (`image`, whose variables
+ * `env:` may refer to), with the same settings.
+ */
 export async function runOnce(
   ctx: EngineContext,
   spec: RunSpec,
+  image: ImageSummary,
   command: readonly string[],
 ): Promise<number> {
   const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
   const name = `${spec.name}-run-${randomBytes(3).toString('hex')}`;
   const labels = { 'dev.devenv.run-of': spec.name };
   const argv = command.length === 0 ? [spec.shell] : [...command];
+  const resolved = resolveRunEnv(spec, image);
   return ctx.runtime.runOnce(
-    { ...spec, name, hostname: spec.hostname, labels, persist: false },
+    { ...resolved, name, hostname: spec.hostname, labels, persist: false },
     argv,
     { tty, interactive: true },
     ctx.stdio,

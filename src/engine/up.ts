@@ -6,7 +6,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
-import { LABELS } from '../plan/compile-plan.js';
+import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
+import { envListToMap } from '../plan/env-refs.js';
+import type { RunSpec } from '../plan/types.js';
+import { PROXY_VARIABLES } from '../plan/proxy.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import { acquireLock } from '../util/lock.js';
 import {
@@ -18,6 +21,7 @@ import {
 import type { EngineContext } from './context.js';
 import { ensureImage } from './image.js';
 import type { BuildOptions, Project } from './image.js';
+import { describeRunChanges, readRunSettings } from './run-changes.js';
 
 export interface UpOptions extends BuildOptions {
   /** Leave the environment running and return instead of attaching. */
@@ -73,6 +77,17 @@ function checkOwnership(container: ContainerSummary, project: Project): void {
   }
 }
 
+/**
+ * Variables a commit carries over from the old container that devenv.yml no longer sets. Docker
+ * cannot unset a variable of an image, so they are set empty in the new container (and named).
+ */
+function droppedVariables(committed: ImageSummary, image: ImageSummary, spec: RunSpec): string[] {
+  const keep = new Set([...envListToMap(image.env).keys(), ...Object.keys(spec.env)]);
+  return [...envListToMap(committed.env).keys()].filter(
+    (name) => !keep.has(name) && !PROXY_VARIABLES.includes(name),
+  );
+}
+
 async function recreate(
   ctx: EngineContext,
   project: Project,
@@ -80,22 +95,56 @@ async function recreate(
   image: ImageSummary,
   keepState: boolean,
 ): Promise<ContainerSummary> {
-  const spec = project.plan.run;
+  let spec = project.plan.run;
   let from = project.plan.image.tag;
   if (keepState) {
     // Commit the writable layer, then build the new container on top of it.
     const stateTag = `${project.plan.image.tag.replace(/:[^:/]+$/, '')}:state`;
-    await ctx.runtime.commit(container.name, {
+    const committed = await ctx.runtime.commit(container.name, {
       tag: stateTag,
       entrypoint: image.entrypoint,
       cmd: image.cmd,
       dropEnv: Object.keys(spec.secretEnv),
     });
     from = stateTag;
+    const dropped = droppedVariables(committed, image, spec);
+    if (dropped.length > 0) {
+      ctx.onEvent({
+        type: 'info',
+        message: `${dropped.join(', ')} left devenv.yml; the container keeps its files, so ${dropped.length === 1 ? 'it is' : 'they are'} set empty rather than unset`,
+      });
+      spec = { ...spec, env: { ...spec.env, ...Object.fromEntries(dropped.map((n) => [n, ''])) } };
+    }
   }
   if (container.state === 'running') await ctx.runtime.stopContainer(container.name, 10);
   await ctx.runtime.removeContainer(container.name, { force: true });
-  return createEnvContainer(ctx, spec, project.stateDir, from, image.id);
+  return createEnvContainer(ctx, spec, project.stateDir, from, image);
+}
+
+/** Refuses to discard the container's changes without consent: `-y`, or a yes at the prompt. */
+async function consentToDiscard(ctx: EngineContext, name: string, options: UpOptions): Promise<void> {
+  if (options.yes) return;
+  if (!ctx.interactive) {
+    throw new DevenvError(
+      'DEVENV_ABORTED',
+      `recreating ${name} would discard the changes made in it (outside named volumes and mounts), and there is no terminal to ask; nothing was changed`,
+      {
+        hint: `run devenv up -y to recreate it anyway, or devenv up --keep-state to keep using the old container`,
+      },
+    );
+  }
+  if (!(await ctx.confirm(`Recreate ${name} and discard those changes?`))) {
+    throw new DevenvError('DEVENV_ABORTED', 'nothing was changed', {
+      hint: 'run devenv up --keep-state to keep using the old container',
+    });
+  }
+}
+
+/** The line `up` prints before recreating for changed run settings. */
+function runDriftMessage(container: ContainerSummary, spec: RunSpec): string {
+  const before = readRunSettings(container.labels);
+  const changes = before === undefined ? [] : describeRunChanges(before, runSettingsOf(spec));
+  return `run settings of ${spec.name} changed${changes.length === 0 ? '' : `: ${changes.join(', ')}`}; recreating it and keeping its files`;
 }
 
 /** Brings the environment up; see {@link UpOptions}. */
@@ -115,7 +164,7 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
     let container = await ctx.runtime.inspectContainer(spec.name);
     let action: UpResult['action'];
     if (container === undefined) {
-      container = await createEnvContainer(ctx, spec, project.stateDir, project.plan.image.tag, image.id);
+      container = await createEnvContainer(ctx, spec, project.stateDir, project.plan.image.tag, image);
       action = 'created';
     } else {
       checkOwnership(container, project);
@@ -131,22 +180,11 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
           type: 'warning',
           message: `${options.recreate ? 'recreating' : 'the image changed, so recreating'} ${spec.name}: changes made in the container outside named volumes and mounts will be lost (use --keep-state to keep the old container)`,
         });
-        if (
-          ctx.interactive &&
-          !options.yes &&
-          !(await ctx.confirm(`Recreate ${spec.name} and discard those changes?`))
-        ) {
-          throw new DevenvError('DEVENV_ABORTED', 'nothing was changed', {
-            hint: 'run devenv up --keep-state to keep using the old container',
-          });
-        }
+        await consentToDiscard(ctx, spec.name, options);
         container = await recreate(ctx, project, container, image, false);
         action = 'recreated';
       } else if (drift === 'run') {
-        ctx.onEvent({
-          type: 'info',
-          message: `run settings of ${spec.name} changed: recreating it and keeping its files`,
-        });
+        ctx.onEvent({ type: 'info', message: runDriftMessage(container, spec) });
         container = await recreate(ctx, project, container, image, true);
         action = 'recreated-keeping-state';
       } else {

@@ -200,8 +200,8 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
   instructions.push(...stepInstructions(config.steps));
   collectContext(config.steps);
 
-  const env = Object.entries(config.env).map(([k, v]) => [k, envText(v)] as const);
-  if (env.length > 0) instructions.push({ kind: 'env', vars: env });
+  // `env:` is a run setting (see compilePlan): editing it must not rebuild the image and so discard
+  // the container's files. Variables the build needs are build arguments.
   // Only an explicit workdir goes into the image: the project mount's target is a run setting, so
   // adding or moving that mount must not change (and rebuild) the image.
   if (config.workdir !== undefined) instructions.push({ kind: 'workdir', path: config.workdir });

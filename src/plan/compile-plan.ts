@@ -6,12 +6,12 @@
 import path from 'node:path';
 import { resolveHostPath } from '../config/host-path.js';
 import type { ResolvedConfig } from '../config/validate.js';
-import { compileImage, projectMountTarget } from './compile-image.js';
+import { compileImage, envText, projectMountTarget } from './compile-image.js';
 import { digestOf } from './digest.js';
 import { renderDockerfile } from './dockerfile.js';
 import { hostnameFor, imageTag, volumeName } from './naming.js';
 import { resolveProxy } from './proxy.js';
-import type { Plan, PlanContext, RunMount, RunSpec } from './types.js';
+import type { Plan, PlanContext, RunMount, RunSettings, RunSpec } from './types.js';
 
 /** Label keys devenv puts on images and containers, so `ls` and drift checks need no database. */
 export const LABELS = {
@@ -26,6 +26,28 @@ export const LABELS = {
 
 /** Where the X11 cookie appears inside the container. */
 export const XAUTH_TARGET = '/tmp/.devenv.xauth';
+
+/**
+ * The settings that only take effect when the container is created, as `up` compares them: their
+ * digest is the container's `dev.devenv.run` label. Secrets and hooks stay out.
+ */
+export function runSettingsOf(run: RunSpec): RunSettings {
+  return {
+    hostname: run.hostname,
+    user: run.user,
+    workdir: run.workdir,
+    env: run.env,
+    mounts: run.mounts,
+    devices: run.devices,
+    network: run.network,
+    ports: run.ports,
+    dns: run.dns,
+    init: run.init,
+    privileged: run.privileged,
+    stopSignal: run.stopSignal,
+    persist: run.persist,
+  };
+}
 
 /** Compiles a config into a plan. */
 export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
@@ -52,7 +74,10 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
         }
       : { type: 'volume', name: volumeName(config.name, m.volume), target: m.target, readonly: m.readonly },
   );
-  const env: Record<string, string> = {};
+  // Values may refer to the image's variables (`$PATH`); the engine resolves them at create time.
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(config.env).map(([k, v]) => [k, envText(v)]),
+  );
   let x11: RunSpec['devices']['x11'];
   if (config.devices.x11) {
     x11 = {
@@ -61,7 +86,7 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
       cookieFile: path.join(ctx.stateDir, 'xauth'),
       cookieTarget: XAUTH_TARGET,
     };
-    env['DISPLAY'] = x11.display;
+    env['DISPLAY'] = x11.display.replaceAll('$', '$$$$');
     env['XAUTHORITY'] = XAUTH_TARGET;
   }
   const run: RunSpec = {
@@ -85,22 +110,7 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
     hooks: { create: [...config.hooks.create], start: [...config.hooks.start] },
     labels: {},
   };
-  // Settings that only take effect when the container is created; secrets and hooks stay out.
-  const runDigest = digestOf({
-    hostname: run.hostname,
-    user: run.user,
-    workdir: run.workdir,
-    env: run.env,
-    mounts: run.mounts,
-    devices: run.devices,
-    network: run.network,
-    ports: run.ports,
-    dns: run.dns,
-    init: run.init,
-    privileged: run.privileged,
-    stopSignal: run.stopSignal,
-    persist: run.persist,
-  });
+  const runDigest = digestOf(runSettingsOf(run));
   const labels = {
     [LABELS.name]: config.name,
     [LABELS.project]: ctx.projectDir,

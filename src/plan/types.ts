@@ -101,7 +101,10 @@ export interface RunSpec {
   /** `uid:gid` or undefined for the image's user. */
   user?: string | undefined;
   workdir?: string | undefined;
-  /** Runtime environment that may be recorded in the container config. */
+  /**
+   * Runtime environment that may be recorded in the container config. Values may still hold `$NAME`
+   * references to the image's variables: resolve them with `resolveEnvRefs` before creating.
+   */
   env: Record<string, string>;
   /** Proxy variables: reach every process, never written into a container or image config. */
   secretEnv: Record<string, string>;
@@ -120,6 +123,24 @@ export interface RunSpec {
   hooks: { create: string[]; start: string[] };
   labels: Record<string, string>;
 }
+
+/** The part of a RunSpec that is fixed when the container is created (what a recreate changes). */
+export type RunSettings = Pick<
+  RunSpec,
+  | 'hostname'
+  | 'user'
+  | 'workdir'
+  | 'env'
+  | 'mounts'
+  | 'devices'
+  | 'network'
+  | 'ports'
+  | 'dns'
+  | 'init'
+  | 'privileged'
+  | 'stopSignal'
+  | 'persist'
+>;
 
 /** The whole plan. */
 export interface Plan {

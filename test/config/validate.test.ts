@@ -220,7 +220,7 @@ describe('validateConfigText', () => {
       ['env.X=Y', 5],
       ['build.args.', 6],
     ]);
-    expect(errors[0]?.message).toContain('Environment variables of the image names must match');
+    expect(errors[0]?.message).toContain('Environment variables of the container names must match');
   });
 
   it('Y13: secret-looking env and build-arg names are warned about', () => {

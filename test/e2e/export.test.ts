@@ -31,7 +31,7 @@ describe.skipIf(services.dockerHost === '')('devenv export → plain docker', ()
         `base: ${services.busyboxImage}`,
         'user: {name: builder, uid: 1234, gid: 2345}',
         'mounts: [".:/src"]',
-        'env: {GREETING: "hello $$USER \\"quoted\\"", TOOL_HOME: /opt/tool}',
+        'env: {GREETING: "hello $$USER \\"quoted\\"", TOOL_HOME: /opt/tool, PATH: "/opt/tool/bin:$PATH"}',
         'steps:',
         '  - run: mkdir -p /opt/tool && echo built > /opt/tool/stamp',
         '  - copy: {src: ./files, dest: /opt/files}',
@@ -53,7 +53,7 @@ describe.skipIf(services.dockerHost === '')('devenv export → plain docker', ()
       [
         'sh',
         '-c',
-        'id -u; id -g; pwd; cat /src/marker.txt; echo "$GREETING"; cat /opt/tool/stamp /opt/files/a.txt; touch /src/created-inside',
+        'id -u; id -g; pwd; cat /src/marker.txt; echo "$GREETING"; echo "$PATH"; cat /opt/tool/stamp /opt/files/a.txt; touch /src/created-inside',
       ],
       {
         env: dockerEnv,
@@ -68,6 +68,7 @@ describe.skipIf(services.dockerHost === '')('devenv export → plain docker', ()
       '/src',
       'repo file',
       'hello $USER "quoted"',
+      '/opt/tool/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       'built',
       'from the context',
     ]);

@@ -100,7 +100,7 @@ describe('compilePlan', () => {
       .split('\n')
       .filter((l) => /^[A-Z]+ /.test(l))
       .map((l) => l.split(' ')[0]);
-    expect(keywords).toEqual(['FROM', 'RUN', 'RUN', 'ARG', 'RUN', 'ENV', 'WORKDIR', 'USER', 'EXPOSE', 'CMD']);
+    expect(keywords).toEqual(['FROM', 'RUN', 'RUN', 'ARG', 'RUN', 'WORKDIR', 'USER', 'EXPOSE', 'CMD']);
     expect(image.dockerfile).toContain('CMD ["/bin/sh", "-c", "serve"]');
   });
 
@@ -124,15 +124,22 @@ describe('compilePlan', () => {
     expect(image.dockerfile).toContain('RUN echo plain');
   });
 
-  it('escapes env values; $NAME stays a reference and $$ is a literal dollar', async () => {
-    const { image } = await plan({
-      base: 'alpine',
-      env: { P: '/opt/bin:$PATH', Q: 'a"b\\c', D: 'cost $$5 and $ alone', R: '${HOME:-/root}/x' },
-    });
+  it('escapes stage env values; $NAME stays a reference and $$ is a literal dollar', async () => {
+    const env = { P: '/opt/bin:$PATH', Q: 'a"b\\c', D: 'cost $$5 and $ alone', R: '${HOME:-/root}/x' };
+    const { image } = await plan({ base: 'alpine', stages: { s: { base: 'alpine', env } } });
     expect(image.dockerfile).toContain('P="/opt/bin:$PATH"');
     expect(image.dockerfile).toContain('Q="a\\"b\\\\c"');
     expect(image.dockerfile).toContain('D="cost \\$5 and \\$ alone"');
     expect(image.dockerfile).toContain('R="${HOME:-/root}/x"');
+  });
+
+  it('env is a run setting: no ENV line, in the run spec and its digest, unresolved', async () => {
+    const before = await plan({ base: 'alpine', env: { P: '/opt/bin:$PATH' } });
+    const after = await plan({ base: 'alpine', env: { P: '/opt/bin:$PATH', FOO: '1' } });
+    expect(before.image.dockerfile).not.toMatch(/^ENV /m);
+    expect(before.run.env).toEqual({ P: '/opt/bin:$PATH' });
+    expect(after.digests.image).toBe(before.digests.image);
+    expect(after.digests.run).not.toBe(before.digests.run);
   });
 
   it('orders stages so each comes after the stages it copies from', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { shellJoin, shellQuote } from '../../plan/quote.js';
 import type { Plan } from '../../plan/types.js';
 import { PROXY_VARIABLES } from '../../plan/proxy.js';
+import { DEFAULT_PATH, parseEnvValue } from '../../plan/env-refs.js';
 import { containerFlags } from './run-args.js';
 
 /** Where things are on the machine that exports; the script refers to them relative to itself. */
@@ -47,6 +48,31 @@ export function quoteWithFolders(word: string, layout: ScriptLayout): string {
   }
   if (start < word.length) out += shellQuote(word.slice(start));
   return out === '' ? "''" : out;
+}
+
+/**
+ * An `--env` value for sh: literal parts quoted, references to the image's variables read from the
+ * built image when the script runs (`image_env NAME`), as devenv resolves them at create time.
+ */
+function envWord(word: string, layout: ScriptLayout): string {
+  const eq = word.indexOf('=');
+  if (eq < 0) return quoteWithFolders(word, layout);
+  const parts = parseEnvValue(word.slice(eq + 1));
+  if (!parts.some((p) => 'ref' in p)) {
+    const text = parts.map((p) => ('text' in p ? p.text : '')).join('');
+    return quoteWithFolders(`${word.slice(0, eq)}=${text}`, layout);
+  }
+  return [
+    shellQuote(`${word.slice(0, eq)}=`),
+    ...parts.map((p) => ('text' in p ? shellQuote(p.text) : `"$(image_env ${p.ref})"`)),
+  ].join('');
+}
+
+/** The container flags for sh, `--env` values through {@link envWord}. */
+function quotedFlags(flags: readonly string[], layout: ScriptLayout): string[] {
+  return flags.map((flag, i) =>
+    flags[i - 1] === '--env' ? envWord(flag, layout) : quoteWithFolders(flag, layout),
+  );
 }
 
 function buildCommand(plan: Plan, layout: ScriptLayout): string[] {
@@ -121,6 +147,14 @@ for v in ${PROXY_VARIABLES.join(' ')}; do
   if [ -n "$isset" ]; then proxy_args="$proxy_args --build-arg $v"; fi
 done
 
+image_env() { # NAME: its value in the built image's environment (what $NAME in env: refers to)
+  env_list=$(docker image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image")
+  # An image without PATH runs with the engine's default one.
+  printf '%s\n' "$env_list" | grep -q '^PATH=' || env_list="$env_list
+PATH=${DEFAULT_PATH}"
+  printf '%s\n' "$env_list" | sed -n "s/^$1=//p" | head -n 1
+}
+
 load_base() { # tarball tag: a docker save archive, or a plain root filesystem
   if tar -tf "$project/$1" manifest.json >/dev/null 2>&1; then
     docker tag "$(docker load -q -i "$project/$1" | sed -n 's/^Loaded image[^:]*: //p' | tail -n 1)" "$2"
@@ -141,7 +175,7 @@ ${buildCommand(plan, layout).join('\n')}
 ${setupX11}${folders.join('\n')}
 created=
 if [ -z "$(docker ps -aq --filter "name=^$name\\$")" ]; then
-  docker create ${flags.map((f) => quoteWithFolders(f, layout)).join(' ')} "$image" >/dev/null
+  docker create ${quotedFlags(flags, layout).join(' ')} "$image" >/dev/null
   created=1
 fi
 if [ "$(docker inspect --format '{{.State.Running}}' "$name")" != true ]; then

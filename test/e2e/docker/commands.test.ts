@@ -155,7 +155,7 @@ describe.skipIf(!dockerAvailable)('devenv commands on Docker', () => {
     await run(dir, env, ['exec', '--', 'sh', '-c', 'echo precious > /root/work']);
     writeFileSync(
       path.join(dir, 'devenv.yml'),
-      `${readFileSync(path.join(dir, 'devenv.yml'), 'utf8')}\nenv: {V: "2"}\n`,
+      `${readFileSync(path.join(dir, 'devenv.yml'), 'utf8')}\nsteps: [{run: "echo 2 > /v"}]\n`,
     );
     const kept = await run(dir, env, ['up', '-d', '--keep-state']);
     expect(kept.exitCode).toBe(0);

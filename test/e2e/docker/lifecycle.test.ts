@@ -116,9 +116,15 @@ describe.skipIf(!dockerAvailable)('environment lifecycle on Docker', () => {
     expect((await docker(['volume', 'inspect', 'devenv-seed-volume-cache'])).exitCode).not.toBe(0);
   });
 
-  it('drift: a new mount recreates the container keeping its files; a new image recreates it with a warning', async () => {
+  it('drift: a new mount or env recreates the container keeping its files; a new image needs consent', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('seed-drift', ['mounts: [{volume: keep, target: /keep}]']);
+    const file = path.join(dir, 'devenv.yml');
+    const edit = (from: string, to: string) => {
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(file, text.replace(from, to));
+    };
     expect((await run(dir, env, ['up', '-d'])).exitCode).toBe(0);
     await run(dir, env, [
       'exec',
@@ -128,17 +134,11 @@ describe.skipIf(!dockerAvailable)('environment lifecycle on Docker', () => {
       'echo layer > /root/in-layer; echo vol > /keep/in-volume',
     ]);
 
-    writeFileSync(
-      path.join(dir, 'devenv.yml'),
-      `${readFileSync(path.join(dir, 'devenv.yml'), 'utf8')}\n`.replace(
-        'mounts: [{volume: keep, target: /keep}]',
-        'mounts: [{volume: keep, target: /keep}, ".:/src"]',
-      ),
-    );
+    edit('mounts: [{volume: keep, target: /keep}]', 'mounts: [{volume: keep, target: /keep}, ".:/src"]');
     const runDrift = await run(dir, env, ['up', '-d']);
     expect(runDrift.exitCode, runDrift.stderr).toBe(0);
     expect(runDrift.stderr).toContain(
-      'run settings of seed-drift changed: recreating it and keeping its files',
+      'run settings of seed-drift changed: mounts (+ /src), workdir ((none) → /src); recreating it and keeping its files',
     );
     expect((await run(dir, env, ['exec', '--', 'cat', '/root/in-layer', '/keep/in-volume'])).stdout).toBe(
       'layer\nvol',
@@ -146,11 +146,45 @@ describe.skipIf(!dockerAvailable)('environment lifecycle on Docker', () => {
     expect((await run(dir, env, ['exec', '--', 'ls', '/src'])).stdout).toContain('devenv.yml');
     expect((await run(dir, env, ['status', '--json'])).stdout).toContain('"drift": "none"');
 
-    writeFileSync(
-      path.join(dir, 'devenv.yml'),
-      `${readFileSync(path.join(dir, 'devenv.yml'), 'utf8')}env: {NEW_VAR: changed}\n`,
-    );
-    const imageDrift = await run(dir, env, ['up', '-d']);
+    // env is a run setting: no rebuild, files kept, $PATH refers to the image's PATH.
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\nenv: {NEW_VAR: changed, PATH: "/opt/bin:$PATH"}\n`);
+    const envDrift = await run(dir, env, ['up', '-d']);
+    expect(envDrift.exitCode, envDrift.stderr).toBe(0);
+    expect(envDrift.stderr).toContain('run settings of seed-drift changed: env (+ NEW_VAR, + PATH)');
+    expect(envDrift.stderr).not.toContain('building');
+    const vars = await run(dir, env, [
+      'exec',
+      '--',
+      'sh',
+      '-c',
+      'echo "$NEW_VAR"; echo "$PATH"; cat /root/in-layer',
+    ]);
+    expect(vars.stdout.split('\n')).toEqual([
+      'changed',
+      expect.stringMatching(/^\/opt\/bin:\/usr\/local\/sbin:.*:\/bin$/),
+      'layer',
+    ]);
+
+    // A variable that leaves devenv.yml: the container keeps its files, so it is set empty.
+    edit('NEW_VAR: changed, ', '');
+    const removed = await run(dir, env, ['up', '-d']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(removed.stderr).toContain('env (- NEW_VAR)');
+    expect(removed.stderr).toContain('NEW_VAR left devenv.yml');
+    const gone = await run(dir, env, ['exec', '--', 'sh', '-c', 'echo "[$NEW_VAR]"; echo "$PATH"']);
+    expect(gone.stdout.split('\n')[0]).toBe('[]');
+    expect(gone.stdout.split('\n')[1]).not.toContain('/opt/bin:/opt/bin');
+
+    // An image change with no terminal and no -y discards nothing.
+    writeFileSync(file, `${readFileSync(file, 'utf8')}steps: [{run: "touch /built"}]\n`);
+    const refused = await run(dir, env, ['up', '-d']);
+    expect(refused.exitCode, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('there is no terminal to ask; nothing was changed');
+    expect(refused.stderr).toContain('devenv up -y');
+    expect(refused.stderr).toContain('devenv up --keep-state');
+    expect((await run(dir, env, ['exec', '--', 'cat', '/root/in-layer'])).stdout).toBe('layer');
+
+    const imageDrift = await run(dir, env, ['up', '-d', '-y']);
     expect(imageDrift.exitCode, imageDrift.stderr).toBe(0);
     expect(imageDrift.stderr).toMatch(
       /the image changed, so recreating seed-drift: changes made in the container outside named volumes and mounts will be lost/,
@@ -161,10 +195,14 @@ describe.skipIf(!dockerAvailable)('environment lifecycle on Docker', () => {
       '--',
       'sh',
       '-c',
-      'echo "$NEW_VAR"; cat /keep/in-volume; ls /root/in-layer 2>&1',
+      'echo "$PATH"; cat /keep/in-volume; ls /built; ls /root/in-layer 2>&1',
     ]);
-    expect(after.stdout.split('\n').slice(0, 2)).toEqual(['changed', 'vol']);
+    expect(after.stdout.split('\n').slice(0, 3)).toEqual([
+      expect.stringMatching(/^\/opt\/bin:\/usr\/local\/sbin:/),
+      'vol',
+      '/built',
+    ]);
     expect(after.stdout).toContain('No such file');
-    expect(existsSync(path.join(dir, 'devenv.yml'))).toBe(true);
+    expect(existsSync(file)).toBe(true);
   });
 });

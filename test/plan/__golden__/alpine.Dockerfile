@@ -7,6 +7,5 @@ RUN user=dev uid=1000 gid=1000 shell=/bin/bash \
     && if ! id -u "$user" >/dev/null 2>&1; then if command -v useradd >/dev/null 2>&1; then useradd -m -u "$uid" -g "$group" -s "$shell" "$user"; elif command -v adduser >/dev/null 2>&1; then adduser -D -u "$uid" -G "$group" -s "$shell" "$user"; else echo "$user:x:$uid:$gid::/home/$user:$shell" >> /etc/passwd && mkdir -p "/home/$user" && chown "$uid:$gid" "/home/$user"; fi; fi \
     && if [ -d /etc/sudoers.d ]; then echo "$user ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/devenv-user && chmod 0440 /etc/sudoers.d/devenv-user; fi
 RUN mkdir -p /home/dev/.history && chown 1000:1000 /home/dev/.history
-ENV HISTFILE="/home/dev/.history/bash_history"
 USER 1000:1000
 CMD ["/bin/bash"]
