@@ -8,7 +8,6 @@ import path from 'node:path';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
-import { acquireLock } from '../util/lock.js';
 import {
   BASE_IMAGE_LABEL,
   createEnvContainer,
@@ -16,8 +15,11 @@ import {
   startEnvContainer,
 } from './container.js';
 import type { EngineContext } from './context.js';
+import { withEnvLock } from './env-lock.js';
 import { ensureImage } from './image.js';
 import type { BuildOptions, Project } from './image.js';
+import { attachSession } from './session.js';
+import { removeSupersededImages } from './superseded.js';
 
 export interface UpOptions extends BuildOptions {
   /** Leave the environment running and return instead of attaching. */
@@ -102,15 +104,8 @@ async function recreate(
 export async function up(ctx: EngineContext, project: Project, options: UpOptions): Promise<UpResult> {
   const spec = project.plan.run;
   await mkdir(project.stateDir, { recursive: true });
-  const lock = await acquireLock(path.join(project.stateDir, 'lock'), {
-    purpose: `devenv up ${spec.name}`,
-    timeoutMs: 60 * 60 * 1000,
-    onWait: (holder) => {
-      ctx.onEvent({ type: 'info', message: `waiting for ${holder} to finish with ${spec.name}` });
-    },
-  });
-  let result: UpResult;
-  try {
+  // The lock covers building and creating only; the attach below runs after it is released.
+  const result = await withEnvLock(ctx, spec.name, 'devenv up', async (): Promise<UpResult> => {
     const { image, built } = await ensureImage(ctx, project, options);
     let container = await ctx.runtime.inspectContainer(spec.name);
     let action: UpResult['action'];
@@ -155,7 +150,8 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
     }
     if (container.state !== 'running') await startEnvContainer(ctx, spec, project.stateDir, container);
     else await runPendingCreateHooks(ctx, spec, project.stateDir, container);
-    result = {
+    if (built || action.startsWith('recreated')) await removeSupersededImages(ctx, spec.name);
+    return {
       name: spec.name,
       runtime: ctx.runtime.name,
       container: container.id,
@@ -164,11 +160,9 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
       action,
       attached: false,
     };
-  } finally {
-    await lock.release();
-  }
+  });
   if (options.detach || !ctx.interactive) return result;
-  const session = await ctx.runtime.attach(spec.name, ctx.stdio);
+  const session = await attachSession(ctx, spec.name);
   return session.kind === 'detached'
     ? { ...result, attached: true, detached: true }
     : { ...result, attached: true, status: session.status };
