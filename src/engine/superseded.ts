@@ -28,8 +28,10 @@ function ownedBy(image: ImageSummary, name: string): boolean {
   const repository = repositoryOf(name);
   const ours = (tag: string): boolean =>
     tag.startsWith(`${repository}:`) || tag.startsWith(`${repository}-base:`);
-  if (image.tags.length > 0 && image.tags.every(ours)) return true;
-  return image.tags.length === 0 && image.labels[LABELS.name] === name;
+  const label = image.labels[LABELS.name];
+  if (image.tags.length === 0) return label === name;
+  // `devenv/x-base` is both x's base and the image of an environment named x-base: the label tells.
+  return image.tags.every(ours) && (label === name || label === undefined);
 }
 
 /** Removes one image; false when the engine refuses because a container or a child image uses it. */

@@ -3,6 +3,7 @@
  * covers an attached session. Attaching says where you are and how to leave; the shell redraws its
  * prompt without a key press; exiting the main shell says how to come back.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { TmuxSession } from '../../helpers/tmux.js';
@@ -57,7 +58,6 @@ describe.skipIf(!dockerAvailable)('environment locks and attach feedback on Dock
     });
     // The holder records itself next to the lock; start rm only once up is inside.
     const owner = `${env['HOME']}/.local/state/devenv/locks/lk-wait.owner`;
-    const { readFile } = await import('node:fs/promises');
     for (let i = 0; i < 1200; i++) {
       if ((await readFile(owner, 'utf8').catch(() => '')).includes('devenv up lk-wait')) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -94,9 +94,16 @@ describe.skipIf(!dockerAvailable)('environment locks and attach feedback on Dock
     sessions.push(session);
     const screen = await session.waitFor(/\/ # ?$/m, 60_000);
     expect(screen).toContain('attached to lk-redraw — ctrl-p ctrl-q detaches, the session keeps running');
-    await session.type('exit 3\n');
-    await session.waitFor(/\[exit 3\]/);
-    expect(await session.screen()).toContain(
+    await session.keys('C-p', 'C-q');
+    await session.waitFor(/detached from lk-redraw; it keeps running/);
+
+    // Again in a terminal of the same size: no size change, yet the prompt must come back.
+    const again = await TmuxSession.start('lk-redraw-2', `node ${CLI} attach lk-redraw`, { cwd: dir, env });
+    sessions.push(again);
+    await again.waitFor(/attached to lk-redraw[^\n]*\n+\/ # ?$/m, 60_000);
+    await again.type('exit 3\n');
+    await again.waitFor(/\[exit 3\]/);
+    expect(await again.screen()).toContain(
       'lk-redraw stopped (its shell exited with status 3); start it again with: devenv start lk-redraw',
     );
   });
