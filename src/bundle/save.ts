@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { BASE_IMAGE_LABEL } from '../engine/container.js';
 import type { EngineContext } from '../engine/context.js';
+import { withEnvLock } from '../engine/env-lock.js';
 import { requireContainer } from '../engine/session.js';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
@@ -70,12 +71,17 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     let source = baseId;
     if (!options.noState) {
       commitTag = `devenv-save/${tag.replace(/^devenv\//, '').replace(/:.*$/, '')}:${randomBytes(4).toString('hex')}`;
-      ctx.onEvent({ type: 'info', message: `committing the changes in ${options.name}` });
-      await ctx.runtime.commit(options.name, {
-        tag: commitTag,
-        entrypoint: base.entrypoint,
-        cmd: base.cmd,
-        dropEnv: [...HOST_ONLY_ENV],
+      const tagged = commitTag;
+      // Under the environment's lock: an rm or a recreate must not pull the container away mid-commit.
+      await withEnvLock(ctx, options.name, 'devenv save', async () => {
+        await requireContainer(ctx, options.name);
+        ctx.onEvent({ type: 'info', message: `committing the changes in ${options.name}` });
+        await ctx.runtime.commit(options.name, {
+          tag: tagged,
+          entrypoint: base.entrypoint,
+          cmd: base.cmd,
+          dropEnv: [...HOST_ONLY_ENV],
+        });
       });
       source = commitTag;
     }

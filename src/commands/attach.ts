@@ -9,12 +9,16 @@ export default defineCommand({
   usage: '[NAME]',
   options: {},
   async run(ctx) {
-    const { name, engine } = await openTarget(ctx);
+    const { name, engine, session } = await openTarget(ctx);
     const result = await attachTo(engine, name);
     if (result.kind === 'detached') {
       ctx.out.info(`detached from ${name}; it keeps running`);
       return 0;
     }
+    const again = session === undefined ? `devenv start ${name}` : 'devenv up';
+    ctx.out.info(
+      `${name} stopped (its shell exited with status ${result.status}); start it again with: ${again}`,
+    );
     return result.status;
   },
 });

@@ -1,5 +1,5 @@
 /** `devenv build`: build the environment's image, reusing the layer cache. */
-import { ensureImage } from '../engine/image.js';
+import { buildEnvironmentImage } from '../engine/image.js';
 import { defineCommand } from './context.js';
 import { openProject } from './project.js';
 
@@ -15,7 +15,7 @@ export default defineCommand({
   async run(ctx) {
     const { project, engine } = await openProject(ctx);
     const o = ctx.args.options;
-    const { image, built } = await ensureImage(engine, project, {
+    const { image, built } = await buildEnvironmentImage(engine, project, {
       noCache: o['no-cache'] === true,
       pull: o['pull'] === true,
       squash: o['squash'] === true,

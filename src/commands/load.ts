@@ -5,6 +5,7 @@ import { readBundle } from '../bundle/load.js';
 import { redactProxyCredentials } from '../bundle/redact.js';
 import { hostReach, restoreBundle } from '../bundle/restore.js';
 import { ConfigError } from '../config/diagnostic.js';
+import { withEnvLock } from '../engine/env-lock.js';
 import { validateConfigText } from '../config/validate.js';
 import { checkName } from '../config/values.js';
 import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
@@ -84,7 +85,9 @@ export default defineCommand({
             exitCode: EXIT_USAGE,
           });
       }
-      const container = await restoreBundle(engine, bundle, plan, stateDir);
+      const container = await withEnvLock(engine, name, 'devenv load', () =>
+        restoreBundle(engine, bundle, plan, stateDir),
+      );
       if (!existsSync(target)) await writeFileAtomic(target, bundle.configText);
       if (ctx.args.globals.json)
         ctx.out.json({

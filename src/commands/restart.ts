@@ -1,5 +1,5 @@
 /** `devenv restart [NAME]`: stop and start again (start hooks run). */
-import { startEnvironment, stopEnvironment } from '../engine/lifecycle.js';
+import { restartEnvironment } from '../engine/lifecycle.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
@@ -10,8 +10,7 @@ export default defineCommand({
   options: {},
   async run(ctx) {
     const { name, engine, session } = await openTarget(ctx);
-    await stopEnvironment(engine, name);
-    await startEnvironment(
+    await restartEnvironment(
       engine,
       name,
       session === undefined

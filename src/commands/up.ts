@@ -38,6 +38,10 @@ export default defineCommand({
       ctx.out.info(
         `detached from ${result.name}; it keeps running. Return with: devenv attach ${result.name}`,
       );
+    else if (result.status !== undefined)
+      ctx.out.info(
+        `${result.name} stopped (its shell exited with status ${result.status}); start it again with: devenv up`,
+      );
     else if (!result.attached)
       ctx.out.info(
         `${result.name} is ${result.action === 'running' ? 'already running' : `up (${result.action})`}. Attach with: devenv attach ${result.name}   Run a command: devenv exec ${result.name} -- CMD`,

@@ -10,6 +10,8 @@ import { hashContext } from '../runtime/context-tar.js';
 import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
+import { withEnvLock } from './env-lock.js';
+import { removeSupersededImages } from './superseded.js';
 
 /** Label carrying the digest of everything the image was built from. */
 export const INPUTS_LABEL = 'dev.devenv.inputs';
@@ -76,4 +78,21 @@ export async function ensureImage(
     ctx.onEvent,
   );
   return { image: built, built: true };
+}
+
+/**
+ * `build`: {@link ensureImage} under the environment's lock (an `up` may be building or creating at
+ * the same time), then removes what the new image superseded when nothing uses it any more.
+ */
+export function buildEnvironmentImage(
+  ctx: EngineContext,
+  project: Project,
+  options: BuildOptions,
+): Promise<{ image: ImageSummary; built: boolean }> {
+  const { name } = project.plan.run;
+  return withEnvLock(ctx, name, 'devenv build', async () => {
+    const result = await ensureImage(ctx, project, options);
+    if (result.built) await removeSupersededImages(ctx, name);
+    return result;
+  });
 }

@@ -1,12 +1,10 @@
-/** start, stop, restart, rm, ls and status of environments. */
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { DevenvError } from '../errors.js';
+/** start, stop, restart, ls and status of environments (rm is in remove.ts). */
 import { LABELS } from '../plan/compile-plan.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { startEnvContainer } from './container.js';
 import type { EngineContext } from './context.js';
+import { withEnvLock } from './env-lock.js';
 import { requireContainer } from './session.js';
 
 /** One environment as `ls` and `status` describe it. */
@@ -50,11 +48,13 @@ export async function startEnvironment(
   name: string,
   project: { spec: RunSpec; stateDir: string } | undefined,
 ): Promise<ContainerSummary> {
-  const container = await requireContainer(ctx, name);
-  if (container.state === 'running') return container;
-  if (project === undefined) await ctx.runtime.startContainer(name);
-  else await startEnvContainer(ctx, project.spec, project.stateDir, container);
-  return container;
+  return withEnvLock(ctx, name, 'devenv start', async () => {
+    const container = await requireContainer(ctx, name);
+    if (container.state === 'running') return container;
+    if (project === undefined) await ctx.runtime.startContainer(name);
+    else await startEnvContainer(ctx, project.spec, project.stateDir, container);
+    return container;
+  });
 }
 
 /** Stops the environment; the main process gets `timeoutSeconds` to exit before it is killed. */
@@ -63,35 +63,21 @@ export async function stopEnvironment(
   name: string,
   timeoutSeconds?: number,
 ): Promise<void> {
-  const container = await requireContainer(ctx, name);
-  if (container.state !== 'running') return;
-  await ctx.runtime.stopContainer(name, timeoutSeconds);
+  await withEnvLock(ctx, name, 'devenv stop', async () => {
+    const container = await requireContainer(ctx, name);
+    if (container.state !== 'running') return;
+    await ctx.runtime.stopContainer(name, timeoutSeconds);
+  });
 }
 
-/**
- * Removes the environment's container (running ones only with `force`), and with `volumes` its named
- * volumes and state folder too.
- */
-export async function removeEnvironment(
+/** Stops and starts the environment, holding its lock across both so nothing slips in between. */
+export async function restartEnvironment(
   ctx: EngineContext,
   name: string,
-  options: { force: boolean; volumes: boolean; stateHome: string },
-): Promise<{ volumes: string[] }> {
-  const container = await requireContainer(ctx, name);
-  if (container.state === 'running' && !options.force) {
-    throw new DevenvError('DEVENV_BUSY', `${name} is running`, {
-      hint: `stop it first (devenv stop ${name}) or pass --force`,
-    });
-  }
-  await ctx.runtime.removeContainer(name, { force: options.force });
-  const removed: string[] = [];
-  if (options.volumes) {
-    for (const mount of container.mounts) {
-      if (mount.type !== 'volume' || mount.name === undefined) continue;
-      await ctx.runtime.removeVolume(mount.name);
-      removed.push(mount.name);
-    }
-    await rm(path.join(options.stateHome, 'envs', name), { recursive: true, force: true });
-  }
-  return { volumes: removed };
+  project: { spec: RunSpec; stateDir: string } | undefined,
+): Promise<ContainerSummary> {
+  return withEnvLock(ctx, name, 'devenv restart', async () => {
+    await stopEnvironment(ctx, name);
+    return startEnvironment(ctx, name, project);
+  });
 }

@@ -4,11 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DevenvError } from '../errors.js';
+import { LABELS } from '../plan/compile-plan.js';
 import { SECRET_ENV_TARGET, wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { AttachResult, ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import { resolveRunEnv } from './container.js';
 import type { EngineContext } from './context.js';
+import { withEnvLock } from './env-lock.js';
 
 /** Status when devenv itself failed before or instead of running the command. */
 export const EXEC_FAILED = 125;
@@ -23,13 +25,33 @@ export async function requireContainer(ctx: EngineContext, name: string): Promis
   return container;
 }
 
-async function ensureRunning(ctx: EngineContext, container: ContainerSummary): Promise<void> {
-  if (container.state === 'running') return;
-  ctx.onEvent({ type: 'info', message: `starting ${container.name}` });
-  await ctx.runtime.startContainer(container.name);
+/** Starts a stopped container under the environment's lock, looking again once the lock is held. */
+async function ensureRunning(ctx: EngineContext, container: ContainerSummary): Promise<ContainerSummary> {
+  if (container.state === 'running') return container;
+  return withEnvLock(ctx, container.name, 'devenv start', async () => {
+    const current = await requireContainer(ctx, container.name);
+    if (current.state === 'running') return current;
+    ctx.onEvent({ type: 'info', message: `starting ${container.name}` });
+    await ctx.runtime.startContainer(container.name);
+    return current;
+  });
 }
 
-/** Rejoins the main session (ctrl-p ctrl-q detaches). */
+/**
+ * Hands the terminal to the main session, after saying where the user is and how to leave. The
+ * Docker CLI nudges the TTY size when it attaches (one row and column bigger, then back), which
+ * makes a shell with a line editor (bash, ash, zsh) redraw its prompt; the line printed here keeps
+ * the screen from looking dead where a shell without one (dash) has nothing to redraw.
+ */
+export async function attachSession(ctx: EngineContext, name: string): Promise<AttachResult> {
+  ctx.onEvent({
+    type: 'info',
+    message: `attached to ${name} — ctrl-p ctrl-q detaches, the session keeps running`,
+  });
+  return ctx.runtime.attach(name, ctx.stdio);
+}
+
+/** Rejoins the main session (ctrl-p ctrl-q detaches), starting the environment if it is stopped. */
 export async function attachTo(ctx: EngineContext, name: string): Promise<AttachResult> {
   const container = await requireContainer(ctx, name);
   if (!ctx.interactive)
@@ -37,7 +59,7 @@ export async function attachTo(ctx: EngineContext, name: string): Promise<Attach
       hint: `use devenv exec ${name} -- CMD from scripts`,
     });
   await ensureRunning(ctx, container);
-  return ctx.runtime.attach(name, ctx.stdio);
+  return attachSession(ctx, name);
 }
 
 /**
@@ -75,7 +97,7 @@ export async function runOnce(
 ): Promise<number> {
   const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
   const name = `${spec.name}-run-${randomBytes(3).toString('hex')}`;
-  const labels = { 'dev.devenv.run-of': spec.name };
+  const labels = { [LABELS.runOf]: spec.name };
   const argv = command.length === 0 ? [spec.shell] : [...command];
   const resolved = resolveRunEnv(spec, image);
   return ctx.runtime.runOnce(

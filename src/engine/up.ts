@@ -11,7 +11,6 @@ import { envListToMap } from '../plan/env-refs.js';
 import type { RunSpec } from '../plan/types.js';
 import { PROXY_VARIABLES } from '../plan/proxy.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
-import { acquireLock } from '../util/lock.js';
 import {
   BASE_IMAGE_LABEL,
   createEnvContainer,
@@ -19,9 +18,12 @@ import {
   startEnvContainer,
 } from './container.js';
 import type { EngineContext } from './context.js';
+import { withEnvLock } from './env-lock.js';
 import { ensureImage } from './image.js';
 import type { BuildOptions, Project } from './image.js';
 import { describeRunChanges, readRunSettings } from './run-changes.js';
+import { attachSession } from './session.js';
+import { removeSupersededImages } from './superseded.js';
 
 export interface UpOptions extends BuildOptions {
   /** Leave the environment running and return instead of attaching. */
@@ -151,15 +153,8 @@ function runDriftMessage(container: ContainerSummary, spec: RunSpec): string {
 export async function up(ctx: EngineContext, project: Project, options: UpOptions): Promise<UpResult> {
   const spec = project.plan.run;
   await mkdir(project.stateDir, { recursive: true });
-  const lock = await acquireLock(path.join(project.stateDir, 'lock'), {
-    purpose: `devenv up ${spec.name}`,
-    timeoutMs: 60 * 60 * 1000,
-    onWait: (holder) => {
-      ctx.onEvent({ type: 'info', message: `waiting for ${holder} to finish with ${spec.name}` });
-    },
-  });
-  let result: UpResult;
-  try {
+  // The lock covers building and creating only; the attach below runs after it is released.
+  const result = await withEnvLock(ctx, spec.name, 'devenv up', async (): Promise<UpResult> => {
     const { image, built } = await ensureImage(ctx, project, options);
     let container = await ctx.runtime.inspectContainer(spec.name);
     let action: UpResult['action'];
@@ -193,7 +188,8 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
     }
     if (container.state !== 'running') await startEnvContainer(ctx, spec, project.stateDir, container);
     else await runPendingCreateHooks(ctx, spec, project.stateDir, container);
-    result = {
+    if (built || action.startsWith('recreated')) await removeSupersededImages(ctx, spec.name);
+    return {
       name: spec.name,
       runtime: ctx.runtime.name,
       container: container.id,
@@ -202,11 +198,9 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
       action,
       attached: false,
     };
-  } finally {
-    await lock.release();
-  }
+  });
   if (options.detach || !ctx.interactive) return result;
-  const session = await ctx.runtime.attach(spec.name, ctx.stdio);
+  const session = await attachSession(ctx, spec.name);
   return session.kind === 'detached'
     ? { ...result, attached: true, detached: true }
     : { ...result, attached: true, status: session.status };

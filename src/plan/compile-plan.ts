@@ -22,6 +22,8 @@ export const LABELS = {
   run: 'dev.devenv.run',
   runtime: 'dev.devenv.runtime',
   shell: 'dev.devenv.shell',
+  /** On a throwaway `devenv run` container: the environment it runs for. */
+  runOf: 'dev.devenv.run-of',
 } as const;
 
 /** Where the X11 cookie appears inside the container. */

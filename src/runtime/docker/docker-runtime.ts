@@ -109,18 +109,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async pruneImages(): Promise<{ removed: string[]; reclaimedBytes: number }> {
-    const out = await docker(this.target, ['image', 'prune', '--force', '--filter', `label=${LIST_LABEL}`]);
-    const removed = out
-      .split('\n')
-      .filter((l) => /^(deleted|untagged): /i.test(l))
-      .map((l) => l.replace(/^\w+: /, ''));
-    const reclaimed = /Total reclaimed space: ([\d.]+)\s*([kKMGT]?B)/.exec(out);
-    const units: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
-    return {
-      removed,
-      reclaimedBytes:
-        reclaimed === null ? 0 : Math.round(Number(reclaimed[1]) * (units[reclaimed[2] ?? 'B'] ?? 1)),
-    };
+    const { pruneDevenvImages } = await import('./docker-prune.js');
+    return pruneDevenvImages(this.target);
   }
 
   async login(registry: string, username: string, password: string): Promise<void> {

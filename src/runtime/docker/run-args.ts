@@ -2,6 +2,7 @@
  * RunSpec → `docker` argv. Pure: the same function feeds the Docker runtime, `devenv plan --run-args`
  * and the exported run.sh. Every value is its own argv element; nothing goes through a shell.
  */
+import { LABELS } from '../../plan/compile-plan.js';
 import { PROXY_VARIABLES } from '../../plan/proxy.js';
 import { SECRET_ENV_TARGET, SECRET_ENV_WRAPPER, wrapWithSecrets } from '../../plan/secrets.js';
 import { jsonArray } from '../../plan/dockerfile.js';
@@ -25,11 +26,16 @@ export interface ImageCommand {
   cmd: readonly string[] | null;
 }
 
-function mountArg(mount: RunSpec['mounts'][number]): string {
+/**
+ * One `--mount` value. A volume docker creates for the mount carries the environment's name as a
+ * label, so `rm --volumes` finds it after the container is gone.
+ */
+function mountArg(mount: RunSpec['mounts'][number], owner: string | undefined): string {
   const parts =
     mount.type === 'bind'
       ? ['type=bind', `source=${mount.source}`, `target=${mount.target}`]
       : ['type=volume', `source=${mount.name}`, `target=${mount.target}`];
+  if (mount.type === 'volume' && owner !== undefined) parts.push(`volume-label=${LABELS.name}=${owner}`);
   if (mount.readonly) parts.push('readonly');
   return parts.join(',');
 }
@@ -45,7 +51,9 @@ export function containerFlags(spec: RunSpec, secrets: SecretMode): string[] {
   if (spec.user !== undefined) args.push('--user', spec.user);
   if (spec.workdir !== undefined) args.push('--workdir', spec.workdir);
   for (const [key, value] of Object.entries(spec.env)) args.push('--env', `${key}=${value}`);
-  for (const mount of spec.mounts) args.push('--mount', mountArg(mount));
+  // A throwaway `run` container is labelled as run-of its environment, and shares its volumes.
+  const owner = spec.labels[LABELS.name] ?? spec.labels[LABELS.runOf];
+  for (const mount of spec.mounts) args.push('--mount', mountArg(mount, owner));
   const secretNames = Object.keys(spec.secretEnv);
   if (secretNames.length > 0) {
     if (secrets.mode === 'file')

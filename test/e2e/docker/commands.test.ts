@@ -11,7 +11,16 @@ import { CLI } from '../../helpers/cli.js';
 import { TmuxSession } from '../../helpers/tmux.js';
 import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
 
-const names = ['cmd-hooks', 'cmd-run', 'cmd-life', 'cmd-shell', 'cmd-context', 'cmd-keep', 'cmd-race'];
+const names = [
+  'cmd-hooks',
+  'cmd-run',
+  'cmd-life',
+  'cmd-shell',
+  'cmd-context',
+  'cmd-keep',
+  'cmd-race',
+  'cmd-prune',
+];
 const sessions: TmuxSession[] = [];
 afterAll(async () => {
   for (const s of sessions) await s.kill();
@@ -177,7 +186,7 @@ describe.skipIf(!dockerAvailable)('devenv commands on Docker', () => {
     );
   });
 
-  it('prune removes dangling images devenv made', async () => {
+  it('a rebuild removes the image it superseded; prune then finds nothing of this environment', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('cmd-prune', ['steps: [{run: "echo one > /v"}]']);
     expect((await run(dir, env, ['build'])).exitCode).toBe(0);
@@ -187,13 +196,14 @@ describe.skipIf(!dockerAvailable)('devenv commands on Docker', () => {
       path.join(dir, 'devenv.yml'),
       readFileSync(path.join(dir, 'devenv.yml'), 'utf8').replace('echo one', 'echo two'),
     );
-    expect((await run(dir, env, ['build'])).exitCode).toBe(0);
-    expect((await docker(['image', 'inspect', first])).exitCode).toBe(0);
+    const rebuilt = await run(dir, env, ['build']);
+    expect(rebuilt.exitCode).toBe(0);
+    expect(rebuilt.stderr).toContain('removed 1 superseded image of cmd-prune');
+    expect((await docker(['image', 'inspect', first])).exitCode).not.toBe(0);
+    expect((await run(dir, env, ['up', '-d'])).exitCode).toBe(0);
     const pruned = await run(dir, env, ['prune', '--json']);
     expect(pruned.exitCode).toBe(0);
-    expect((JSON.parse(pruned.stdout) as { removed: string[] }).removed.join(' ')).toContain(
-      first.replace('sha256:', ''),
-    );
-    expect((await docker(['image', 'inspect', first])).exitCode).not.toBe(0);
+    expect((JSON.parse(pruned.stdout) as { removed: string[] }).removed.join(' ')).not.toContain('cmd-prune');
+    expect((await docker(['image', 'inspect', 'devenv/cmd-prune:latest'])).exitCode).toBe(0);
   });
 });
