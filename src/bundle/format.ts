@@ -3,6 +3,7 @@
  * with bundle.json, devenv.yml and one tar per named volume.
  */
 import { z } from 'zod';
+import { DevenvError } from '../errors.js';
 
 export const BUNDLE_DIR = 'devenv';
 export const BUNDLE_JSON = `${BUNDLE_DIR}/bundle.json`;
@@ -40,3 +41,10 @@ export const BundleManifestSchema = z.strictObject({
 });
 
 export type BundleManifest = z.output<typeof BundleManifestSchema>;
+
+/** The one error for a bundle that is damaged, edited or not a bundle at all. */
+export function bundleInvalid(file: string, what: string): DevenvError {
+  return new DevenvError('DEVENV_BUNDLE_INVALID', `${file}: ${what}`, {
+    hint: 'the file is damaged or not a devenv bundle; save it again on the source machine',
+  });
+}

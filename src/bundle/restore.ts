@@ -11,6 +11,7 @@ import { DevenvError } from '../errors.js';
 import { volumeName } from '../plan/naming.js';
 import type { Plan } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
+import { loadBundleImage } from './load.js';
 import type { ReadBundle } from './load.js';
 
 /** The settings of a plan that reach into the host, in words, for the consent question. */
@@ -30,7 +31,20 @@ export function hostReach(plan: Plan, projectDir: string): string[] {
   return reach;
 }
 
-/** Creates the environment from the bundle. */
+/** Refuses when an environment of that name exists; asked before any question or change. */
+export async function ensureNameFree(ctx: EngineContext, name: string): Promise<void> {
+  if ((await ctx.runtime.inspectContainer(name)) !== undefined) {
+    throw new DevenvError('DEVENV_BUSY', `an environment named ${name} already exists here`, {
+      hint: 'load it under another name with --name NEW, or remove the existing one (devenv rm)',
+    });
+  }
+}
+
+/**
+ * Creates the environment from a verified bundle: loads its image untagged, tags the environment's
+ * reference, refills the volumes and creates the container. When a step fails, what the earlier
+ * steps made is taken back (the tag returns to its previous image), so a failed load leaves nothing.
+ */
 export async function restoreBundle(
   ctx: EngineContext,
   bundle: ReadBundle,
@@ -40,28 +54,38 @@ export async function restoreBundle(
   const manifest = bundle.manifest;
   if (manifest === undefined) throw new DevenvError('DEVENV_BUNDLE_INVALID', 'not a devenv bundle');
   const name = plan.run.name;
-  if ((await ctx.runtime.inspectContainer(name)) !== undefined) {
-    throw new DevenvError('DEVENV_BUSY', `an environment named ${name} already exists here`, {
-      hint: 'load it under another name with --name NEW, or remove the existing one (devenv rm)',
-    });
-  }
-  await ctx.runtime.tagImage(manifest.image.id, plan.image.tag);
-  const existing = new Set((await ctx.runtime.listVolumes()).map((v) => v.name));
-  for (const volume of manifest.volumes) {
-    const full = volumeName(name, volume.name);
-    if (existing.has(full)) {
-      ctx.onEvent({
-        type: 'warning',
-        message: `volume ${full} already exists; keeping its contents instead of the bundle's`,
-      });
-      continue;
+  await ensureNameFree(ctx, name);
+  const undo: (() => Promise<unknown>)[] = [await loadBundleImage(ctx, bundle.file, manifest)];
+  try {
+    const tag = plan.image.tag;
+    const previous = (await ctx.runtime.inspectImage(tag))?.id;
+    await ctx.runtime.tagImage(manifest.image.id, tag);
+    undo.push(() =>
+      previous === undefined
+        ? ctx.runtime.removeImage(tag, { force: false })
+        : ctx.runtime.tagImage(previous, tag),
+    );
+    const existing = new Set((await ctx.runtime.listVolumes()).map((v) => v.name));
+    for (const volume of manifest.volumes) {
+      const full = volumeName(name, volume.name);
+      if (existing.has(full)) {
+        ctx.onEvent({
+          type: 'warning',
+          message: `volume ${full} already exists; keeping its contents instead of the bundle's`,
+        });
+        continue;
+      }
+      await ctx.runtime.createVolume(full, { 'dev.devenv.name': name });
+      undo.push(() => ctx.runtime.removeVolume(full));
+      ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
+      await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
     }
-    await ctx.runtime.createVolume(full, { 'dev.devenv.name': name });
-    ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
-    await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
+    const image = await ctx.runtime.inspectImage(tag);
+    if (image === undefined)
+      throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${manifest.image.id} did not load`);
+    return await createEnvContainer(ctx, plan.run, stateDir, tag, image);
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
   }
-  const image = await ctx.runtime.inspectImage(plan.image.tag);
-  if (image === undefined)
-    throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${manifest.image.id} did not load`);
-  return createEnvContainer(ctx, plan.run, stateDir, plan.image.tag, image);
 }

@@ -21,6 +21,7 @@ import { PROXY_VARIABLES } from '../plan/proxy.js';
 import { commitPartial } from '../util/atomic.js';
 import { hashFile, sha256Of } from '../util/hash-file.js';
 import { failpoint } from '../util/failpoint.js';
+import { isNoSpace } from '../util/no-space.js';
 import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './format.js';
 import type { BundleManifest } from './format.js';
 import { redactProxyCredentials } from './redact.js';
@@ -66,24 +67,25 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
   await mkdir(work, { recursive: true });
   const partial = `${options.output}.partial`;
   const tag = imageTag(options.name);
-  let commitTag: string | undefined;
+  let committed: string | undefined;
+  // The file being written, for the message when the disk fills up.
+  let writing = work;
   try {
     let source = baseId;
     if (!options.noState) {
-      commitTag = `devenv-save/${tag.replace(/^devenv\//, '').replace(/:.*$/, '')}:${randomBytes(4).toString('hex')}`;
-      const tagged = commitTag;
       // Under the environment's lock: an rm or a recreate must not pull the container away mid-commit.
-      await withEnvLock(ctx, options.name, 'devenv save', async () => {
+      // Untagged: a save killed before its cleanup leaves no name behind, only an unnamed image.
+      committed = await withEnvLock(ctx, options.name, 'devenv save', async () => {
         await requireContainer(ctx, options.name);
         ctx.onEvent({ type: 'info', message: `committing the changes in ${options.name}` });
-        await ctx.runtime.commit(options.name, {
-          tag: tagged,
+        const image = await ctx.runtime.commit(options.name, {
           entrypoint: base.entrypoint,
           cmd: base.cmd,
           dropEnv: [...HOST_ONLY_ENV],
         });
+        return image.id;
       });
-      source = commitTag;
+      source = committed;
     }
     await failpoint('bundle.save.after-commit');
 
@@ -105,10 +107,17 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
       });
     }
 
+    writing = options.output;
     const out = await open(partial, 'w', 0o600);
     const pack = tar.pack();
-    const writing = pipeline(pack, out.createWriteStream());
     const archive = new PassThrough();
+    // A failed write (a full disk) must also stop the reading side, which would otherwise wait forever.
+    const written = pipeline(pack, out.createWriteStream()).catch((error: unknown) => {
+      archive.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    });
+    // Awaited below once the archive is complete; a failure before that is reported through `archive`.
+    written.catch(() => undefined);
     ctx.onEvent({ type: 'info', message: `writing ${options.output}` });
     const [{ imageId }] = await Promise.all([
       rewriteImageArchive(archive, pack, { dropEnv: HOST_ONLY_ENV, tag }),
@@ -139,15 +148,23 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
       `${JSON.stringify(manifest, null, 2)}\n`,
     );
     pack.finalize();
-    await writing;
+    await written;
     await commitPartial(partial, options.output);
     return manifest;
   } catch (error) {
     await rm(partial, { force: true });
+    if (isNoSpace(error))
+      throw new DevenvError('DEVENV_NO_SPACE', `no space left on device writing ${writing}`, {
+        hint:
+          writing === options.output
+            ? 'free some space, or write the bundle somewhere else with -o'
+            : `free some space on the filesystem of ${path.dirname(writing)}`,
+        cause: error,
+      });
     throw error;
   } finally {
-    if (commitTag !== undefined)
-      await ctx.runtime.removeImage(commitTag, { force: true }).catch(() => undefined);
+    if (committed !== undefined)
+      await ctx.runtime.removeImage(committed, { force: true }).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 }

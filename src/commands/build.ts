@@ -19,7 +19,9 @@ export default defineCommand({
       noCache: o['no-cache'] === true,
       pull: o['pull'] === true,
       squash: o['squash'] === true,
-      force: true,
+      // Like up: unchanged inputs mean nothing to build (a loaded image stays as it came). --squash
+      // asks for a different image than the one there, so it builds, as --no-cache and --pull do.
+      force: o['squash'] === true,
     });
     if (ctx.args.globals.json)
       ctx.out.json({
@@ -29,7 +31,8 @@ export default defineCommand({
         tag: project.plan.image.tag,
         built,
       });
-    else ctx.out.info(`built ${project.plan.image.tag} (${image.id.slice(7, 19)})`);
+    else
+      ctx.out.info(`${built ? 'built' : 'up to date:'} ${project.plan.image.tag} (${image.id.slice(7, 19)})`);
     return 0;
   },
 });

@@ -1,9 +1,9 @@
 /** `devenv load FILE [--name N] [--yes]`: restore an environment saved with devenv save (or load a plain image archive). */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readBundle } from '../bundle/load.js';
+import { loadImageArchive, readBundle } from '../bundle/load.js';
 import { redactProxyCredentials } from '../bundle/redact.js';
-import { hostReach, restoreBundle } from '../bundle/restore.js';
+import { ensureNameFree, hostReach, restoreBundle } from '../bundle/restore.js';
 import { ConfigError } from '../config/diagnostic.js';
 import { withEnvLock } from '../engine/env-lock.js';
 import { validateConfigText } from '../config/validate.js';
@@ -38,8 +38,9 @@ export default defineCommand({
     const bundle = await readBundle(engine, path.resolve(ctx.cwd, file));
     try {
       if (bundle.manifest === undefined || bundle.configText === undefined) {
-        if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', loaded: bundle.loaded });
-        else for (const ref of bundle.loaded) ctx.out.info(`loaded ${ref}`);
+        const loaded = await loadImageArchive(engine, bundle.file);
+        if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', loaded });
+        else for (const ref of loaded) ctx.out.info(`loaded ${ref}`);
         return 0;
       }
       const projectDir = path.resolve(ctx.cwd, ctx.args.globals.dir ?? '.');
@@ -61,6 +62,7 @@ export default defineCommand({
       });
       if (!checked.ok) throw new ConfigError(checked.diagnostics, `${file}:devenv/devenv.yml`);
       const name = typeof given === 'string' ? given : checked.config.name;
+      await ensureNameFree(engine, name);
       const stateDir = envStateDir(ctx.env, ctx.homeDir, name);
       const settings = await settingsOf(ctx);
       const plan = compilePlan(

@@ -87,8 +87,8 @@ export type AttachResult = { kind: 'exited'; status: number } | { kind: 'detache
 
 /** Options of `commit`. */
 export interface CommitOptions {
-  /** Tag of the new image. */
-  tag: string;
+  /** Tag of the new image; without one the image is unnamed, known only by the id returned. */
+  tag?: string | undefined;
   /** ENTRYPOINT and CMD the committed image must have (the container may run a wrapper). */
   entrypoint: string[] | null;
   cmd: string[] | null;

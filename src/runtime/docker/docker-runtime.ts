@@ -244,11 +244,14 @@ export class DockerRuntime implements Runtime {
 
   async commit(name: string, options: CommitOptions): Promise<ImageSummary> {
     const changes = restoreCommandChanges({ entrypoint: options.entrypoint, cmd: options.cmd });
-    const args = ['commit', ...changes.flatMap((c) => ['--change', c]), name, options.tag];
-    await docker(this.target, args);
-    const image = await this.inspectImage(options.tag);
+    const tag = options.tag === undefined ? [] : [options.tag];
+    const args = ['commit', ...changes.flatMap((c) => ['--change', c]), name, ...tag];
+    // docker commit prints the new image's id, which names an untagged commit.
+    const id = (await docker(this.target, args)).trim();
+    const ref = options.tag ?? id;
+    const image = await this.inspectImage(ref);
     if (image === undefined)
-      throw new DevenvError('DEVENV_RUNTIME_FAILED', `committed ${name} but ${options.tag} does not exist`);
+      throw new DevenvError('DEVENV_RUNTIME_FAILED', `committed ${name} but ${ref} does not exist`);
     return image;
   }
 

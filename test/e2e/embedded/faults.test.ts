@@ -129,3 +129,82 @@ describe.skipIf(!registryReady)('embedded runtime: kill -9 during pull, load and
     await doctorUntilClean(box);
   });
 });
+
+/** The manifest the registry serves for `ref` (`host:port/repo:tag`), or its HTTP status. */
+async function registryManifest(ref: string): Promise<number> {
+  const [, host = '', repository = '', tag = ''] = /^([^/]+)\/(.+):([^:/]+)$/.exec(ref) ?? [];
+  const response = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, {
+    headers: {
+      accept:
+        'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+    },
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+describe.skipIf(!registryReady)('embedded runtime: kill -9 in the registry client (pull and push)', () => {
+  let image = '';
+  let imageId = '';
+  let unique = '';
+  let uniqueArchive = '';
+  beforeAll(async () => {
+    image = await layeredImage();
+    imageId = await docker(['inspect', '--format', '{{.Id}}', image]);
+    // An image whose top layer no registry holds yet, so a push uploads blobs instead of mounting them.
+    const context = path.join(sandbox().dir, 'ctx');
+    await execa('mkdir', ['-p', context]);
+    await execa('sh', [
+      '-c',
+      `printf 'FROM ${services.busyboxImage}\\nCOPY marker /etc/marker\\n' > ${context}/Dockerfile; date +%s%N > ${context}/marker`,
+    ]);
+    unique = `devenv-test/push-kill:${String(process.pid)}`;
+    await execa('docker', ['build', '-q', '-t', unique, context], {
+      env: { DOCKER_HOST: services.dockerHost, DOCKER_BUILDKIT: '0' },
+    });
+    uniqueArchive = path.join(sandbox().dir, 'unique.tar');
+    await docker(['save', '-o', uniqueArchive, unique]);
+  });
+
+  // registry.blob.before-commit sits in RegistryClient.fetchBlob, which no command uses (pull streams
+  // blobs through openBlob into the store, covered by store.blob.* above), so the CLI cannot reach it.
+  it.each([['registry.manifest.after-fetch:kill', 'the manifest fetched and verified, nothing stored']])(
+    'pull killed at %s (%s): no tag; doctor clean after repair; a rerun finishes',
+    async (failpoint) => {
+      const box = sandbox();
+      expectKilled(await devenv(box, ['pull', image], { failpoints: failpoint }));
+      expect(Object.keys(storedTags(box))).toEqual([]);
+      await doctorUntilClean(box);
+      const rerun = await devenvJson<{ id: string }>(box, ['pull', image]);
+      expect(rerun.id).toBe(imageId);
+      expect(await devenvJson<ListedImage[]>(box, ['images'])).toEqual([
+        expect.objectContaining({ id: imageId, tags: [image] }),
+      ]);
+      expect(await doctorUntilClean(box)).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['registry.push.after-blob:kill', 'one blob uploaded'],
+    ['registry.push.before-manifest:kill', 'every blob uploaded, no manifest yet'],
+  ])('push killed at %s (%s): the registry has no such tag; a rerun pushes it', async (failpoint) => {
+    const box = sandbox();
+    const id = (await devenvJson<{ loaded: string[] }>(box, ['load', uniqueArchive])).loaded;
+    expect(id).toEqual([unique]);
+    const target = `${services.registry}/devenv-test/push-kill-${failpoint.replace(/[^a-z]+/g, '-')}:${String(process.pid)}`;
+    expect((await devenv(box, ['tag', unique, target])).exitCode).toBe(0);
+    const before = storedTags(box);
+
+    expectKilled(await devenv(box, ['push', target], { failpoints: failpoint }));
+    expect(await registryManifest(target)).toBe(404);
+    expect(storedTags(box)).toEqual(before);
+    await doctorUntilClean(box);
+
+    const rerun = await devenv(box, ['push', target]);
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect(await registryManifest(target)).toBe(200);
+    const other = sandbox();
+    const pulled = await devenvJson<{ id: string }>(other, ['pull', target]);
+    expect(pulled.id).toBe(await docker(['inspect', '--format', '{{.Id}}', unique]));
+  });
+});

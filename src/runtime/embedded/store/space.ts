@@ -6,14 +6,9 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
+import { isNoSpace } from '../../../util/no-space.js';
 
-const NO_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
-
-/** True for the errno codes of a full disk, an exhausted quota or a file-size limit. */
-export function isNoSpace(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && NO_SPACE_CODES.has(code);
-}
+export { isNoSpace };
 
 /** Megabytes with one decimal, for messages. */
 export function formatBytes(bytes: number): string {
