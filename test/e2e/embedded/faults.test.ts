@@ -167,7 +167,8 @@ describe.skipIf(!registryReady)('embedded runtime: kill -9 in the registry clien
   });
 
   // registry.blob.before-commit sits in RegistryClient.fetchBlob, which no command uses (pull streams
-  // blobs through openBlob into the store, covered by store.blob.* above), so the CLI cannot reach it.
+  // blobs through openBlob into the store, covered by store.blob.* above), so the CLI cannot reach it;
+  // test/runtime/embedded/registry/faults.test.ts kills a child process there instead.
   it.each([['registry.manifest.after-fetch:kill', 'the manifest fetched and verified, nothing stored']])(
     'pull killed at %s (%s): no tag; doctor clean after repair; a rerun finishes',
     async (failpoint) => {

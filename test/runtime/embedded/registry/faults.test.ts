@@ -2,7 +2,9 @@
  * Failures around a download: failpoints mid-blob, a full disk (D1, with the real /dev/full), and the
  * OAuth2 refresh-token flow for identity tokens.
  */
-import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import path from 'node:path';
 import { dockerCredentials } from '../../../../src/runtime/embedded/registry/credentials.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +17,39 @@ afterEach(() => {
   configureFailpoints(undefined);
 });
 
+const DIST = fileURLToPath(new URL('../../../../dist/', import.meta.url));
+
 describe('faults', () => {
+  // No CLI command streams a blob through fetchBlob (pull goes straight into the store), so this
+  // failpoint is fired in a child process running the built client, killed by SIGKILL on the spot.
+  it('kill -9 at registry.blob.before-commit leaves only a temp file, never the final name', async () => {
+    const r = await start();
+    const image = r.addImage('app', 'latest');
+    const dir = tempDir();
+    const final = path.join(dir, 'blob');
+    const script = `
+      import { configureFailpoints } from '${DIST}util/failpoint.js';
+      import { RegistryClient } from '${DIST}runtime/embedded/registry/client.js';
+      import { fileSink } from '${DIST}runtime/embedded/registry/sink.js';
+      configureFailpoints('registry.blob.before-commit:kill');
+      const client = new RegistryClient({
+        settings: { registryMirrors: {}, insecureRegistries: [], proxy: 'none' },
+        homeDir: ${JSON.stringify(dir)}, env: {}, platform: { os: 'linux', architecture: 'amd64' },
+      });
+      await client.fetchBlob(${JSON.stringify(`${r.address}/app`)}, ${JSON.stringify(image.layer)},
+        await fileSink(${JSON.stringify(final)}));
+      console.log('committed');
+    `;
+    const child = await execa(process.execPath, ['--input-type=module', '-e', script], {
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(child.signal, child.stderr).toBe('SIGKILL');
+    expect(child.stdout).not.toContain('committed');
+    expect(existsSync(final)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toHaveLength(1);
+  });
+
   it('a failpoint thrown mid-blob discards the sink; the rerun succeeds', async () => {
     const r = await start();
     const image = r.addImage('app', 'latest');
