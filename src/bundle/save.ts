@@ -70,6 +70,9 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
   let committed: string | undefined;
   // The file being written, for the message when the disk fills up.
   let writing = work;
+  // A failed write destroys the tar pack under whoever is still adding entries, whose error
+  // ("already finalized or destroyed") may arrive first: the write's own error is the one to report.
+  let writeError: unknown;
   try {
     let source = baseId;
     if (!options.noState) {
@@ -113,6 +116,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     const archive = new PassThrough();
     // A failed write (a full disk) must also stop the reading side, which would otherwise wait forever.
     const written = pipeline(pack, out.createWriteStream()).catch((error: unknown) => {
+      writeError = error;
       archive.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
     });
@@ -151,7 +155,8 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     await written;
     await commitPartial(partial, options.output);
     return manifest;
-  } catch (error) {
+  } catch (thrown) {
+    const error = writeError ?? thrown;
     await rm(partial, { force: true });
     if (isNoSpace(error))
       throw new DevenvError('DEVENV_NO_SPACE', `no space left on device writing ${writing}`, {

@@ -91,14 +91,14 @@ describe.skipIf(!dockerAvailable)('leftovers on Docker', () => {
     edit(dir, 'echo one', 'echo two');
     expect((await run(dir, env, ['build'], { timeout: 240_000 })).exitCode).toBe(0);
     expect((await docker(['image', 'inspect', first[0] ?? ''])).exitCode).toBe(0);
-    // up recreates the container on the new image; now the old one goes.
-    expect((await run(dir, env, ['up', '-d'], { timeout: 240_000 })).exitCode).toBe(0);
+    // up recreates the container on the new image (-y: no terminal to ask); now the old one goes.
+    expect((await run(dir, env, ['up', '-d', '-y'], { timeout: 240_000 })).exitCode).toBe(0);
     expect((await docker(['image', 'inspect', first[0] ?? ''])).exitCode).not.toBe(0);
 
     edit(dir, 'echo two', 'echo three');
-    expect((await run(dir, env, ['up', '-d'], { timeout: 240_000 })).exitCode).toBe(0);
+    expect((await run(dir, env, ['up', '-d', '-y'], { timeout: 240_000 })).exitCode).toBe(0);
     edit(dir, 'echo three', 'echo four');
-    expect((await run(dir, env, ['up', '-d'], { timeout: 240_000 })).exitCode).toBe(0);
+    expect((await run(dir, env, ['up', '-d', '-y'], { timeout: 240_000 })).exitCode).toBe(0);
     expect(await imagesOf('lf-super', ['--filter', 'dangling=true'])).toEqual([]);
     expect(await imagesOf('lf-super')).toHaveLength(1);
   });
