@@ -42,7 +42,12 @@ export interface ContainerSummary {
   startedAt?: string | undefined;
   labels: Record<string, string>;
   mounts: { type: string; source: string; target: string; name?: string | undefined }[];
+  /** Ports published right now, `[IP:]HOST->CONTAINER/proto`; empty while it is not running. */
   ports: string[];
+  /** Ports the container was created to publish, in the same form (published or not). */
+  requestedPorts?: string[] | undefined;
+  /** Its network mode (`host`, `none`, `bridge`, …) and whether it is attached to that network. */
+  network?: { mode: string; connected: boolean } | undefined;
 }
 
 /** A named volume. */
