@@ -1,6 +1,7 @@
 /** `devenv run -- CMD…`: a one-off, throwaway container of this environment. */
 import { runOnce, EXEC_FAILED } from '../engine/session.js';
 import { ensureImage } from '../engine/image.js';
+import { settleShell } from '../engine/shell.js';
 import { withExitCode } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openProject } from './project.js';
@@ -13,8 +14,14 @@ export default defineCommand({
   async run(ctx) {
     const { project, engine } = await openProject(ctx);
     try {
-      await ensureImage(engine, project, { noCache: false, pull: false, squash: false, force: false });
-      return await runOnce(engine, project.plan.run, ctx.args.rest ?? []);
+      const { image } = await ensureImage(engine, project, {
+        noCache: false,
+        pull: false,
+        squash: false,
+        force: false,
+      });
+      const ready = await settleShell(engine, project, image);
+      return await runOnce(engine, ready.plan.run, ctx.args.rest ?? []);
     } catch (error) {
       throw withExitCode(error, EXEC_FAILED);
     }

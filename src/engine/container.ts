@@ -11,6 +11,7 @@ import { wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
+import { containerShell, withShell } from './shell.js';
 import { checkDevices, createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
 
 /** Label with the id of the environment image a container is based on (its own image may be a commit). */
@@ -97,10 +98,12 @@ export async function runPendingCreateHooks(
  */
 export async function startEnvContainer(
   ctx: EngineContext,
-  spec: RunSpec,
+  planned: RunSpec,
   stateDir: string,
   container: ContainerSummary,
 ): Promise<void> {
+  // Hooks run in the shell the container was made with, which its image may have decided.
+  const spec = withShell(planned, containerShell(planned, container.labels));
   await prepareHost(ctx, spec, stateDir);
   await ctx.runtime.startContainer(spec.name);
   await runPendingCreateHooks(ctx, spec, stateDir, container);

@@ -17,6 +17,7 @@ import {
 } from './container.js';
 import type { EngineContext } from './context.js';
 import { ensureImage } from './image.js';
+import { settleShell } from './shell.js';
 import type { BuildOptions, Project } from './image.js';
 
 export interface UpOptions extends BuildOptions {
@@ -99,8 +100,9 @@ async function recreate(
 }
 
 /** Brings the environment up; see {@link UpOptions}. */
-export async function up(ctx: EngineContext, project: Project, options: UpOptions): Promise<UpResult> {
-  const spec = project.plan.run;
+export async function up(ctx: EngineContext, planned: Project, options: UpOptions): Promise<UpResult> {
+  let project = planned;
+  let spec = project.plan.run;
   await mkdir(project.stateDir, { recursive: true });
   const lock = await acquireLock(path.join(project.stateDir, 'lock'), {
     purpose: `devenv up ${spec.name}`,
@@ -112,6 +114,8 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
   let result: UpResult;
   try {
     const { image, built } = await ensureImage(ctx, project, options);
+    project = await settleShell(ctx, project, image);
+    spec = project.plan.run;
     let container = await ctx.runtime.inspectContainer(spec.name);
     let action: UpResult['action'];
     if (container === undefined) {
