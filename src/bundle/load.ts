@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,7 @@ import { failpoint } from '../util/failpoint.js';
 import { hashFile, sha256Of } from '../util/hash-file.js';
 import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, BundleManifestSchema } from './format.js';
 import type { BundleManifest } from './format.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 /** What a read bundle holds, after verification; files live in `work` until `cleanup`. */
 export interface ReadBundle {
@@ -37,7 +38,7 @@ function bad(file: string, what: string): DevenvError {
 /** Reads and verifies `file`, loading its image into the runtime. */
 export async function readBundle(ctx: EngineContext, file: string): Promise<ReadBundle> {
   const work = path.join(ctx.stateHome, 'tmp', `load-${randomBytes(4).toString('hex')}`);
-  await mkdir(path.join(work, 'volumes'), { recursive: true, mode: 0o700 });
+  await ensureWritableDir(path.join(work, 'volumes'), STATE_FOLDER, 0o700);
   const cleanup = () => rm(work, { recursive: true, force: true });
   try {
     const images = tar.pack();

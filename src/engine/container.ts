@@ -3,7 +3,7 @@
  * let later commands find and check it, and the lifecycle hooks.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
@@ -13,6 +13,7 @@ import type { ContainerSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
 import { containerShell, withShell } from './shell.js';
 import { checkDevices, createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 /** Label with the id of the environment image a container is based on (its own image may be a commit). */
 export const BASE_IMAGE_LABEL = 'dev.devenv.image';
@@ -88,7 +89,7 @@ export async function runPendingCreateHooks(
   const marker = hookMarker(stateDir, container.id);
   if (spec.hooks.create.length === 0 || existsSync(marker)) return;
   for (const hook of spec.hooks.create) await runHook(ctx, spec, hook, 'create');
-  await mkdir(stateDir, { recursive: true });
+  await ensureWritableDir(stateDir, STATE_FOLDER);
   await writeFile(marker, `${new Date().toISOString()}\n`);
 }
 

@@ -4,7 +4,7 @@
  * decides. Asking it costs a throwaway container, so the answer is kept per image id in the
  * environment's state folder.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LABELS } from '../plan/compile-plan.js';
 import type { RunSpec } from '../plan/types.js';
@@ -12,6 +12,7 @@ import type { ImageSummary } from '../runtime/runtime.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { EngineContext } from './context.js';
 import type { Project } from './image.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 const CACHE_FILE = 'shell.json';
 
@@ -37,7 +38,7 @@ export async function shellOfImage(
   const known = await cached(stateDir, image.id);
   if (known !== undefined) return known;
   const shell = (await ctx.runtime.findProgram(image.id, 'bash')) ?? '/bin/sh';
-  await mkdir(stateDir, { recursive: true });
+  await ensureWritableDir(stateDir, STATE_FOLDER);
   await writeFileAtomic(path.join(stateDir, CACHE_FILE), `${JSON.stringify({ image: image.id, shell })}\n`);
   return shell;
 }

@@ -3,7 +3,6 @@
  * changed (keeping the writable layer where the image is the same), start it, and attach in a
  * terminal. Two `up`s on one environment never interleave: the second waits for the first.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
@@ -19,6 +18,7 @@ import type { EngineContext } from './context.js';
 import { ensureImage } from './image.js';
 import { settleShell } from './shell.js';
 import type { BuildOptions, Project } from './image.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 export interface UpOptions extends BuildOptions {
   /** Leave the environment running and return instead of attaching. */
@@ -103,7 +103,7 @@ async function recreate(
 export async function up(ctx: EngineContext, planned: Project, options: UpOptions): Promise<UpResult> {
   let project = planned;
   let spec = project.plan.run;
-  await mkdir(project.stateDir, { recursive: true });
+  await ensureWritableDir(project.stateDir, STATE_FOLDER);
   const lock = await acquireLock(path.join(project.stateDir, 'lock'), {
     purpose: `devenv up ${spec.name}`,
     timeoutMs: 60 * 60 * 1000,
