@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createReadStream } from 'node:fs';
 import { createEnvContainer } from '../engine/container.js';
 import type { EngineContext } from '../engine/context.js';
+import { shellOfImage, withShell } from '../engine/shell.js';
 import { DevenvError } from '../errors.js';
 import { volumeName } from '../plan/naming.js';
 import type { Plan } from '../plan/types.js';
@@ -60,5 +61,10 @@ export async function restoreBundle(
     ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
     await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
   }
-  return createEnvContainer(ctx, plan.run, stateDir, plan.image.tag, manifest.image.id);
+  // A shell the image decides is asked of the loaded image, as up does for a built one.
+  const spec =
+    plan.run.shellFromImage === true
+      ? withShell(plan.run, await shellOfImage(ctx, stateDir, manifest.image.id))
+      : plan.run;
+  return createEnvContainer(ctx, spec, stateDir, plan.image.tag, manifest.image.id);
 }

@@ -29,17 +29,13 @@ async function cached(stateDir: string, imageId: string): Promise<string | undef
   }
 }
 
-/** The shell of `image`: bash where the image has it, else /bin/sh. */
-export async function shellOfImage(
-  ctx: EngineContext,
-  stateDir: string,
-  image: ImageSummary,
-): Promise<string> {
-  const known = await cached(stateDir, image.id);
+/** The shell of the image `imageId`: bash where the image has it, else /bin/sh. */
+export async function shellOfImage(ctx: EngineContext, stateDir: string, imageId: string): Promise<string> {
+  const known = await cached(stateDir, imageId);
   if (known !== undefined) return known;
-  const shell = (await ctx.runtime.findProgram(image.id, 'bash')) ?? '/bin/sh';
+  const shell = (await ctx.runtime.findProgram(imageId, 'bash')) ?? '/bin/sh';
   await ensureWritableDir(stateDir, STATE_FOLDER);
-  await writeFileAtomic(path.join(stateDir, CACHE_FILE), `${JSON.stringify({ image: image.id, shell })}\n`);
+  await writeFileAtomic(path.join(stateDir, CACHE_FILE), `${JSON.stringify({ image: imageId, shell })}\n`);
   return shell;
 }
 
@@ -56,7 +52,7 @@ export async function settleShell(
 ): Promise<Project> {
   const spec = project.plan.run;
   if (spec.shellFromImage !== true) return project;
-  const shell = await shellOfImage(ctx, project.stateDir, image);
+  const shell = await shellOfImage(ctx, project.stateDir, image.id);
   return { ...project, plan: { ...project.plan, run: withShell(spec, shell) } };
 }
 
