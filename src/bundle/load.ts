@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineContext } from '../engine/context.js';
 import { BUNDLE_JSON, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
 import { scanArchive } from './scan.js';
 import { verifyBundle } from './verify.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 export { loadBundleImage } from './load-image.js';
 
@@ -30,7 +31,7 @@ export interface ReadBundle {
 export async function readBundle(ctx: EngineContext, file: string): Promise<ReadBundle> {
   const work = path.join(ctx.stateHome, 'tmp', `load-${randomBytes(4).toString('hex')}`);
   const volumes = path.join(work, 'volumes');
-  await mkdir(volumes, { recursive: true, mode: 0o700 });
+  await ensureWritableDir(volumes, STATE_FOLDER, 0o700);
   const cleanup = () => rm(work, { recursive: true, force: true });
   try {
     const scanned = await scanArchive(file, volumes);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createReadStream } from 'node:fs';
 import { createEnvContainer } from '../engine/container.js';
 import type { EngineContext } from '../engine/context.js';
+import { shellOfImage, withShell } from '../engine/shell.js';
 import { DevenvError } from '../errors.js';
 import { volumeName } from '../plan/naming.js';
 import type { Plan } from '../plan/types.js';
@@ -83,7 +84,12 @@ export async function restoreBundle(
     const image = await ctx.runtime.inspectImage(tag);
     if (image === undefined)
       throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${manifest.image.id} did not load`);
-    return await createEnvContainer(ctx, plan.run, stateDir, tag, image);
+    // A shell the image decides is asked of the loaded image, as up does for a built one.
+    const spec =
+      plan.run.shellFromImage === true
+        ? withShell(plan.run, await shellOfImage(ctx, stateDir, manifest.image.id))
+        : plan.run;
+    return await createEnvContainer(ctx, spec, stateDir, tag, image);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw error;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,6 +26,7 @@ import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './for
 import type { BundleManifest } from './format.js';
 import { redactProxyCredentials } from './redact.js';
 import { rewriteImageArchive } from './rewrite-archive.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 /** Variables that describe the saving machine or carry secrets; they never travel in a bundle. */
 export const HOST_ONLY_ENV: ReadonlySet<string> = new Set([...PROXY_VARIABLES, 'DISPLAY', 'XAUTHORITY']);
@@ -64,7 +65,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     });
 
   const work = path.join(ctx.stateHome, 'tmp', `save-${randomBytes(4).toString('hex')}`);
-  await mkdir(work, { recursive: true });
+  await ensureWritableDir(work, STATE_FOLDER);
   const partial = `${options.output}.partial`;
   const tag = imageTag(options.name);
   let committed: string | undefined;

@@ -1,5 +1,7 @@
 /** Shared steps of commands: load devenv.yml and the settings, plan, pick the runtime, find the environment. */
+import path from 'node:path';
 import { loadConfig } from '../config/load.js';
+import { imageLocator } from '../config/locate-image.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadSettings, settingsPath } from '../config/settings.js';
 import type { Settings } from '../config/settings.js';
@@ -14,6 +16,12 @@ import { envStateDir } from '../util/paths.js';
 import { loadFragments } from '../util/templates.js';
 import type { CommandContext } from './context.js';
 import { engineContext } from './engine-context.js';
+
+/** A path as diagnostics show it: relative to the working directory unless it lies above it. */
+function shownPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return relative === '' || relative.startsWith('..') ? file : relative;
+}
 
 /** Loads the user settings file. */
 export async function settingsOf(ctx: CommandContext): Promise<Settings> {
@@ -90,6 +98,7 @@ export async function openProject(ctx: CommandContext): Promise<ProjectSession> 
     projectDir: loaded.projectDir,
     stateDir: envStateDir(ctx.env, ctx.homeDir, plan.name),
     configText: loaded.text,
+    locateImage: imageLocator(loaded.text, shownPath(ctx.cwd, loaded.file), loaded.prefix),
   };
   return { project, settings, engine: engineContext(ctx, runtime) };
 }

@@ -1,6 +1,7 @@
 /** `devenv run -- CMD…`: a one-off, throwaway container of this environment. */
 import { runOnce, EXEC_FAILED } from '../engine/session.js';
 import { ensureImage } from '../engine/image.js';
+import { settleShell } from '../engine/shell.js';
 import { withExitCode } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openProject } from './project.js';
@@ -19,7 +20,8 @@ export default defineCommand({
         squash: false,
         force: false,
       });
-      return await runOnce(engine, project.plan.run, image, ctx.args.rest ?? []);
+      const ready = await settleShell(engine, project, image);
+      return await runOnce(engine, ready.plan.run, image, ctx.args.rest ?? []);
     } catch (error) {
       throw withExitCode(error, EXEC_FAILED);
     }

@@ -1,6 +1,6 @@
 /** `devenv shell [NAME]`: open another interactive shell beside the main session. */
-import { LABELS } from '../plan/compile-plan.js';
 import { execIn, requireContainer } from '../engine/session.js';
+import { containerShell } from '../engine/shell.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
@@ -11,10 +11,12 @@ export default defineCommand({
   options: {},
   async run(ctx) {
     const { name, engine, session } = await openTarget(ctx);
+    const spec = session?.project.plan.run;
+    // Only a shell the image decided needs the container: it was recorded there at creation.
     const shell =
-      session?.project.plan.run.shell ??
-      (await requireContainer(engine, name)).labels[LABELS.shell] ??
-      '/bin/sh';
+      spec !== undefined && spec.shellFromImage !== true
+        ? spec.shell
+        : containerShell(spec, (await requireContainer(engine, name)).labels);
     return execIn(engine, name, [shell]);
   },
 });

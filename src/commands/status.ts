@@ -5,6 +5,12 @@ import { driftOf } from '../engine/up.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
+const DRIFT: Record<string, string> = {
+  none: 'up to date',
+  run: 'run settings changed (devenv up recreates it, keeping files)',
+  image: 'image changed (devenv up recreates it)',
+};
+
 export default defineCommand({
   name: 'status',
   summary: 'Show the state of an environment',
@@ -12,13 +18,26 @@ export default defineCommand({
   options: {},
   async run(ctx) {
     const { name, engine, session } = await openTarget(ctx);
-    const container = await requireContainer(engine, name);
-    const info = describe(container, engine.runtime.name);
+    const plan = session?.project.plan;
+    // The project's own environment may simply not exist yet: that is a state, not an error. A name
+    // typed on the command line that matches nothing stays an error, since it may be a typo.
+    const container =
+      plan === undefined ? await requireContainer(engine, name) : await engine.runtime.inspectContainer(name);
+    if (container === undefined) {
+      const built = plan !== undefined && (await engine.runtime.inspectImage(plan.image.tag)) !== undefined;
+      if (ctx.args.globals.json) ctx.out.json({ name, state: 'not created', image: plan?.image.tag, built });
+      else
+        ctx.out.result(
+          `name:    ${name}\nstate:   not created (devenv up creates it)\nimage:   ${plan?.image.tag ?? '-'} (${built ? 'built' : 'not built'})`,
+        );
+      return 0;
+    }
+    const planned = plan === undefined ? undefined : { ports: plan.run.ports, network: plan.run.network };
+    const info = describe(container, engine.runtime.name, planned);
     let drift: string | undefined;
-    if (session !== undefined) {
-      const image = await engine.runtime.inspectImage(session.project.plan.image.tag);
-      drift =
-        image === undefined ? 'image not built' : driftOf(container, image, session.project.plan.digests.run);
+    if (plan !== undefined) {
+      const image = await engine.runtime.inspectImage(plan.image.tag);
+      drift = image === undefined ? 'image not built' : driftOf(container, image, plan.digests.run);
     }
     if (ctx.args.globals.json) {
       ctx.out.json({ ...info, drift });
@@ -31,12 +50,10 @@ export default defineCommand({
       `image:   ${info.image}`,
       `project: ${info.project ?? '-'}`,
     ];
-    if (drift !== undefined)
-      lines.push(
-        `drift:   ${drift === 'none' ? 'up to date' : drift === 'run' ? 'run settings changed (devenv up recreates it, keeping files)' : drift === 'image' ? 'image changed (devenv up recreates it)' : drift}`,
-      );
+    if (drift !== undefined) lines.push(`drift:   ${DRIFT[drift] ?? drift}`);
     for (const m of info.mounts) lines.push(`mount:   ${m.source} -> ${m.target} (${m.type})`);
     for (const p of info.ports) lines.push(`port:    ${p}`);
+    for (const p of info.unpublished) lines.push(`port:    ${p.port} not published (${p.reason})`);
     ctx.out.result(lines.join('\n'));
     return 0;
   },

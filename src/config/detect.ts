@@ -58,3 +58,12 @@ export function detectPackageManager(image: string): PackageManager | undefined 
 export function shipsBash(image: string): boolean {
   return familyOf(image)?.bash ?? false;
 }
+
+/**
+ * The shell a well-known base image offers (`/bin/bash`, or `/bin/sh` where it has no bash), or
+ * `undefined` when the name says nothing, as with a mirror (`registry.lan/debian`) or a private image.
+ */
+export function knownShell(image: string): '/bin/bash' | '/bin/sh' | undefined {
+  const family = familyOf(image);
+  return family === undefined ? undefined : family.bash ? '/bin/bash' : '/bin/sh';
+}

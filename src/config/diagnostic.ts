@@ -64,6 +64,22 @@ export class ConfigError extends DevenvError {
   }
 }
 
+/**
+ * Diagnostics in the order of the file (line, then column), so a reader can walk down it; those
+ * without a position keep their order and come last.
+ */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => [d.line ?? Number.POSITIVE_INFINITY, d.col ?? 0] as const;
+  return diagnostics
+    .map((d, index) => ({ d, index }))
+    .sort((a, b) => {
+      const [la, ca] = key(a.d);
+      const [lb, cb] = key(b.d);
+      return la - lb || ca - cb || a.index - b.index;
+    })
+    .map(({ d }) => d);
+}
+
 /** True when any diagnostic is an error (warnings alone do not stop a command). */
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');

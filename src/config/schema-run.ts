@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseMountString } from './mount-string.js';
 import type { NormalizedMount } from './mount-string.js';
+import { checkPort, PORT_PATTERN } from './port-string.js';
 import { text } from './schema-helpers.js';
 import { checkContainerPath, checkHostPath, checkName, checkNoNul, checkOneLine } from './values.js';
 
@@ -108,18 +109,26 @@ export const DevicesSchema = z
   .describe('Host devices to share.');
 
 export const PortSchema = z
-  .union([
-    z.number().int().min(1).max(65535),
-    z
-      .string()
-      .regex(
-        /^(?:(?:\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:]+\]:)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/,
-        {
-          error: 'ports take [IP:]HOST:CONTAINER[/tcp|udp], such as "8000:80" or "127.0.0.1:8000:80"',
-        },
-      ),
-  ])
-  .describe('A published port: [IP:]HOST:CONTAINER[/proto], or a container port.');
+  .union([z.number(), z.string()])
+  .superRefine((value, ctx) => {
+    const problem = checkPort(value);
+    if (problem !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: problem.message,
+        params: { devenv: 'bad-port', hint: problem.hint },
+      });
+  })
+  // The JSON schema cannot run checkPort; give editors the shape of a valid value instead.
+  .meta({
+    anyOf: [
+      { type: 'integer', minimum: 1, maximum: 65535 },
+      { type: 'string', pattern: PORT_PATTERN },
+    ],
+  })
+  .describe(
+    'A published port: [IP:]HOST:CONTAINER[/tcp|udp|sctp], or a container port; ports are 1 to 65535.',
+  );
 
 export const ProxyObjectSchema = z
   .strictObject({

@@ -60,7 +60,7 @@ export const DevenvConfigSchema = z
     shell: text(checkContainerPath)
       .optional()
       .describe(
-        'Interactive shell, and the default command. Default: /bin/bash where the distribution has it, else /bin/sh.',
+        'Interactive shell, and the default command. Default: bash where the built image has it, else /bin/sh.',
       ),
     command: CommandSchema.optional().describe('Main command of the environment (CMD). Default: the shell.'),
     entrypoint: CommandSchema.optional().describe(

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
-import { hasErrors } from './diagnostic.js';
+import { hasErrors, sortDiagnostics } from './diagnostic.js';
 import { parseYaml } from './parse-yaml.js';
 import { checkRules } from './rules.js';
 import { DevenvConfigSchema } from './schema.js';
@@ -29,8 +29,16 @@ export interface SourceInfo {
 export type ValidationResult =
   { ok: true; config: ResolvedConfig; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
-/** Validates the text of a devenv.yml. Warnings come back with a valid config; errors mean no config. */
+/**
+ * Validates the text of a devenv.yml. Warnings come back with a valid config; errors mean no config.
+ * Diagnostics come in the order of the file.
+ */
 export function validateConfigText(text: string, source: SourceInfo): ValidationResult {
+  const result = validateUnsorted(text, source);
+  return { ...result, diagnostics: sortDiagnostics(result.diagnostics) };
+}
+
+function validateUnsorted(text: string, source: SourceInfo): ValidationResult {
   const parsed = parseYaml(text, source.file, source.prefix);
   if (hasErrors(parsed.diagnostics)) return { ok: false, diagnostics: parsed.diagnostics };
   const input = parsed.value ?? {};

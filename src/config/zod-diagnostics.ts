@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Diagnostic } from './diagnostic.js';
+import { sortDiagnostics } from './diagnostic.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { suggest } from './suggest.js';
 
@@ -21,7 +22,7 @@ export function issuesToDiagnostics(
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const issue of issues) collect(issue, [], schema, file, locate, input, out);
-  return out;
+  return sortDiagnostics(out);
 }
 
 function collect(
@@ -75,6 +76,11 @@ function collect(
       }
       const best = pickBranch(issue.errors, value);
       if (best === undefined) {
+        const words = typeof value === 'string' ? literalChoices(issue.errors) : undefined;
+        if (words !== undefined && typeof value === 'string') {
+          push(notOneOf(value, words.values, path, words.orMap ? ' or a map of settings' : ''));
+          return;
+        }
         push({ code: 'invalid-value', message: describeUnionMismatch(issue, value), path });
         return;
       }
@@ -112,14 +118,7 @@ function collect(
       return;
     }
     case 'invalid_value': {
-      const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
-      const value = valueAt(input, path);
-      const guess = typeof value === 'string' ? suggest(value, issue.values.map(String)) : undefined;
-      push({
-        code: 'invalid-value',
-        message: `${describeValue(value)} is not one of ${options}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`,
-        path,
-      });
+      push(notOneOf(valueAt(input, path), issue.values, path, ''));
       return;
     }
     case 'too_small':
@@ -128,10 +127,47 @@ function collect(
       return;
     }
     default: {
-      const params = (issue as { params?: { devenv?: string } }).params;
-      push({ code: params?.devenv ?? 'invalid-value', message: issue.message, path });
+      const params = (issue as { params?: { devenv?: string; hint?: string } }).params;
+      push({ code: params?.devenv ?? 'invalid-value', message: issue.message, path, hint: params?.hint });
     }
   }
+}
+
+/** "x is not one of a, b (did you mean b?)", with a hint that writes the fix out. */
+function notOneOf(
+  value: unknown,
+  choices: readonly unknown[],
+  path: Path,
+  more: string,
+): Omit<Diagnostic, 'severity' | 'file' | 'line' | 'col'> {
+  const options = choices.map((v) => JSON.stringify(v)).join(', ');
+  const guess = typeof value === 'string' ? suggest(value, choices.map(String)) : undefined;
+  const key = path.findLast((p) => typeof p === 'string');
+  const fix = guess !== undefined && key !== undefined ? `write ${key}: ${guess}` : undefined;
+  return {
+    code: 'invalid-value',
+    message: `${describeValue(value)} is not one of ${options}${more}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`,
+    path,
+    hint: fix ?? `use one of: ${choices.map(String).join(', ')}${more}`,
+  };
+}
+
+/**
+ * The words a union of literals (and maybe one map) accepts, such as `root | host | {name, uid}`,
+ * read from the branches that each refused the value at the top.
+ */
+function literalChoices(
+  branches: readonly (readonly Issue[])[],
+): { values: unknown[]; orMap: boolean } | undefined {
+  const values: unknown[] = [];
+  let orMap = false;
+  for (const branch of branches) {
+    const top = branch.find((i) => i.path.length === 0);
+    if (top?.code === 'invalid_value') values.push(...top.values);
+    else if (top?.code === 'invalid_type' && top.expected === 'object') orMap = true;
+    else return undefined;
+  }
+  return values.length > 0 ? { values, orMap } : undefined;
 }
 
 /** The union branch the user most likely meant: the one whose keys and types fit the value best. */

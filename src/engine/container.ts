@@ -3,7 +3,7 @@
  * let later commands find and check it, and the lifecycle hooks.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
@@ -13,7 +13,9 @@ import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
 import { RUN_SETTINGS_LABEL } from './run-changes.js';
+import { containerShell, withShell } from './shell.js';
 import { checkDevices, createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 /** Label with the id of the environment image a container is based on (its own image may be a commit). */
 export const BASE_IMAGE_LABEL = 'dev.devenv.image';
@@ -141,7 +143,7 @@ export async function runPendingCreateHooks(
   const marker = hookMarker(stateDir, container.id);
   if (spec.hooks.create.length === 0 || existsSync(marker)) return;
   for (const hook of spec.hooks.create) await runHook(ctx, spec, hook, 'create');
-  await mkdir(stateDir, { recursive: true });
+  await ensureWritableDir(stateDir, STATE_FOLDER);
   await writeFile(marker, `${new Date().toISOString()}\n`);
 }
 
@@ -151,10 +153,12 @@ export async function runPendingCreateHooks(
  */
 export async function startEnvContainer(
   ctx: EngineContext,
-  spec: RunSpec,
+  planned: RunSpec,
   stateDir: string,
   container: ContainerSummary,
 ): Promise<void> {
+  // Hooks run in the shell the container was made with, which its image may have decided.
+  const spec = withShell(planned, containerShell(planned, container.labels));
   await prepareHost(ctx, spec, stateDir);
   await ctx.runtime.startContainer(spec.name);
   await runPendingCreateHooks(ctx, spec, stateDir, container);

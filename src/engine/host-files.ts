@@ -9,6 +9,7 @@ import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { shellQuote } from '../plan/quote.js';
 import type { RunSpec, X11Spec } from '../plan/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 /** Writes the secret env file (sourced by the container's wrapper); returns its path, or undefined when there are no secrets. */
 export async function writeSecretEnv(
@@ -16,7 +17,7 @@ export async function writeSecretEnv(
   secretEnv: Readonly<Record<string, string>>,
 ): Promise<string | undefined> {
   if (Object.keys(secretEnv).length === 0) return undefined;
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensureWritableDir(stateDir, STATE_FOLDER, 0o700);
   await chmod(stateDir, 0o700);
   const file = path.join(stateDir, 'env');
   const text = Object.entries(secretEnv)

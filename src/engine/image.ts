@@ -7,6 +7,7 @@ import path from 'node:path';
 import { digestOf } from '../plan/digest.js';
 import type { Plan } from '../plan/types.js';
 import { hashContext } from '../runtime/context-tar.js';
+import { ImageNotFoundError } from '../runtime/image-not-found.js';
 import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './context.js';
@@ -23,6 +24,8 @@ export interface Project {
   stateDir: string;
   /** The text of devenv.yml, for bundles. */
   configText?: string | undefined;
+  /** `file:line:col` of the devenv.yml field that names an image, for errors about that image. */
+  locateImage?: ((ref: string) => string | undefined) | undefined;
 }
 
 export interface BuildOptions {
@@ -65,18 +68,23 @@ export async function ensureImage(
     if (existing?.labels[INPUTS_LABEL] === inputs) return { image: existing, built: false };
   }
   ctx.onEvent({ type: 'info', message: `building ${image.tag}` });
-  const built = await ctx.runtime.buildImage(
-    {
-      image,
-      projectDir: project.projectDir,
-      labels: { [INPUTS_LABEL]: inputs },
-      noCache: options.noCache,
-      pull: options.pull,
-      squash: options.squash || image.squash,
-      env: ctx.env,
-    },
-    ctx.onEvent,
-  );
+  const built = await ctx.runtime
+    .buildImage(
+      {
+        image,
+        projectDir: project.projectDir,
+        labels: { [INPUTS_LABEL]: inputs },
+        noCache: options.noCache,
+        pull: options.pull,
+        squash: options.squash || image.squash,
+        env: ctx.env,
+      },
+      ctx.onEvent,
+    )
+    .catch((error: unknown) => {
+      const where = error instanceof ImageNotFoundError ? project.locateImage?.(error.ref) : undefined;
+      throw where === undefined || !(error instanceof ImageNotFoundError) ? error : error.at(where);
+    });
   return { image: built, built: true };
 }
 

@@ -3,6 +3,8 @@ import { LABELS } from '../plan/compile-plan.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { startEnvContainer } from './container.js';
+import { unpublishedPorts } from './ports.js';
+import type { PlannedPorts, UnpublishedPort } from './ports.js';
 import type { EngineContext } from './context.js';
 import { withEnvLock } from './env-lock.js';
 import { requireContainer } from './session.js';
@@ -15,13 +17,20 @@ export interface EnvironmentInfo {
   project: string | undefined;
   image: string;
   created: string | undefined;
+  /** Ports published right now. */
   ports: string[];
+  /** Ports asked for that are not published, each with the reason. */
+  unpublished: UnpublishedPort[];
   mounts: { source: string; target: string; type: string }[];
   exitCode?: number | undefined;
 }
 
-/** The info of one container. */
-export function describe(container: ContainerSummary, runtime: string): EnvironmentInfo {
+/** The info of one container; `planned` is what its devenv.yml asks for, when the project is known. */
+export function describe(
+  container: ContainerSummary,
+  runtime: string,
+  planned?: PlannedPorts,
+): EnvironmentInfo {
   return {
     name: container.name,
     state: container.state,
@@ -30,6 +39,7 @@ export function describe(container: ContainerSummary, runtime: string): Environm
     image: container.image,
     created: container.created,
     ports: container.ports,
+    unpublished: unpublishedPorts(container, planned),
     mounts: container.mounts.map((m) => ({ source: m.name ?? m.source, target: m.target, type: m.type })),
     exitCode: container.state === 'exited' ? container.exitCode : undefined,
   };

@@ -3,7 +3,6 @@
  * changed (keeping the writable layer where the image is the same), start it, and attach in a
  * terminal. Two `up`s on one environment never interleave: the second waits for the first.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
@@ -20,10 +19,12 @@ import {
 import type { EngineContext } from './context.js';
 import { withEnvLock } from './env-lock.js';
 import { ensureImage } from './image.js';
+import { settleShell } from './shell.js';
 import type { BuildOptions, Project } from './image.js';
 import { describeRunChanges, readRunSettings } from './run-changes.js';
 import { attachSession } from './session.js';
 import { removeSupersededImages } from './superseded.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 export interface UpOptions extends BuildOptions {
   /** Leave the environment running and return instead of attaching. */
@@ -150,12 +151,15 @@ function runDriftMessage(container: ContainerSummary, spec: RunSpec): string {
 }
 
 /** Brings the environment up; see {@link UpOptions}. */
-export async function up(ctx: EngineContext, project: Project, options: UpOptions): Promise<UpResult> {
-  const spec = project.plan.run;
-  await mkdir(project.stateDir, { recursive: true });
+export async function up(ctx: EngineContext, planned: Project, options: UpOptions): Promise<UpResult> {
+  let project = planned;
+  let spec = project.plan.run;
+  await ensureWritableDir(project.stateDir, STATE_FOLDER);
   // The lock covers building and creating only; the attach below runs after it is released.
   const result = await withEnvLock(ctx, spec.name, 'devenv up', async (): Promise<UpResult> => {
     const { image, built } = await ensureImage(ctx, project, options);
+    project = await settleShell(ctx, project, image);
+    spec = project.plan.run;
     let container = await ctx.runtime.inspectContainer(spec.name);
     let action: UpResult['action'];
     if (container === undefined) {

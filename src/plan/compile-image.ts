@@ -3,7 +3,7 @@
  * one cleaned-up layer, the user, build arguments, the steps, then metadata last so editing it is cheap.
  */
 import path from 'node:path';
-import { detectPackageManager, shipsBash } from '../config/detect.js';
+import { detectPackageManager, knownShell } from '../config/detect.js';
 import type { Base, DevenvConfig, EnvValue, PackageManager, Step } from '../config/schema.js';
 import type { ResolvedConfig } from '../config/validate.js';
 import type { Instruction } from './dockerfile.js';
@@ -23,6 +23,8 @@ export interface CompiledImage {
   /** The user the environment runs as, or undefined for root. */
   user: ImageUser | undefined;
   shell: string;
+  /** True when the built image, not devenv.yml or the base's name, decides the shell. */
+  shellFromImage: boolean;
 }
 
 /** Text form of an env or build-arg value. */
@@ -63,12 +65,20 @@ function installPackages(
   ];
 }
 
-function createUser(fragments: Fragments, user: ImageUser, shell: string): Instruction {
+/** The main command when the image decides the shell: bash where the image has it, else sh. */
+export const PREFER_BASH_CMD: readonly string[] = [
+  '/bin/sh',
+  '-c',
+  'exec "$(command -v bash || echo /bin/sh)"',
+];
+
+/** `shell` undefined: the login shell is bash where the image has it when the RUN runs, else sh. */
+function createUser(fragments: Fragments, user: ImageUser, shell: string | undefined): Instruction {
   const values: Record<string, string> = {
     name: shellQuote(user.name),
     uid: String(user.uid),
     gid: String(user.gid),
-    shell: shellQuote(shell),
+    shell: shell === undefined ? '"$(command -v bash || echo /bin/sh)"' : shellQuote(shell),
   };
   return {
     kind: 'run-parts',
@@ -178,16 +188,24 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
   }
 
   const manager = managerOf(config.base, config.packageManager);
-  const bash =
-    (typeof config.base === 'string' && shipsBash(config.base)) || config.packages.includes('bash');
-  const shell = config.shell ?? (bash ? '/bin/bash' : '/bin/sh');
+  const known =
+    config.shell ??
+    (config.packages.includes('bash')
+      ? '/bin/bash'
+      : typeof config.base === 'string'
+        ? knownShell(config.base)
+        : undefined);
+  // When neither devenv.yml nor the base's name tells, the image decides: its CMD and its user's
+  // login shell pick bash where the image has it, and the engine looks in the built image for the rest.
+  const shellFromImage = known === undefined;
+  const shell = known ?? '/bin/sh';
   const user = resolveUser(config.user, ctx.hostUser);
 
   const base = fromImage(config.base, config.name, undefined, prerequisites);
   instructions.push({ kind: 'from', image: base });
   if (manager !== undefined) instructions.push(...installPackages(ctx.fragments, manager, config.packages));
   if (user !== undefined) {
-    instructions.push(createUser(ctx.fragments, user, shell));
+    instructions.push(createUser(ctx.fragments, user, shellFromImage ? undefined : shell));
     // Docker seeds a new named volume from the image's folder, owner included; without this the
     // volume would belong to root and the user could not write to it.
     const targets = config.mounts.flatMap((m) => (m.type === 'volume' ? [m.target] : []));
@@ -211,7 +229,8 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
   if (config.entrypoint !== undefined)
     instructions.push({ kind: 'entrypoint', argv: toArgv(config.entrypoint) });
   if (config.command !== undefined) instructions.push({ kind: 'cmd', argv: toArgv(config.command) });
-  else if (config.entrypoint === undefined) instructions.push({ kind: 'cmd', argv: [shell] });
+  else if (config.entrypoint === undefined)
+    instructions.push({ kind: 'cmd', argv: shellFromImage ? PREFER_BASH_CMD : [shell] });
 
   return {
     instructions,
@@ -221,6 +240,7 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
     base,
     user,
     shell,
+    shellFromImage,
   };
 }
 

@@ -108,6 +108,7 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
     privileged: config.container.privileged,
     persist: config.container.persist,
     shell: image.shell,
+    shellFromImage: image.shellFromImage,
     stopSignal: config.command === undefined && config.entrypoint === undefined ? 'SIGHUP' : undefined,
     hooks: { create: [...config.hooks.create], start: [...config.hooks.start] },
     labels: {},

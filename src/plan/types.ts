@@ -118,6 +118,11 @@ export interface RunSpec {
   persist: boolean;
   /** The interactive shell, for `shell` and hooks. */
   shell: string;
+  /**
+   * True when `shell` is only a fallback: devenv.yml names no shell and the base's name does not
+   * tell, so the engine looks for bash in the built image.
+   */
+  shellFromImage?: boolean | undefined;
   /** Signal that stops the main process: SIGHUP for an interactive shell, which ignores SIGTERM. */
   stopSignal?: string | undefined;
   hooks: { create: string[]; start: string[] };

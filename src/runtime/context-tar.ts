@@ -4,22 +4,75 @@
  * fast in big repositories and leaks nothing else from the project into the builder.
  */
 import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { createHash } from 'node:crypto';
+import { DevenvError } from '../errors.js';
+import { asFsError } from '../util/fs-problem.js';
 
 /** Where the generated Dockerfile sits inside the context tar. */
 export const CONTEXT_DOCKERFILE = '.devenv-build/Dockerfile';
 
+const UNREADABLE_HINT =
+  'make it readable for you (chmod, chown), or narrow the src of the copy step in devenv.yml so it leaves it out';
+
+/** Runs a read of a COPY source; a failure the user can fix becomes a DevenvError naming the file. */
+async function reading<T>(full: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw await asFsError(
+      error,
+      full,
+      `cannot read ${full}, which a copy step sends to the build`,
+      UNREADABLE_HINT,
+    );
+  }
+}
+
+/** What a special file is called, for the error that refuses it. */
+function specialKind(info: Stats): string | undefined {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device node';
+  return undefined;
+}
+
+/**
+ * The lstat of a context entry. Special files are refused: Docker cannot copy them, and reading a
+ * named pipe would wait forever.
+ */
+async function entryInfo(root: string, rel: string): Promise<Stats> {
+  const full = path.join(root, rel);
+  const info = await reading(full, () => lstat(full));
+  const kind = specialKind(info);
+  if (kind !== undefined)
+    throw new DevenvError(
+      'DEVENV_CONFIG_INVALID',
+      `${full} is ${kind}; a copy step can send only files, folders and symbolic links`,
+      {
+        hint: 'remove it, or narrow the src of the copy step in devenv.yml so it leaves it out',
+      },
+    );
+  return info;
+}
+
 async function walk(root: string, rel: string, visit: (rel: string) => Promise<void>): Promise<void> {
   await visit(rel);
-  const info = await lstat(path.join(root, rel));
+  const info = await entryInfo(root, rel);
   if (!info.isDirectory()) return;
-  for (const name of (await readdir(path.join(root, rel))).sort())
+  const full = path.join(root, rel);
+  for (const name of (await reading(full, () => readdir(full))).sort())
     await walk(root, path.posix.join(rel, name), visit);
+}
+
+/** Streams a file's bytes into `sink`, naming the file when it cannot be read. */
+async function readInto(full: string, sink: NodeJS.WritableStream): Promise<void> {
+  await reading(full, () => pipeline(createReadStream(full), sink));
 }
 
 /** Every path the context holds, parents first, sorted, without duplicates. */
@@ -50,14 +103,14 @@ export function packContext(
   const fill = async () => {
     for (const rel of await contextEntries(projectDir, paths)) {
       const full = path.join(projectDir, rel);
-      const info = await lstat(full);
+      const info = await entryInfo(projectDir, rel);
       const header = { name: rel, mode: info.mode & 0o7777, mtime: info.mtime, uid: info.uid, gid: info.gid };
       if (info.isDirectory()) pack.entry({ ...header, type: 'directory' });
       else if (info.isSymbolicLink())
-        pack.entry({ ...header, type: 'symlink', linkname: await readlink(full) });
+        pack.entry({ ...header, type: 'symlink', linkname: await reading(full, () => readlink(full)) });
       else if (info.isFile()) {
         const entry = pack.entry({ ...header, type: 'file', size: info.size });
-        await pipeline(createReadStream(full), entry);
+        await readInto(full, entry);
       }
     }
     for (const [name, content] of Object.entries(files))
@@ -78,12 +131,14 @@ export async function hashContext(projectDir: string, paths: readonly string[]):
   const hash = createHash('sha256');
   for (const rel of await contextEntries(projectDir, paths)) {
     const full = path.join(projectDir, rel);
-    const info = await lstat(full);
+    const info = await entryInfo(projectDir, rel);
     hash.update(`${rel}\0${info.mode.toString(8)}\0`);
-    if (info.isSymbolicLink()) hash.update(`link:${await readlink(full)}\0`);
+    if (info.isSymbolicLink()) hash.update(`link:${await reading(full, () => readlink(full))}\0`);
     else if (info.isFile()) {
       hash.update(`file:${info.size}\0`);
-      for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer);
+      await reading(full, async () => {
+        for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer);
+      });
     }
   }
   return `sha256:${hash.digest('hex')}`;

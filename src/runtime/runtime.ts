@@ -42,7 +42,12 @@ export interface ContainerSummary {
   startedAt?: string | undefined;
   labels: Record<string, string>;
   mounts: { type: string; source: string; target: string; name?: string | undefined }[];
+  /** Ports published right now, `[IP:]HOST->CONTAINER/proto`; empty while it is not running. */
   ports: string[];
+  /** Ports the container was created to publish, in the same form (published or not). */
+  requestedPorts?: string[] | undefined;
+  /** Its network mode (`host`, `none`, `bridge`, …) and whether it is attached to that network. */
+  network?: { mode: string; connected: boolean } | undefined;
 }
 
 /** A named volume. */
@@ -109,6 +114,11 @@ export interface Runtime {
   /** Removes a reference (and the image when nothing else uses it); returns what was removed. */
   removeImage(ref: string, options: { force: boolean }): Promise<string[]>;
   pruneImages(): Promise<{ removed: string[]; reclaimedBytes: number }>;
+  /**
+   * Where `command -v PROGRAM` finds a program in the image, asked in a throwaway container without
+   * network; `undefined` when the image has no such program, or no /bin/sh to ask with.
+   */
+  findProgram(image: string, program: string): Promise<string | undefined>;
   /** Stores registry credentials; the password arrives here, never in argv. */
   login(registry: string, username: string, password: string): Promise<void>;
   /** Writes a `docker save` archive of the references to `output`. */

@@ -44,9 +44,9 @@ describe('settings', () => {
     const error = (await loadSettings(path.join(dir, 'config.yml')).catch((e: unknown) => e)) as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.diagnostics.map((d) => [d.line, d.message])).toEqual([
+      [1, 'unknown key "runtim" (did you mean "runtime"?)'],
       [2, 'storage must be an absolute path'],
       [3, 'a registry is host[:port], such as localhost:5000'],
-      [1, 'unknown key "runtim" (did you mean "runtime"?)'],
     ]);
   });
 });

@@ -257,9 +257,9 @@ describe('validateConfigText', () => {
       ),
     );
     expect(errors.map((e) => [e.path.join('.'), e.message])).toEqual([
-      ['steps.0.copy.from', 'no stage named "bulid" (did you mean "build"?)'],
       ['stages.build', 'stage "build" copies from itself through other stages'],
       ['stages.build.packages', 'cannot tell which package manager installs these packages'],
+      ['steps.0.copy.from', 'no stage named "bulid" (did you mean "build"?)'],
     ]);
   });
 
@@ -269,6 +269,6 @@ describe('validateConfigText', () => {
 
   it('schema errors and unknown keys come back together', () => {
     const result = check('base: ubuntu\npakages: []\nenv: {"1": x}\n');
-    expect(only(result).map((e) => e.path.join('.'))).toEqual(['env.1', 'pakages']);
+    expect(only(result).map((e) => e.path.join('.'))).toEqual(['pakages', 'env.1']);
   });
 });

@@ -3,6 +3,7 @@
  * ` ---> Using cache`, and BuildKit's plain progress `#7 [3/7] RUN make` / `#7 CACHED`.
  */
 import type { RuntimeEvent } from '../events.js';
+import { pullProblem } from '../image-not-found.js';
 
 const CLASSIC_STEP = /^Step (\d+)\/(\d+) : (.*)$/;
 const BUILDKIT_STEP = /^#(\d+) \[(?:[\w.-]+ )?(\d+)\/(\d+)\] (.*)$/;
@@ -37,6 +38,15 @@ export class BuildOutputParser {
       return [{ type: 'build:step', ...this.lastStep, cached: true }];
     }
     if (NOISE.some((pattern) => pattern.test(line))) return [];
+    // A missing or unreachable base is reported once, as a DevenvError naming the image; docker's own words for it
+    // would only say the same thing twice.
+    if (this.pullingImage() !== undefined && pullProblem(line) !== undefined) return [];
     return [{ type: 'build:output', line }];
+  }
+
+  /** The image the current step pulls, when that step is a `FROM` of an image (not `scratch`). */
+  pullingImage(): string | undefined {
+    const from = /^FROM\s+(\S+)/i.exec(this.lastStep?.instruction ?? '')?.[1];
+    return from === undefined || from === 'scratch' ? undefined : from;
   }
 }

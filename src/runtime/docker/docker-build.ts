@@ -16,6 +16,7 @@ import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
 import { hashFile } from '../../util/hash-file.js';
 import { CONTEXT_DOCKERFILE, packContext } from '../context-tar.js';
 import type { EventSink } from '../events.js';
+import { ImageNotFoundError, pullProblem, similarImageHint } from '../image-not-found.js';
 import type { BuildRequest } from '../runtime.js';
 import { BuildOutputParser } from './build-output.js';
 import { docker, dockerMaybe } from './docker-cli.js';
@@ -55,6 +56,7 @@ async function runBuild(
       for (const event of parser.line(String(line))) onEvent(event);
     const result = await child;
     const fed = await feeding;
+    await checkBaseFound(target, parser, result);
     checkResult(target, fullArgs, result);
     if (fed instanceof Error && !/EPIPE/.test(fed.message))
       throw new DevenvError('DEVENV_RUNTIME_FAILED', `could not send the build context: ${fed.message}`, {
@@ -64,6 +66,29 @@ async function runBuild(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Turns a build that stopped at `FROM` because the image does not exist (or its registry cannot be
+ * reached) into one plain {@link ImageNotFoundError}, with the closest name the registry or the
+ * local images have.
+ */
+async function checkBaseFound(
+  target: DockerTarget,
+  parser: BuildOutputParser,
+  result: { exitCode?: number | undefined; stderr?: unknown; failed?: boolean },
+): Promise<void> {
+  if (result.failed !== true && (result.exitCode ?? 0) === 0) return;
+  const image = parser.pullingImage();
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  const problem = image === undefined ? undefined : pullProblem(stderr);
+  if (image === undefined || problem === undefined) return;
+  const listed = await docker(target, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).catch(
+    () => undefined,
+  );
+  const local = (listed ?? '').split('\n').filter((t) => t !== '' && !t.includes('<none>'));
+  const hint = await similarImageHint(image, local);
+  throw new ImageNotFoundError(image, { problem, hint, cause: new Error(stderr) });
 }
 
 /** True when a tarball is an image archive (docker save / OCI layout) rather than a root filesystem. */

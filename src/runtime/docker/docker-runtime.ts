@@ -19,7 +19,7 @@ import type {
   Stdio,
   VolumeSummary,
 } from '../runtime.js';
-import { docker, dockerMaybe } from './docker-cli.js';
+import { docker, DockerCommandError, dockerMaybe } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 import { attach, exec, runOnce } from './docker-session.js';
 import { parseContainers, parseImages, parseVolumes } from './inspect.js';
@@ -97,6 +97,22 @@ export class DockerRuntime implements Runtime {
 
   async pushImage(ref: string, onEvent: EventSink): Promise<void> {
     await this.streamed(['push', ref], 'push', onEvent);
+  }
+
+  async findProgram(image: string, program: string): Promise<string | undefined> {
+    const args = ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image];
+    try {
+      const out = await docker(this.target, [...args, '-c', 'command -v "$1"', 'sh', program], {
+        timeoutMs: 120_000,
+      });
+      const found = out.trim();
+      return found.startsWith('/') ? found : undefined;
+    } catch (error) {
+      // 1: no such program; 126 and 127: the image has no /bin/sh to ask with.
+      if (error instanceof DockerCommandError && [1, 126, 127].includes(error.exitStatus ?? -1))
+        return undefined;
+      throw error;
+    }
   }
 
   async tagImage(source: string, target: string): Promise<void> {

@@ -15,6 +15,27 @@ const argv = z
   .nullish()
   .transform((v) => v ?? null);
 
+/** `80/tcp` → host bindings, as both the requested (HostConfig) and published (NetworkSettings) maps hold them. */
+const portMap = z
+  .record(
+    z.string(),
+    z.array(z.object({ HostIp: z.string().nullish(), HostPort: z.string().nullish() })).nullish(),
+  )
+  .nullish();
+
+/** `[IP:]HOST->CONTAINER/proto` for each binding, without the duplicate IPv6 entry of a wildcard. */
+function formatBindings(map: z.output<typeof portMap>): string[] {
+  const out = Object.entries(map ?? {}).flatMap(([port, bindings]) =>
+    (bindings ?? []).map((b) => {
+      const ip = b.HostIp ?? '';
+      const shown =
+        ip === '' || ip === '0.0.0.0' || ip === '::' ? '' : ip.includes(':') ? `[${ip}]:` : `${ip}:`;
+      return `${shown}${b.HostPort ?? ''}->${port}`;
+    }),
+  );
+  return [...new Set(out)];
+}
+
 const ImageInspect = z.object({
   Id: z.string(),
   RepoTags: z.array(z.string()).nullish(),
@@ -48,14 +69,11 @@ const ContainerInspect = z.object({
       }),
     )
     .nullish(),
-  HostConfig: z
+  HostConfig: z.object({ PortBindings: portMap, NetworkMode: z.string().nullish() }).nullish(),
+  NetworkSettings: z
     .object({
-      PortBindings: z
-        .record(
-          z.string(),
-          z.array(z.object({ HostIp: z.string().nullish(), HostPort: z.string().nullish() })).nullish(),
-        )
-        .nullish(),
+      Ports: portMap,
+      Networks: z.record(z.string(), z.object({ EndpointID: z.string().nullish() }).nullish()).nullish(),
     })
     .nullish(),
 });
@@ -125,13 +143,20 @@ export function parseContainers(text: string): ContainerSummary[] {
       target: m.Destination,
       name: m.Name ?? undefined,
     })),
-    ports: Object.entries(c.HostConfig?.PortBindings ?? {}).flatMap(([port, bindings]) =>
-      (bindings ?? []).map(
-        (b) =>
-          `${b.HostIp === undefined || b.HostIp === null || b.HostIp === '' ? '' : `${b.HostIp}:`}${b.HostPort ?? ''}->${port}`,
-      ),
-    ),
+    // What Docker really publishes: a port asked for on an engine without a bridge, or on a stopped
+    // container, has a binding in HostConfig and nothing here.
+    ports: formatBindings(c.NetworkSettings?.Ports),
+    requestedPorts: formatBindings(c.HostConfig?.PortBindings),
+    network: networkOf(c),
   }));
+}
+
+/** The network mode, and whether the container really joined that network (it has an endpoint). */
+function networkOf(c: z.output<typeof ContainerInspect>): ContainerSummary['network'] {
+  const mode = c.HostConfig?.NetworkMode ?? undefined;
+  if (mode === undefined) return undefined;
+  const endpoint = c.NetworkSettings?.Networks?.[mode]?.EndpointID ?? '';
+  return { mode, connected: endpoint !== '' };
 }
 
 /** Parses `docker volume inspect` (a JSON array). */

@@ -154,6 +154,9 @@ export class EmbeddedRuntime implements Runtime {
     return Promise.resolve(true);
   }
 
+  findProgram(): Promise<string | undefined> {
+    return Promise.reject(containersUnsupported());
+  }
   createContainer(): Promise<ContainerSummary> {
     return Promise.reject(containersUnsupported());
   }

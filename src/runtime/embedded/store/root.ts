@@ -3,9 +3,10 @@
  * must be a real directory (no symlink in its path), private to its owner, and reached only through
  * parents that another user cannot swap.
  */
-import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
+import { asFsError } from '../../../util/fs-problem.js';
 
 /** Everything the root depends on, passed in rather than read from globals. */
 export interface StoreRootInputs {
@@ -52,6 +53,8 @@ export function resolveStoreRoot(inputs: StoreRootInputs): StoreRoot {
   return { root: path.join(dataHome, 'devenv'), source: 'default' };
 }
 
+const STORE_HINT = 'choose a folder you can write with --root DIR, DEVENV_ROOT or the storage setting';
+
 function unsafe(message: string, hint: string): DevenvError {
   return new DevenvError('DEVENV_PERMISSION_DENIED', message, { hint });
 }
@@ -68,17 +71,23 @@ export async function prepareStoreRoot(
   if (!path.isAbsolute(root))
     throw new DevenvError('DEVENV_USAGE', `the store root must be an absolute path: ${root}`);
   const uid = options.uid ?? process.getuid?.();
-  let info = await lstat(root).catch((error: unknown) => {
+  const cannot = async (error: unknown) =>
+    asFsError(error, root, `cannot create or write the store folder ${root}`, STORE_HINT);
+  let info = await lstat(root).catch(async (error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw await cannot(error);
   });
   if (info === undefined) {
     if (!options.create) throw new DevenvError('DEVENV_NOT_FOUND', `there is no store at ${root}`);
-    await mkdir(path.dirname(root), { recursive: true });
-    await mkdir(root, { mode: 0o700 }).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    });
-    info = await lstat(root);
+    try {
+      await mkdir(path.dirname(root), { recursive: true });
+      await mkdir(root, { mode: 0o700 }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      });
+      info = await lstat(root);
+    } catch (error) {
+      throw await cannot(error);
+    }
   }
   if (info.isSymbolicLink()) {
     throw unsafe(
@@ -107,6 +116,12 @@ export async function prepareStoreRoot(
       `Run: chown ${uid} ${root}, or choose your own --root.`,
     );
   }
+  // Opening a store writes to it (its version file, crash recovery), so a read-only one is refused
+  // here, by name, rather than deep inside the first write.
+  if (options.create)
+    await access(root, constants.W_OK).catch(async (error: unknown) => {
+      throw await cannot(error);
+    });
   for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
     const parent = await stat(dir);
     if ((parent.mode & 0o002) !== 0 && (parent.mode & 0o1000) === 0) {

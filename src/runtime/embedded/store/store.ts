@@ -20,6 +20,7 @@ import type { StorePaths } from './paths.js';
 import { removeLeftovers } from './leftovers.js';
 import { RefStore } from './refs.js';
 import { prepareStoreRoot } from './root.js';
+import { asFsError } from '../../../util/fs-problem.js';
 import { MovedSchema, StoreVersionSchema } from './schemas.js';
 import { toImageSummary } from './summary.js';
 import type { Unpacker } from './unpacker.js';
@@ -71,7 +72,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       hint: `Use --root ${moved.value.to}, or set storage to it in the settings file.`,
     });
   }
-  for (const dir of STORE_DIRS) await mkdir(path.join(paths.root, dir), { recursive: true, mode: 0o700 });
+  for (const dir of STORE_DIRS) {
+    const full = path.join(paths.root, dir);
+    await mkdir(full, { recursive: true, mode: 0o700 }).catch(async (error: unknown) => {
+      throw await asFsError(
+        error,
+        full,
+        `cannot create the store folder ${full}`,
+        'check the store with devenv doctor, or choose another --root',
+      );
+    });
+  }
   const versionFile = path.join(paths.root, 'store.json');
   const version = await readJsonFile(versionFile, StoreVersionSchema);
   if (version.state === 'missing') await writeJsonFile(versionFile, { version: STORE_VERSION }, 0o644);
