@@ -31,6 +31,7 @@ export function runtimeHost(ctx: CommandContext, settings: Settings): RuntimeHos
     cwd: ctx.cwd,
     uid: ctx.hostUser.uid,
     arch: ctx.arch,
+    signal: ctx.signal,
   };
 }
 

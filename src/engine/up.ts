@@ -105,6 +105,7 @@ export async function up(ctx: EngineContext, project: Project, options: UpOption
   const lock = await acquireLock(path.join(project.stateDir, 'lock'), {
     purpose: `devenv up ${spec.name}`,
     timeoutMs: 60 * 60 * 1000,
+    signal: ctx.signal,
     onWait: (holder) => {
       ctx.onEvent({ type: 'info', message: `waiting for ${holder} to finish with ${spec.name}` });
     },
