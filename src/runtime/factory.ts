@@ -71,6 +71,7 @@ export async function embeddedRuntime(host: RuntimeHost): Promise<EmbeddedRuntim
     env: host.env,
     settings: host.settings,
     arch: host.arch,
+    signal: host.signal,
   });
 }
 

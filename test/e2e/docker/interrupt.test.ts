@@ -5,6 +5,8 @@
  * key (readline holds the terminal in raw mode), so that case runs in a real terminal.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -149,5 +151,37 @@ describe.skipIf(!dockerAvailable)('ctrl-c', () => {
     expect(screen).not.toContain('hit a bug');
     const after = (await docker(['container', 'inspect', '--format', '{{.Id}}', 'int-prompt'])).stdout;
     expect(after).toBe(before);
+  });
+});
+
+describe('ctrl-c on the embedded runtime', () => {
+  it('during a pull from a registry that stalls: exit 130, not a wait for the idle timeout', async () => {
+    const asked: string[] = [];
+    // A registry that answers the version check and then never answers the manifest request.
+    const server = createServer((request, response) => {
+      asked.push(request.url ?? '');
+      if (request.url === '/v2/') response.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const home = mkdtempSync(path.join(os.tmpdir(), 'devenv-int-pull-'));
+      const cli = startDevenv(home, { HOME: home, PATH: process.env['PATH'] ?? '' }, [
+        '--runtime',
+        'embedded',
+        '--root',
+        path.join(home, 'store'),
+        'pull',
+        `127.0.0.1:${port}/stalled:1`,
+      ]);
+      await until('the manifest request', () => asked.some((url) => url.includes('/manifests/')));
+      cli.interrupt();
+      const result = await cli.done;
+      expect(result.exitCode, cli.stderr()).toBe(130);
+      expect(cli.stderr().trimEnd().split('\n').pop()).toBe('interrupted');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
