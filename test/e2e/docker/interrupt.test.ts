@@ -43,11 +43,16 @@ function startDevenv(cwd: string, env: Record<string, string>, args: string[]) {
     stdin: 'ignore',
     timeout: 300_000,
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   return {
+    stdout: () => stdout,
     stderr: () => stderr,
     interrupt: () => {
       process.kill(-(child.pid ?? 0), 'SIGINT');
@@ -73,6 +78,28 @@ describe.skipIf(!dockerAvailable)('ctrl-c', () => {
     expect(readdirSync(tmp)).toEqual([]);
     const image = await docker(['image', 'inspect', 'devenv/int-build:latest']);
     expect(image.exitCode).not.toBe(0);
+    // Nor an intermediate container of the cancelled step.
+    const containers = await docker(['ps', '--all', '--no-trunc', '--format', '{{.Command}}']);
+    expect(containers.stdout).not.toContain('int-$((6*7))-running');
+  });
+
+  it('during devenv run without a terminal: the container gets the signal, its status passes through', async () => {
+    const env = isolatedEnv();
+    const dir = busyboxProject('int-run', []);
+    expect((await run(dir, env, ['build'])).exitCode).toBe(0);
+    const cli = startDevenv(dir, env, [
+      'run',
+      '--',
+      'sh',
+      '-c',
+      'trap "echo caught-int; exit 7" INT; echo run-ready; while :; do sleep 1; done',
+    ]);
+    await until('the command to run', () => cli.stdout().includes('run-ready'));
+    cli.interrupt();
+    const result = await cli.done;
+    expect(result.exitCode, cli.stderr()).toBe(7);
+    expect(cli.stdout()).toContain('caught-int');
+    expect(cli.stderr()).not.toContain('hit a bug');
   });
 
   it('during save: exit 130, no FILE.partial, no devenv-save image, no work folder', async () => {
