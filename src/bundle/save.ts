@@ -102,6 +102,9 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     const out = await open(partial, 'w', 0o600);
     const pack = tar.pack();
     const writing = pipeline(pack, out.createWriteStream());
+    // Awaited only on success; after a failure (ctrl-c mid-stream) a destroyed pack must not turn
+    // into an unhandled rejection that ends the process before the cleanups below.
+    writing.catch(() => undefined);
     const archive = new PassThrough();
     ctx.onEvent({ type: 'info', message: `writing ${options.output}` });
     const [{ imageId }] = await Promise.all([

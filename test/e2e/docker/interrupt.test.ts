@@ -102,18 +102,21 @@ describe.skipIf(!dockerAvailable)('ctrl-c', () => {
     expect(cli.stderr()).not.toContain('hit a bug');
   });
 
-  it('during save: exit 130, no FILE.partial, no devenv-save image, no work folder', async () => {
+  it.each([
+    ['after the whole archive', ''],
+    ['in the middle of a layer', ' | head -c 300000'],
+  ])('during save, %s: exit 130, no FILE.partial, no devenv-save image, no work folder', async (_, cut) => {
     const env = isolatedEnv();
-    const dir = busyboxProject('int-save', []);
+    const dir = busyboxProject(`int-save${cut === '' ? '' : '-cut'}`, []);
     expect((await run(dir, env, ['up', '-d'])).exitCode).toBe(0);
     await run(dir, env, ['exec', '--', 'sh', '-c', 'echo state > /root/made-inside']);
-    // A slow engine: docker save sends the archive, then keeps the stream open, so the save is
-    // caught mid-write with FILE.partial on disk.
+    // A slow engine: docker save sends the archive (or its first part), then keeps the stream open,
+    // so the save is caught mid-write with FILE.partial on disk.
     const real = (await execa('sh', ['-c', 'command -v docker'])).stdout;
     const bin = mkdtempSync(path.join(os.tmpdir(), 'slow-docker-'));
     writeFileSync(
       path.join(bin, 'docker'),
-      `#!/bin/sh\nif [ "$1" = save ]; then ${real} "$@" || exit $?; exec sleep 600; fi\nexec ${real} "$@"\n`,
+      `#!/bin/sh\nif [ "$1" = save ]; then ${real} "$@"${cut} || exit $?; exec sleep 600; fi\nexec ${real} "$@"\n`,
     );
     chmodSync(path.join(bin, 'docker'), 0o755);
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'devenv-int-save-')), 'env.tar');
