@@ -1,5 +1,5 @@
 /**
- * A docker that never answers (reliability.md B4): every call that should answer in seconds has a
+ * A docker that never answers: every call that should answer in seconds has a
  * limit, fails with a message naming the call, and leaves no process behind: the fake CLI here is a
  * shell script whose `sleep` child would outlive a kill of the script alone.
  */

@@ -1,8 +1,9 @@
 /**
- * ctrl-c (reliability.md B5): SIGINT to devenv's process group, as a terminal sends it, at a chosen
- * moment. Every cleanup runs, the exit status is 130 with one short line, and nothing is left: no
- * build folder, no FILE.partial, no temporary image, no lock helper. At a `[y/N]` prompt ctrl-c is a
- * key (readline holds the terminal in raw mode), so that case runs in a real terminal.
+ * ctrl-c: SIGINT to devenv's process group, as a terminal sends it, at a chosen moment. Every cleanup
+ * runs, the exit status is 130 with one short line, and nothing is left: no build folder, no
+ * FILE.partial, no temporary image, no lock helper. At a `[y/N]` prompt ctrl-c is a key (readline
+ * holds the terminal in raw mode), so that case runs in a real terminal. Without a terminal, a
+ * `devenv run` passes the signal to the container's process, as plain docker does.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:http';
