@@ -1,7 +1,7 @@
 /**
- * A docker that never answers: every call that should answer in seconds has a
- * limit, fails with a message naming the call, and leaves no process behind: the fake CLI here is a
- * shell script whose `sleep` child would outlive a kill of the script alone.
+ * A docker that never answers: every call that should answer in seconds has a limit, fails with a
+ * message naming the call, and leaves no process behind: the fake CLI here is a shell script whose
+ * `sleep` child would outlive a kill of the script alone.
  */
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
