@@ -7,12 +7,25 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { main } from './main.js';
 import { configureFailpoints } from './util/failpoint.js';
+import { INTERRUPT_SIGNALS, InterruptedError, signalExitStatus } from './util/interrupt.js';
+import type { InterruptSignal } from './util/interrupt.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 const info = os.userInfo();
 configureFailpoints(process.env['DEVENV_FAILPOINTS']);
+
+// The first signal cancels the work through one AbortSignal, so every `finally` cleanup (temporary
+// images, partial files, build folders) still runs and main reports the interruption; a second one
+// while those cleanups run means "leave now". Keys typed while a container owns the terminal in raw
+// mode (attach, exec -it) never become signals, so ctrl-c there still reaches the container.
+const interrupt = new AbortController();
+const onSignal = (signal: InterruptSignal): void => {
+  if (interrupt.signal.aborted) process.exit(signalExitStatus(signal));
+  interrupt.abort(new InterruptedError(signal));
+};
+for (const signal of INTERRUPT_SIGNALS) process.on(signal, onSignal);
 
 const status = await main({
   argv: process.argv.slice(2),
@@ -26,5 +39,7 @@ const status = await main({
   stdout: process.stdout,
   stderr: process.stderr,
   version: pkg.version,
+  signal: interrupt.signal,
 });
+for (const signal of INTERRUPT_SIGNALS) process.off(signal, onSignal);
 process.exitCode = status;

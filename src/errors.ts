@@ -24,12 +24,16 @@ export type ErrorCode =
   | 'DEVENV_LIMIT'
   | 'DEVENV_NO_SPACE'
   | 'DEVENV_ABORTED'
+  | 'DEVENV_INTERRUPTED'
+  | 'DEVENV_TIMEOUT'
   | 'DEVENV_UNSUPPORTED';
 
 /** Exit status for usage and configuration errors (DESIGN.md section 4). */
 export const EXIT_USAGE = 2;
 /** Exit status for any other failure of devenv itself. */
 export const EXIT_FAILURE = 1;
+/** Exit status after ctrl-c (128 + SIGINT), as shells report a process that SIGINT ended. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface DevenvErrorOptions {
   /** What the user can do about it, printed on its own line. */

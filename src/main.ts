@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { ConfigError } from './config/diagnostic.js';
 import { isDevenvError, EXIT_FAILURE, UsageError } from './errors.js';
+import { interruption, InterruptedError } from './util/interrupt.js';
 import type { ImageUser } from './plan/types.js';
 import { PlainOutput, wantsColor } from './ui/plain/output.js';
 import type { OutputStreams } from './ui/plain/output.js';
@@ -27,6 +28,8 @@ export interface MainInput extends OutputStreams {
   platform: string;
   stdin: Readable & { isTTY?: boolean };
   version: string;
+  /** Aborted when the user interrupts (cli.ts turns SIGINT, SIGTERM and SIGHUP into it). */
+  signal: AbortSignal;
 }
 
 /** Runs one command line and returns the exit status; never throws. */
@@ -73,9 +76,12 @@ export async function main(input: MainInput): Promise<number> {
       out,
       args,
       version: input.version,
+      signal: input.signal,
     });
   } catch (error) {
-    return report(error, out, json, input.env);
+    // Whatever an interrupted call threw (a killed child's status, a closed pipe), the cause is the
+    // interruption; reporting it as that is the one short line the user expects after ctrl-c.
+    return report(input.signal.aborted ? interruption(input.signal) : error, out, json, input.env);
   }
 }
 
@@ -85,6 +91,11 @@ function report(
   json: boolean,
   env: Readonly<Record<string, string | undefined>>,
 ): number {
+  if (error instanceof InterruptedError) {
+    out.info(error.message);
+    if (json) out.json({ outcome: 'error', code: error.code, message: error.message });
+    return error.exitCode;
+  }
   if (isDevenvError(error)) {
     if (error instanceof ConfigError) {
       out.diagnostics(error.diagnostics);

@@ -73,6 +73,9 @@ export async function rewriteImageArchive(
   const extract = tar.extract();
   const passed = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
+      // A stream that stops inside an entry (docker save killed by ctrl-c) errors the entry too; the
+      // extract's own error rejects this promise, so these must not become uncaught exceptions.
+      stream.on('error', () => undefined);
       if (header.type === 'file' && header.size <= SMALL) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: unknown) => chunks.push(c as Buffer));
@@ -82,7 +85,9 @@ export async function rewriteImageArchive(
         });
         return;
       }
-      stream.pipe(pack.entry(header, next));
+      const entry = pack.entry(header, next);
+      entry.on('error', () => undefined);
+      stream.pipe(entry);
     });
     extract.on('finish', resolve);
     extract.on('error', reject);

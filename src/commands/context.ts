@@ -18,6 +18,8 @@ export interface CommandContext {
   out: PlainOutput;
   args: ParsedArgs;
   version: string;
+  /** Aborted when the user interrupts; long-running work takes it and stops, cleanups still run. */
+  signal: AbortSignal;
 }
 
 /** One verb of the CLI. */

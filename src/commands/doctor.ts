@@ -8,7 +8,7 @@ import { doctorExitCode, weighChecks } from '../runtime/checks.js';
 import type { CheckSection, HostCheck } from '../runtime/checks.js';
 import { dockerChecks, probeDocker } from '../runtime/docker/doctor.js';
 import { embeddedDoctor } from '../runtime/embedded/doctor.js';
-import { chooseRuntime, embeddedStoreRoot } from '../runtime/factory.js';
+import { chooseRuntime, dockerTarget, embeddedStoreRoot } from '../runtime/factory.js';
 import { defineCommand } from './context.js';
 import { runtimeHost, settingsOf } from './project.js';
 
@@ -38,7 +38,7 @@ export default defineCommand({
     const binary = choice === 'podman' ? 'podman' : 'docker';
     const root = embeddedStoreRoot(host);
     const [docker, embedded] = await Promise.all([
-      probeDocker({ binary, context: host.context, env: ctx.env }).then(dockerChecks),
+      probeDocker(dockerTarget(binary, host)).then(dockerChecks),
       embeddedDoctor({
         root,
         repair: ctx.args.options['repair'] === true,

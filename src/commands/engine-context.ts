@@ -1,10 +1,44 @@
 /** Builds the engine's context for a command: the runtime, the plain reporter, the terminal and a prompt. */
 import { createInterface } from 'node:readline/promises';
+import type { Writable } from 'node:stream';
 import type { EngineContext } from '../engine/context.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { plainReporter } from '../ui/plain/reporter.js';
+import { interruption, InterruptedError } from '../util/interrupt.js';
 import { stateHome } from '../util/paths.js';
 import type { CommandContext } from './context.js';
+
+/**
+ * Asks a yes/no question on the terminal. readline holds the terminal in raw mode while it reads, so
+ * ctrl-c arrives as a key, not a signal: it interrupts like the signal would (exit 130, cleanups
+ * run). End of input (ctrl-d) answers no.
+ */
+async function ask(ctx: CommandContext, stderr: Writable, question: string): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: stderr });
+  const cancel = new AbortController();
+  const onAbort = (): void => {
+    cancel.abort(interruption(ctx.signal));
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  rl.on('SIGINT', () => {
+    stderr.write('\n');
+    cancel.abort(new InterruptedError('SIGINT'));
+  });
+  const closed = new Promise<string>((resolve) => {
+    rl.once('close', () => {
+      resolve('');
+    });
+  });
+  try {
+    const answer = await Promise.race([rl.question(`${question} [y/N] `, { signal: cancel.signal }), closed]);
+    return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    throw cancel.signal.aborted ? (cancel.signal.reason as InterruptedError) : error;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    rl.close();
+  }
+}
 
 /** The engine context of this command run. */
 export function engineContext(ctx: CommandContext, runtime: Runtime): EngineContext {
@@ -17,14 +51,7 @@ export function engineContext(ctx: CommandContext, runtime: Runtime): EngineCont
     stdio: { stdin: ctx.stdin, stdout, stderr },
     interactive,
     stateHome: stateHome(ctx.env, ctx.homeDir),
-    confirm: async (question) => {
-      if (!interactive) return false;
-      const rl = createInterface({ input: ctx.stdin, output: stderr });
-      try {
-        return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-      } finally {
-        rl.close();
-      }
-    },
+    signal: ctx.signal,
+    confirm: (question) => (interactive ? ask(ctx, stderr, question) : Promise.resolve(false)),
   };
 }

@@ -39,6 +39,7 @@ export function runtimeHost(ctx: CommandContext, settings: Settings): RuntimeHos
     cwd: ctx.cwd,
     uid: ctx.hostUser.uid,
     arch: ctx.arch,
+    signal: ctx.signal,
   };
 }
 

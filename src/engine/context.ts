@@ -20,4 +20,6 @@ export interface EngineContext {
   confirm: (question: string) => Promise<boolean>;
   /** `$XDG_STATE_HOME/devenv`: per-environment state folders live under it. */
   stateHome: string;
+  /** Aborted when the user interrupts: waits end, work stops, `finally` cleanups still run. */
+  signal: AbortSignal;
 }

@@ -5,9 +5,9 @@
  * never between them. It covers only that work, never an attached session: a terminal someone sits
  * in for hours must not block everyone else.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failpoint } from '../util/failpoint.js';
+import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import { withLock } from '../util/lock.js';
 import type { EngineContext } from './context.js';
 
@@ -28,18 +28,20 @@ const WAIT_LIMIT_MS = 60 * 60 * 1000;
  * waiter is told. Re-entrant: `restart` may call stop and start, which lock too.
  */
 export async function withEnvLock<T>(
-  ctx: Pick<EngineContext, 'stateHome' | 'onEvent'>,
+  ctx: Pick<EngineContext, 'stateHome' | 'onEvent' | 'signal'>,
   name: string,
   purpose: string,
   action: () => Promise<T>,
 ): Promise<T> {
   const file = envLockFile(ctx.stateHome, name);
-  await mkdir(path.dirname(file), { recursive: true });
+  await ensureWritableDir(path.dirname(file), STATE_FOLDER);
   return withLock(
     file,
     {
       purpose: `${purpose} ${name}`,
       timeoutMs: WAIT_LIMIT_MS,
+      // ctrl-c while waiting ends the wait (exit 130), not the hour-long limit.
+      signal: ctx.signal,
       onWait: (holder) => {
         ctx.onEvent({ type: 'info', message: `waiting for ${holder} to finish with ${name}` });
       },

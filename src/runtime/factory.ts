@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { dockerTimeoutMs } from './docker/call-policy.js';
+import type { DockerTarget } from './docker/docker-cli.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
 import type { EmbeddedRuntime } from './embedded/embedded-runtime.js';
 import { resolveStoreRoot } from './embedded/store/root.js';
@@ -40,6 +42,8 @@ export interface RuntimeHost {
   uid: number;
   /** Node's `process.arch`, for multi-platform images. */
   arch: string;
+  /** The command run's interrupt; the Docker runtime kills its calls in flight when it fires. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The embedded store's root: `--root`, else `DEVENV_ROOT`, else the `storage` setting, else the default. */
@@ -67,6 +71,7 @@ export async function embeddedRuntime(host: RuntimeHost): Promise<EmbeddedRuntim
     env: host.env,
     settings: host.settings,
     arch: host.arch,
+    signal: host.signal,
   });
 }
 
@@ -90,8 +95,19 @@ export function chooseRuntime(request: RuntimeRequest): RuntimeChoice {
   return 'auto';
 }
 
+/** How to reach the docker (or podman) CLI: context, environment, interrupt and call limit. */
+export function dockerTarget(binary: 'docker' | 'podman', host: RuntimeHost): DockerTarget {
+  return {
+    binary,
+    context: host.context,
+    env: host.env,
+    signal: host.signal,
+    timeoutMs: dockerTimeoutMs(host.env),
+  };
+}
+
 function dockerLike(binary: 'docker' | 'podman', host: RuntimeHost): DockerRuntime {
-  return new DockerRuntime({ binary, context: host.context, env: host.env });
+  return new DockerRuntime(dockerTarget(binary, host));
 }
 
 /** The first `binary` on the caller's PATH, if any. */

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
+import { interruption, throwIfInterrupted } from './interrupt.js';
 
 /** A held lock. */
 export interface Lock {
@@ -33,6 +34,8 @@ export interface LockOptions {
   purpose?: string;
   /** Called once if the lock is not free at once, with a description of the holder. */
   onWait?: (holder: string) => void;
+  /** Stops the wait (the user pressed ctrl-c): the helper is killed and the interruption thrown. */
+  signal?: AbortSignal | undefined;
 }
 
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
@@ -53,6 +56,7 @@ async function holderText(file: string): Promise<string> {
  */
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<Lock> {
   const timeoutMs = options.timeoutMs ?? 120_000;
+  throwIfInterrupted(options.signal);
   const child = spawn('flock', ['--exclusive', file, 'sh', '-c', 'printf L; exec cat >/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
@@ -63,19 +67,30 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   });
   const acquired = await new Promise<boolean>((resolve, reject) => {
     const timer = setTimeout(() => {
+      done();
       resolve(false);
     }, timeoutMs);
     const waiting = setTimeout(() => {
       if (options.onWait !== undefined) void holderText(file).then(options.onWait);
     }, 250);
-    child.stdout.once('data', () => {
+    const { signal } = options;
+    const onAbort = (): void => {
+      done();
+      child.kill('SIGKILL');
+      if (signal !== undefined) reject(interruption(signal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
       clearTimeout(timer);
       clearTimeout(waiting);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    child.stdout.once('data', () => {
+      done();
       resolve(true);
     });
     child.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      clearTimeout(waiting);
+      done();
       reject(
         error.code === 'ENOENT'
           ? new DevenvError(
@@ -89,8 +104,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       );
     });
     child.once('exit', (code) => {
-      clearTimeout(timer);
-      clearTimeout(waiting);
+      done();
       reject(
         new DevenvError(
           'DEVENV_STORE',

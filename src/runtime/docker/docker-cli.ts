@@ -1,10 +1,13 @@
 /**
- * Runs the docker (or podman) CLI through execa and turns its failures into errors a user can act on:
- * the CLI is missing, the daemon is down, the socket refuses us, or a command failed (with its
- * command line, exit status and the tail of its stderr).
+ * Runs the docker (or podman) CLI and turns its failures into errors a user can act on: the CLI is
+ * missing, the daemon is down, the socket refuses us, the engine did not answer in time, or a command
+ * failed (with its command line, exit status and the tail of its stderr).
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { DevenvError } from '../../errors.js';
+import { interruption } from '../../util/interrupt.js';
+import { callPolicy, commandName, DEFAULT_DOCKER_TIMEOUT_MS } from './call-policy.js';
 
 /** How to reach the engine: which binary, which context, which environment. */
 export interface DockerTarget {
@@ -14,6 +17,15 @@ export interface DockerTarget {
   context?: string | undefined;
   /** Environment of the CLI process: DOCKER_HOST, DOCKER_CONFIG, proxy values for builds. */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The command run's interrupt: it kills every cancellable call in flight (and fails those not yet
+   * started), so the engine unwinds through its cleanups. Given once here rather than per call, so
+   * the Runtime interface stays free of it. Interactive sessions ignore it: their terminal's ctrl-c
+   * belongs to the container.
+   */
+  signal?: AbortSignal | undefined;
+  /** The limit of a query in milliseconds (see call-policy.ts); 30 s unless given. */
+  timeoutMs?: number | undefined;
 }
 
 /** A docker command that failed for a reason other than reaching the engine. */
@@ -93,35 +105,66 @@ export function envFor(
   return { ...target.env, ...extra };
 }
 
-/** A finished docker command. */
+/** How long a killed call has to exit after SIGTERM before it gets SIGKILL. */
+const KILL_GRACE_MS = 3_000;
+
+/** A finished docker command; `stopped` says why devenv ended it, if it did. */
 interface Finished {
   code: number | null;
   stdout: string;
   stderr: string;
   error?: NodeJS.ErrnoException | undefined;
+  stopped?: 'timeout' | 'interrupt' | undefined;
+}
+
+/** Signals the child's whole process group: a wrapper script's own children go with it. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is already gone.
+  }
 }
 
 /**
  * Runs a command to completion with node's child_process. The one-shot docker calls (inspect, version,
  * start…) sit on every command's path; execa costs ~90 ms of module loading that these never need.
+ * The child leads its own process group, so a timeout or an interrupt ends it and anything it
+ * started: SIGTERM first, SIGKILL when it has not gone after a grace period.
  */
 function runToEnd(
   binary: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
   input: string | undefined,
-  timeoutMs: number | undefined,
+  limits: { timeoutMs: number | undefined; signal: AbortSignal | undefined },
 ): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args, {
-      env: env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
+    const child = spawn(binary, args, { env: env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let spawnError: NodeJS.ErrnoException | undefined;
+    let stopped: Finished['stopped'];
+    let grace: NodeJS.Timeout | undefined;
+    const stop = (why: 'timeout' | 'interrupt'): void => {
+      if (stopped !== undefined) return;
+      stopped = why;
+      killGroup(child, 'SIGTERM');
+      grace = setTimeout(() => {
+        killGroup(child, 'SIGKILL');
+      }, KILL_GRACE_MS);
+    };
+    const timer =
+      limits.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stop('timeout');
+          }, limits.timeoutMs);
+    const onAbort = (): void => {
+      stop('interrupt');
+    };
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -130,36 +173,62 @@ function runToEnd(
     child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
     child.on('close', (code) => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      limits.signal?.removeEventListener('abort', onAbort);
       resolve({
         code,
         stdout: Buffer.concat(out).toString('utf8').replace(/\n$/, ''),
         stderr: Buffer.concat(err).toString('utf8'),
         error: spawnError,
+        stopped,
       });
     });
   });
 }
 
-/** Runs docker to completion and returns its stdout; throws a classified error on failure. */
+/** The error of a call that did not answer within its limit. */
+export function timeoutError(target: DockerTarget, args: readonly string[], timeoutMs: number): DevenvError {
+  const seconds = Math.round(timeoutMs / 100) / 10;
+  const where = target.context ?? target.env['DOCKER_HOST'];
+  return new DevenvError(
+    'DEVENV_TIMEOUT',
+    `${target.binary} ${commandName(args)} did not answer within ${seconds} s${where === undefined || where === '' ? '' : ` (engine ${where})`}; devenv stopped it`,
+    {
+      hint: `is the engine hung or unreachable? "${target.binary} info" shows whether it answers; check DOCKER_HOST and --context, or set DEVENV_DOCKER_TIMEOUT=SECONDS for a slow engine`,
+    },
+  );
+}
+
+/**
+ * Runs docker to completion and returns its stdout; throws a classified error on failure. The call's
+ * limit and whether an interrupt cancels it come from {@link callPolicy}; `timeoutMs` overrides the
+ * limit.
+ */
 export async function docker(
   target: DockerTarget,
   args: readonly string[],
   options: { input?: string | undefined; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<string> {
+  const policy = callPolicy(args, target.timeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS);
+  const signal = policy.cancellable ? target.signal : undefined;
+  if (signal?.aborted === true) throw interruption(signal);
+  const timeoutMs = options.timeoutMs ?? policy.timeoutMs;
   const result = await runToEnd(
     target.binary,
     [...baseArgs(target), ...args],
     envFor(target, options.env),
     options.input,
-    options.timeoutMs,
+    { timeoutMs, signal },
   );
+  if (result.stopped === 'interrupt' && signal !== undefined) throw interruption(signal);
   if (result.error === undefined && result.code === 0) return result.stdout;
+  if (result.stopped === 'timeout' && timeoutMs !== undefined) throw timeoutError(target, args, timeoutMs);
   throw (
     engineError(target, result.stderr, result.error) ??
     new DockerCommandError(target, args, result.code ?? undefined, result.stderr, result.error)
   );
 }
-
 /** Like {@link docker}, but returns undefined when the object does not exist ("No such …"). */
 export async function dockerMaybe(
   target: DockerTarget,

@@ -50,7 +50,7 @@ export class DockerRuntime implements Runtime {
 
   /** Fails with the clear missing / down / permission message when the engine cannot be reached. */
   async ping(): Promise<string> {
-    return docker(this.target, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 20_000 });
+    return docker(this.target, ['version', '--format', '{{.Server.Version}}']);
   }
 
   async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {

@@ -67,12 +67,17 @@ export async function exportVolume(target: DockerTarget, volume: string, output:
         next();
         return;
       }
-      stream.pipe(pack.entry({ ...header, name }, next));
+      // An interrupted `docker cp` ends inside an entry; extract's error reports it, not these.
+      stream.on('error', () => undefined);
+      const entry = pack.entry({ ...header, name }, next);
+      entry.on('error', () => undefined);
+      stream.pipe(entry);
     });
     extract.on('finish', () => {
       pack.finalize();
     });
     const copying = pipeline(pack, output);
+    copying.catch(() => undefined); // awaited below; a failure before that must not go unhandled
     if (child.stdout !== null) await pipeline(child.stdout, extract);
     checkResult(target, args, await child);
     await copying;

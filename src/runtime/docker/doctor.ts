@@ -46,20 +46,18 @@ export async function probeDocker(target: DockerTarget): Promise<DockerFacts> {
         : 'the default socket';
   let cli: DockerFacts['cli'];
   try {
-    const text = await docker(target, ['--version'], { timeoutMs: 10_000 });
+    const text = await docker(target, ['--version']);
     cli = { version: /version ([^\s,]+)/i.exec(text)?.[1] ?? text.trim() };
   } catch (error) {
     return { binary: target.binary, cli: { error: asDevenvError(error) }, endpoint };
   }
   if (endpoint === 'the default socket' && target.binary === 'docker') {
-    const context = await docker(target, ['context', 'show'], { timeoutMs: 10_000 }).catch(() => '');
+    const context = await docker(target, ['context', 'show']).catch(() => '');
     if (context !== '' && context !== 'default') endpoint = `context ${context}`;
   }
   let server: DockerFacts['server'];
   try {
-    const info = InfoSchema.parse(
-      JSON.parse(await docker(target, ['info', '--format', '{{json .}}'], { timeoutMs: 20_000 })),
-    );
+    const info = InfoSchema.parse(JSON.parse(await docker(target, ['info', '--format', '{{json .}}'])));
     server = {
       version: info.ServerVersion,
       driver: info.Driver,

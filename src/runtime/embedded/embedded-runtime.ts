@@ -37,6 +37,8 @@ export interface EmbeddedRuntimeOptions {
   settings: Pick<Settings, 'registryMirrors' | 'insecureRegistries' | 'proxy'>;
   /** Node's `process.arch`, for picking the image of a multi-platform index. */
   arch: string;
+  /** The command run's interrupt: registry requests in flight stop when it fires. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The error every container, volume and build method throws until those issues land. */
@@ -70,8 +72,8 @@ export class EmbeddedRuntime implements Runtime {
 
   /** A registry client for one operation; closed by the caller. */
   private client(): RegistryClient {
-    const { settings, homeDir, env, arch } = this.options;
-    return new RegistryClient({ settings, homeDir, env, platform: platformFromNode(arch) });
+    const { settings, homeDir, env, arch, signal } = this.options;
+    return new RegistryClient({ settings, homeDir, env, platform: platformFromNode(arch), signal });
   }
 
   private async withClient<T>(action: (client: RegistryClient) => Promise<T>): Promise<T> {

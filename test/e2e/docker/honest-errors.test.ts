@@ -204,7 +204,8 @@ describe.skipIf(!dockerAvailable)('honest errors on Docker', () => {
     // Root reads anything, so the unreadable case runs as nobody (the build stops before Docker).
     const home = mkdtempSync(path.join(os.tmpdir(), 'devenv-nobody-'));
     chmodSync(home, 0o777);
-    mkdirSync(path.join(home, 'h'), { mode: 0o777 });
+    mkdirSync(path.join(home, 'h'));
+    chmodSync(path.join(home, 'h'), 0o777); // mkdir's mode passes through the umask
     const asNobody = await execa(
       'setpriv',
       ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, CLI, 'build'],

@@ -57,6 +57,8 @@ export interface RegistryClientOptions {
   /** Test seams: a recording fetch, and DNS that maps test names to loopback. */
   fetch?: FetchLike | undefined;
   lookup?: LookupFunction | undefined;
+  /** The command run's interrupt: it aborts requests and body reads in flight. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A repository: `localhost:5000/team/app` or `{domain, path}` as in a resolved image. */

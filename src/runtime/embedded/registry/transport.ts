@@ -7,6 +7,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, ProxyAgent, fetch as undiciFetch } from 'undici';
 import type { Dispatcher, RequestInit, Response } from 'undici';
 import { isDevenvError } from '../../../errors.js';
+import { throwIfInterrupted } from '../../../util/interrupt.js';
 import { checkScheme, isInsecureHost, urlHostPort } from './endpoint.js';
 import type { RegistrySettings } from './endpoint.js';
 import { registryError } from './errors.js';
@@ -29,6 +30,8 @@ export interface TransportOptions {
   lookup?: LookupFunction | undefined;
   /** Waits between retries of a busy registry (tests pass a fast one). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The command run's interrupt: it aborts the request in flight and the body being read. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A request body: bytes, or a factory for a fresh stream (called again for each redirect hop). */
@@ -138,8 +141,10 @@ export class Transport {
         redirect: 'manual',
         dispatcher: this.dispatcherFor(url),
         ...(streamed ? { duplex: 'half' as const } : {}),
+        ...(this.options.signal === undefined ? {} : { signal: this.options.signal }),
       });
     } catch (error) {
+      throwIfInterrupted(this.options.signal);
       // An upload body that failed its own check (size, digest) surfaces as fetch's cause: keep it.
       for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
         if (isDevenvError(e)) throw e;
