@@ -106,7 +106,7 @@ describe.skipIf(!dockerAvailable)('ctrl-c', () => {
   it.each([
     ['after the whole archive', ''],
     ['in the middle of a layer', ' | head -c 300000'],
-  ])('during save, %s: exit 130, no FILE.partial, no devenv-save image, no work folder', async (_, cut) => {
+  ])('during save, %s: exit 130, no FILE.partial, no committed image, no work folder', async (_, cut) => {
     const env = isolatedEnv();
     const dir = busyboxProject(`int-save${cut === '' ? '' : '-cut'}`, []);
     expect((await run(dir, env, ['up', '-d'])).exitCode).toBe(0);
@@ -121,17 +121,20 @@ describe.skipIf(!dockerAvailable)('ctrl-c', () => {
     );
     chmodSync(path.join(bin, 'docker'), 0o755);
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'devenv-int-save-')), 'env.tar');
+    const imageIds = async () =>
+      (await docker(['images', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort();
+    const before = await imageIds();
     const cli = startDevenv(dir, { ...env, PATH: `${bin}:${env['PATH'] ?? ''}` }, ['save', '-o', out]);
     await until('FILE.partial', () => existsSync(`${out}.partial`));
-    // The commit came first: its temporary image exists while the save runs.
-    expect((await docker(['images', '--format', '{{.Repository}}'])).stdout).toContain('devenv-save/');
+    // The commit came first: its temporary (untagged) image exists while the save runs.
+    expect(await imageIds()).not.toEqual(before);
     cli.interrupt();
     const result = await cli.done;
     expect(result.exitCode, cli.stderr()).toBe(130);
     expect(cli.stderr()).not.toContain('hit a bug');
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(existsSync(out)).toBe(false);
-    expect((await docker(['images', '--format', '{{.Repository}}'])).stdout).not.toContain('devenv-save/');
+    expect(await imageIds()).toEqual(before);
     const work = path.join(env['HOME'] ?? '', '.local/state/devenv/tmp');
     expect(existsSync(work) ? readdirSync(work) : []).toEqual([]);
   });
@@ -139,17 +142,18 @@ describe.skipIf(!dockerAvailable)('ctrl-c', () => {
   it('while waiting for another devenv up to finish: exit 130 at once', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('int-lock', []);
-    const state = path.join(env['HOME'] ?? '', '.local/state/devenv/envs/int-lock');
-    mkdirSync(state, { recursive: true });
+    const locks = path.join(env['HOME'] ?? '', '.local/state/devenv/locks');
+    mkdirSync(locks, { recursive: true });
+    const lockFile = path.join(locks, 'int-lock');
     // Its own group, so the kill below takes flock's sleep (which holds the lock) with it.
-    const holder = execa('flock', [path.join(state, 'lock'), 'sleep', '600'], {
+    const holder = execa('flock', [lockFile, 'sleep', '600'], {
       reject: false,
       detached: true,
       stdio: 'ignore',
     });
     try {
       await until('the test to hold the lock', async () => {
-        const probe = await execa('flock', ['--nonblock', path.join(state, 'lock'), 'true'], {
+        const probe = await execa('flock', ['--nonblock', lockFile, 'true'], {
           reject: false,
         });
         return probe.exitCode !== 0;
