@@ -3,7 +3,7 @@
  * long after validation, such as a base the registry does not have, can still point at its line.
  */
 import { formatLocation } from './diagnostic.js';
-import { parseYaml } from './parse-yaml.js';
+import { parseYaml, valueAt } from './parse-yaml.js';
 
 /**
  * Returns a function from an image reference to the `file:line:col` of the `base` field that names it,
@@ -28,13 +28,4 @@ export function imageLocator(
     }
     return undefined;
   };
-}
-
-function valueAt(value: unknown, fieldPath: readonly (string | number)[]): unknown {
-  let current = value;
-  for (const part of fieldPath) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, unknown>)[part];
-  }
-  return current;
 }

@@ -181,10 +181,11 @@ export function parseYaml(text: string, file: string, prefix: readonly (string |
     const node: unknown = doc.getIn([...prefix, ...path], true);
     return isScalar(node) ? node.source : undefined;
   };
-  return { value: getIn(value, prefix), diagnostics, locate, sourceAt };
+  return { value: valueAt(value, prefix), diagnostics, locate, sourceAt };
 }
 
-function getIn(value: unknown, path: readonly (string | number)[]): unknown {
+/** The value at `path` inside parsed YAML (objects and arrays), or undefined where there is none. */
+export function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
   let current = value;
   for (const part of path) {
     if (current === null || typeof current !== 'object') return undefined;

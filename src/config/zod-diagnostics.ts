@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Diagnostic } from './diagnostic.js';
 import { sortDiagnostics } from './diagnostic.js';
 import type { ParsedYaml } from './parse-yaml.js';
+import { valueAt } from './parse-yaml.js';
 import { suggest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
@@ -216,15 +217,6 @@ function hintForType(expected: string, value: unknown): string | undefined {
     return 'put the value in quotes';
   if (expected === 'array' && typeof value === 'string') return `write it as a list: [${value}]`;
   return undefined;
-}
-
-function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
-  let current = input;
-  for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string | number, unknown>)[part];
-  }
-  return current;
 }
 
 /** Keys of every object schema reachable at `path`, for suggestions. */
