@@ -6,6 +6,7 @@ import { redactProxyCredentials } from '../bundle/redact.js';
 import { ensureNameFree, hostReach, restoreBundle } from '../bundle/restore.js';
 import { ConfigError } from '../config/diagnostic.js';
 import { withEnvLock } from '../engine/env-lock.js';
+import { withConfigName } from '../config/rename.js';
 import { validateConfigText } from '../config/validate.js';
 import { checkName } from '../config/values.js';
 import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
@@ -45,10 +46,10 @@ export default defineCommand({
       }
       const projectDir = path.resolve(ctx.cwd, ctx.args.globals.dir ?? '.');
       const target = path.join(projectDir, 'devenv.yml');
-      if (
-        existsSync(target) &&
-        redactProxyCredentials(readFileSync(target, 'utf8')).text !== bundle.configText
-      ) {
+      // Under --name, the devenv.yml written here names the new environment, so `up` drives it.
+      const configText =
+        typeof given === 'string' ? withConfigName(bundle.configText, given) : bundle.configText;
+      if (existsSync(target) && redactProxyCredentials(readFileSync(target, 'utf8')).text !== configText) {
         throw new DevenvError(
           'DEVENV_FILE_EXISTS',
           `${target} exists and differs from the bundle's devenv.yml`,
@@ -90,7 +91,7 @@ export default defineCommand({
       const container = await withEnvLock(engine, name, 'devenv load', () =>
         restoreBundle(engine, bundle, plan, stateDir),
       );
-      if (!existsSync(target)) await writeFileAtomic(target, bundle.configText);
+      if (!existsSync(target)) await writeFileAtomic(target, configText);
       if (ctx.args.globals.json)
         ctx.out.json({
           outcome: 'success',

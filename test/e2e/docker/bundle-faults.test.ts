@@ -4,7 +4,7 @@
  * (at most FILE.partial, which the rerun replaces), no tag changed on the engine, and a killed load
  * left no environment behind.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -89,6 +89,10 @@ describe.skipIf(!dockerAvailable)('bundles: kill -9 at every bundle failpoint, a
     const rerun = await run(target, env, ['load', '--name', 'crashy2', bundle]);
     expect(rerun.exitCode, rerun.stderr).toBe(0);
     expect(await namedImages()).toEqual([...before, `devenv/crashy2:latest=${bundleId}`].sort());
+    // The devenv.yml written under --name names the new environment, so up drives it.
+    expect(readFileSync(path.join(target, 'devenv.yml'), 'utf8')).toMatch(/^name: crashy2$/m);
+    const upped = await run(target, env, ['up', '-d']);
+    expect(upped.stderr).toContain('crashy2 is');
     const started = await run(target, env, ['start', 'crashy2']);
     expect(started.exitCode, started.stderr).toBe(0);
     const inside = await run(target, env, [
