@@ -8,7 +8,7 @@ import { LABELS } from '../plan/compile-plan.js';
 import { SECRET_ENV_TARGET, wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { AttachResult, ContainerSummary, ImageSummary } from '../runtime/runtime.js';
-import { resolveRunEnv } from './container.js';
+import { resolveRunEnv } from './run-env.js';
 import type { EngineContext } from './context.js';
 import { withEnvLock } from './env-lock.js';
 

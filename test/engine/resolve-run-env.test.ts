@@ -1,7 +1,7 @@
 /** Env references resolve against the environment image, or the values recorded on a commit of it. */
 import { describe, expect, it } from 'vitest';
 import { DevenvConfigSchema } from '../../src/config/schema.js';
-import { ENV_BASE_LABEL, resolveRunEnv } from '../../src/engine/container.js';
+import { ENV_BASE_LABEL, resolveRunEnv } from '../../src/engine/run-env.js';
 import { compilePlan } from '../../src/plan/compile-plan.js';
 import type { ImageSummary } from '../../src/runtime/runtime.js';
 import { fixedContext } from '../helpers/plan-context.js';
