@@ -13,6 +13,7 @@ import type { EngineContext } from '../engine/context.js';
 import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_DIR, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
+import { packBody, packEntry } from '../util/tar-pack.js';
 
 const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
 
@@ -60,10 +61,10 @@ async function feedUntagged(ctx: EngineContext, file: string): Promise<void> {
           return;
         }
         if (bytes === undefined) next();
-        else images.entry({ ...header, size: bytes.length }, bytes, next);
+        else packBody(images, { ...header, size: bytes.length }, bytes, next);
       }, next);
     } else {
-      stream.pipe(images.entry(header, next));
+      stream.pipe(packEntry(images, header, next));
     }
   });
   const read = pipeline(createReadStream(file), extract).then(

@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import type { Pack } from 'tar-stream';
 import { DevenvError } from '../errors.js';
 import { formatReference, parseReference } from '../util/reference.js';
+import { packBody, packEntry } from '../util/tar-pack.js';
 
 const SMALL = 4 * 1024 * 1024;
 
@@ -85,8 +86,7 @@ export async function rewriteImageArchive(
         });
         return;
       }
-      const entry = pack.entry(header, next);
-      entry.on('error', () => undefined);
+      const entry = packEntry(pack, header, next);
       stream.pipe(entry);
     });
     extract.on('finish', resolve);
@@ -198,7 +198,7 @@ export async function rewriteImageArchive(
   }
 
   for (const [name, data] of [...held].sort(([a], [b]) => a.localeCompare(b))) {
-    pack.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data);
+    packBody(pack, { name, size: data.length, mode: 0o644, mtime: new Date(0) }, data);
   }
   return { imageId };
 }

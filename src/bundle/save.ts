@@ -27,6 +27,7 @@ import type { BundleManifest } from './format.js';
 import { redactProxyCredentials } from './redact.js';
 import { rewriteImageArchive } from './rewrite-archive.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
+import { packBody, packEntry } from '../util/tar-pack.js';
 
 /** Variables that describe the saving machine or carry secrets; they never travel in a bundle. */
 export const HOST_ONLY_ENV: ReadonlySet<string> = new Set([...PROXY_VARIABLES, 'DISPLAY', 'XAUTHORITY']);
@@ -74,6 +75,8 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
   // A failed write destroys the tar pack under whoever is still adding entries, whose error
   // ("already finalized or destroyed") may arrive first: the write's own error is the one to report.
   let writeError: unknown;
+  let pack: ReturnType<typeof tar.pack> | undefined;
+  let written: Promise<void> | undefined;
   try {
     let source = baseId;
     if (!options.noState) {
@@ -113,10 +116,10 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
 
     writing = options.output;
     const out = await open(partial, 'w', 0o600);
-    const pack = tar.pack();
+    pack = tar.pack();
     const archive = new PassThrough();
     // A failed write (a full disk) must also stop the reading side, which would otherwise wait forever.
-    const written = pipeline(pack, out.createWriteStream()).catch((error: unknown) => {
+    written = pipeline(pack, out.createWriteStream()).catch((error: unknown) => {
       writeError = error;
       archive.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
@@ -143,12 +146,18 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
       },
       volumes,
     };
-    pack.entry({ name: BUNDLE_CONFIG, mode: 0o644, mtime: new Date(0) }, configText);
+    packBody(pack, { name: BUNDLE_CONFIG, mode: 0o644, mtime: new Date(0) }, configText);
     for (const volume of volumes) {
-      const entry = pack.entry({ name: volume.file, size: volume.size, mode: 0o644, mtime: new Date(0) });
+      const entry = packEntry(pack, {
+        name: volume.file,
+        size: volume.size,
+        mode: 0o644,
+        mtime: new Date(0),
+      });
       await pipeline(createReadStream(path.join(work, `${volume.name}.tar`)), entry);
     }
-    pack.entry(
+    packBody(
+      pack,
       { name: BUNDLE_JSON, mode: 0o644, mtime: new Date(0) },
       `${JSON.stringify(manifest, null, 2)}\n`,
     );
@@ -157,6 +166,8 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     await commitPartial(partial, options.output);
     return manifest;
   } catch (thrown) {
+    // The pack is destroyed as soon as the write fails, before the pipeline says why: wait for that.
+    if (pack?.destroying) await written?.catch(() => undefined);
     const error = writeError ?? thrown;
     await rm(partial, { force: true });
     if (isNoSpace(error))

@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import { createHash } from 'node:crypto';
 import { DevenvError } from '../errors.js';
 import { asFsError } from '../util/fs-problem.js';
+import { packBody, packEntry } from '../util/tar-pack.js';
 
 /** Where the generated Dockerfile sits inside the context tar. */
 export const CONTEXT_DOCKERFILE = '.devenv-build/Dockerfile';
@@ -105,16 +106,16 @@ export function packContext(
       const full = path.join(projectDir, rel);
       const info = await entryInfo(projectDir, rel);
       const header = { name: rel, mode: info.mode & 0o7777, mtime: info.mtime, uid: info.uid, gid: info.gid };
-      if (info.isDirectory()) pack.entry({ ...header, type: 'directory' });
+      if (info.isDirectory()) packEntry(pack, { ...header, type: 'directory' });
       else if (info.isSymbolicLink())
-        pack.entry({ ...header, type: 'symlink', linkname: await reading(full, () => readlink(full)) });
+        packEntry(pack, { ...header, type: 'symlink', linkname: await reading(full, () => readlink(full)) });
       else if (info.isFile()) {
-        const entry = pack.entry({ ...header, type: 'file', size: info.size });
+        const entry = packEntry(pack, { ...header, type: 'file', size: info.size });
         await readInto(full, entry);
       }
     }
     for (const [name, content] of Object.entries(files))
-      pack.entry({ name, mode: 0o644, mtime: new Date(0) }, content);
+      packBody(pack, { name, mode: 0o644, mtime: new Date(0) }, content);
     pack.finalize();
   };
   fill().catch((error: unknown) => {

@@ -10,6 +10,7 @@ import tar from 'tar-stream';
 import { docker, dockerMaybe } from './docker-cli.js';
 import { checkResult, spawnDocker } from './docker-spawn.js';
 import type { DockerTarget } from './docker-cli.js';
+import { packEntry } from '../../util/tar-pack.js';
 
 /** The empty image helper containers are made from. */
 export const HELPER_IMAGE = 'devenv/empty:1';
@@ -69,8 +70,7 @@ export async function exportVolume(target: DockerTarget, volume: string, output:
       }
       // An interrupted `docker cp` ends inside an entry; extract's error reports it, not these.
       stream.on('error', () => undefined);
-      const entry = pack.entry({ ...header, name }, next);
-      entry.on('error', () => undefined);
+      const entry = packEntry(pack, { ...header, name }, next);
       stream.pipe(entry);
     });
     extract.on('finish', () => {

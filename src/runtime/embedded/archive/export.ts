@@ -18,6 +18,7 @@ import { decompressByMagic } from './decompress.js';
 import type { Decompressor } from './decompress.js';
 import { planExport } from './export-plan.js';
 import type { ExportPlan } from './export-plan.js';
+import { packEntry } from '../../../util/tar-pack.js';
 
 declareFailpoints('archive.export.mid-write');
 
@@ -43,10 +44,10 @@ export async function writeExport(
       plan.entries.flatMap((e) => (e.name.startsWith('blobs/') ? ['blobs/', 'blobs/sha256/'] : [])),
     );
     for (const dir of [...dirs].sort())
-      pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: EPOCH, uid: 0, gid: 0 });
+      packEntry(pack, { name: dir, type: 'directory', mode: 0o755, mtime: EPOCH, uid: 0, gid: 0 });
     let written = 0;
     for (const entry of plan.entries) {
-      const sink = pack.entry({
+      const sink = packEntry(pack, {
         name: entry.name,
         type: 'file',
         size: entry.size,

@@ -17,6 +17,7 @@ import { removeTree } from '../../../util/remove-tree.js';
 import { openDiffViews } from './diff-views.js';
 import type { DiffViews } from './diff-views.js';
 import { WHITEOUT_PREFIX } from './entry-name.js';
+import { packBody, packEntry } from '../../../util/tar-pack.js';
 
 /** The upper dir to turn into a layer and the chain it sits on. */
 export interface DiffLayerOptions {
@@ -104,7 +105,7 @@ async function emit(w: Walk, rel: string): Promise<void> {
     await entry(w.pack, { ...base, type: 'link', linkname: w.links.get(`${info.dev}:${info.ino}`) ?? '' });
   } else if (info.isFile()) {
     if (info.nlink > 1) w.links.set(`${info.dev}:${info.ino}`, rel);
-    const sink = w.pack.entry({ ...base, type: 'file', size: info.size });
+    const sink = packEntry(w.pack, { ...base, type: 'file', size: info.size });
     await pipeline(createReadStream(full), sink);
   } else if (info.isFIFO()) {
     await entry(w.pack, { ...base, type: 'fifo' });
@@ -118,7 +119,7 @@ async function emit(w: Walk, rel: string): Promise<void> {
 /** Adds a body-less entry (an empty buffer, or tar-stream would wait for a file body forever). */
 function entry(pack: Pack, header: Partial<Header> & { name: string }): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, Buffer.alloc(0), (error) => {
+    packBody(pack, header, Buffer.alloc(0), (error) => {
       if (error) reject(error);
       else resolve();
     });
