@@ -1,6 +1,6 @@
 /**
  * Image operations of the embedded runtime against their peers, measured in one run on the same
- * machine, the same image and the same loopback registry (shared/TESTING.md "Benchmarks"):
+ * machine, the same image and the same loopback registry (docs/testing.md#benchmarks):
  * - pull: `devenv pull` into a fresh store vs `docker pull` after removing the image from Docker;
  * - export: `devenv save` vs `docker save`, and vs `tar -c` of the same root filesystem;
  * - import: `devenv load` into a fresh store vs `docker load` after removing the image, and vs

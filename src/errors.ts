@@ -28,7 +28,7 @@ export type ErrorCode =
   | 'DEVENV_TIMEOUT'
   | 'DEVENV_UNSUPPORTED';
 
-/** Exit status for usage and configuration errors (DESIGN.md section 4). */
+/** Exit status for usage and configuration errors (docs/architecture.md#error-model). */
 export const EXIT_USAGE = 2;
 /** Exit status for any other failure of devenv itself. */
 export const EXIT_FAILURE = 1;

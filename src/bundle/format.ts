@@ -1,5 +1,5 @@
 /**
- * The migration bundle (DESIGN.md section 8): a valid `docker save` archive plus a `devenv/` folder
+ * The migration bundle (docs/architecture.md#bundle-format): a valid `docker save` archive plus a `devenv/` folder
  * with bundle.json, devenv.yml and one tar per named volume.
  */
 import { z } from 'zod';

@@ -2,7 +2,7 @@
  * Parses YAML text defensively and keeps positions, so every later diagnostic can name `file:line:col`.
  * Refuses what a config file never needs and an attacker would use: aliases (alias bombs, merge-key
  * recursion), several documents, duplicate keys, YAML 1.1 directives, custom tags, prototype keys,
- * deep nesting and oversized input (research/reliability.md, group Y).
+ * deep nesting and oversized input (docs/reliability.md, Y1-Y5).
  */
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, YAMLError } from 'yaml';

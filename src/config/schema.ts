@@ -1,5 +1,5 @@
 /**
- * devenv.yml version 1 (DESIGN.md section 3) as one zod schema: the single source of truth for the
+ * devenv.yml version 1 (README.md, "devenv.yml") as one zod schema: the single source of truth for the
  * config type, the validation and the generated `devenv.schema.json`. Every field is described.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * `devenv save IMAGE -o FILE`: an image alone, as a `docker save` archive, from either runtime. It is
- * written to `FILE.partial`, fsynced and renamed, so FILE is complete or absent (DESIGN.md section 9);
+ * written to `FILE.partial`, fsynced and renamed, so FILE is complete or absent (docs/reliability.md, rule 4);
  * a crash leaves at most the partial file, which the next save overwrites.
  */
 import { createWriteStream } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The one place that picks a runtime: `--runtime`, then devenv.yml's `runtime:`, then the user
- * settings, then `auto` (DESIGN.md section 6). The engine only ever sees the Runtime interface.
+ * settings, then `auto` (docs/architecture.md#data-flow). The engine only ever sees the Runtime interface.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

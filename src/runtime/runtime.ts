@@ -1,6 +1,6 @@
 /**
- * The one interface both runtimes implement (DESIGN.md section 6). The engine programs against it and
- * never asks which runtime it has; everything runtime-specific stays behind these methods.
+ * The one interface both runtimes implement (docs/architecture.md#runtime-interface). The engine programs against it and
+ * never asks which runtime it has; everything specific to one runtime stays behind these methods.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ImagePlan, RunSpec } from '../plan/types.js';

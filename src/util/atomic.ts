@@ -1,6 +1,6 @@
 /**
  * Writes that never leave a half-written file under its final name: temp file in the same folder →
- * fsync → rename → fsync of the folder (research/reliability.md rule 4).
+ * fsync → rename → fsync of the folder (docs/reliability.md, rule 4).
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';

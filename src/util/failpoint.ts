@@ -1,5 +1,5 @@
 /**
- * Named failpoints for crash and fault tests (research/reliability.md section 3). Configured once from
+ * Named failpoints for crash and fault tests (docs/reliability.md#fault-injection). Configured once from
  * `DEVENV_FAILPOINTS` by cli.ts, e.g. `pull.blob.after-fsync:kill,store.tag.write:throw=ENOSPC,x:sleep=500`.
  * An action ending in `@N` fires only at the Nth time the point is reached (`store.blob.after-fsync:kill@2`:
  * the second blob of a pull, the first being its config). Without configuration every failpoint is a

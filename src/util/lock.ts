@@ -5,7 +5,7 @@
  * addons are out, but a flock taken by a helper process is released by the kernel the moment that
  * helper exits, and the helper exits as soon as our process dies (it waits on a pipe from us). A
  * SIGKILLed holder therefore never blocks anyone, there is no stale-lock guessing, no pid reuse to
- * get wrong and no "break the stale lock" race between two waiters (research/reliability.md rule 6,
+ * get wrong and no "break the stale lock" race between two waiters (docs/reliability.md, rule 6,
  * K1, K6). The cost is one short-lived process per acquisition (a few milliseconds).
  *
  * The helper runs in its own session so a Ctrl-C aimed at devenv does not kill it (and silently drop

@@ -1,4 +1,4 @@
-/** Hostile YAML (reliability.md group Y1-Y5, Y8): each is refused with a clear message and a position. */
+/** Hostile YAML (docs/reliability.md, Y1-Y5, Y8): each is refused with a clear message and a position. */
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../src/config/parse-yaml.js';
 

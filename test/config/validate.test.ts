@@ -1,5 +1,5 @@
 /**
- * Schema and rule diagnostics (reliability.md group Y6-Y13): every problem at once, each with
+ * Schema and rule diagnostics (docs/reliability.md, Y6-Y13): every problem at once, each with
  * file:line:col, what is wrong and how to fix it.
  */
 import { mkdirSync, symlinkSync } from 'node:fs';

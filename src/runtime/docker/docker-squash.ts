@@ -1,6 +1,6 @@
 /**
  * `build --squash` on a Docker engine without experimental mode, where `docker build --squash` is
- * refused (runtime-spec 3.5). After a normal build: `docker save` the image and its base, squash the
+ * refused (docs/image-formats.md#squash). After a normal build: `docker save` the image and its base, squash the
  * layers the build added with the runtime-neutral squash, write the config Docker's own squash would
  * write, and `docker load` the result under the same tag. The unsquashed image is left dangling (its
  * intermediate images keep serving the build cache) until `prune`.

@@ -1,5 +1,5 @@
 /**
- * The embedded runtime (DESIGN.md section 7): images in devenv's own content-addressed store, pulled
+ * The embedded runtime (docs/embedded-runtime.md): images in devenv's own content-addressed store, pulled
  * and pushed with devenv's registry client, unpacked by devenv's layer applier, saved and loaded as
  * `docker save` archives. No daemon: each command opens the store, whose locks and leases make
  * concurrent commands safe. Building and running containers are the next issues; until then those

@@ -1,6 +1,6 @@
 /**
- * `devenv doctor`, embedded part: what this host offers the embedded runtime (runtime-spec 0, 2.4,
- * 4, and its host requirements: Linux, overlayfs, mount and user namespaces, util-linux >= 2.38,
+ * `devenv doctor`, embedded part: what this host offers the embedded runtime
+ * (docs/embedded-runtime.md#host-requirements; its host requirements: Linux, overlayfs, mount and user namespaces, util-linux >= 2.38,
  * tini) and what state its store is in. Pure: the probes in host-probe.ts collect the facts, these
  * functions classify them, so every rule is tested without the host it describes.
  */
@@ -18,7 +18,7 @@ export interface ToolNeed {
   pkg: string;
 }
 
-/** runtime-spec 5.2: `nsenter -W` and `unshare`'s behaviour were verified with 2.38. */
+/** `nsenter -W` and `unshare`'s behaviour were verified with 2.38 (docs/embedded-runtime.md#host-requirements). */
 export const TOOLS: readonly ToolNeed[] = [
   { name: 'flock', purpose: 'store locks', pkg: 'util-linux' },
   { name: 'unshare', min: [2, 38], purpose: 'overlay mounts and containers', pkg: 'util-linux' },

@@ -1,5 +1,5 @@
 /**
- * How a store keeps its layers (runtime-spec 2.3) and the store's {@link Unpacker} built on the real
+ * How a store keeps its layers (docs/embedded-runtime.md#layer-modes) and the store's {@link Unpacker} built on the real
  * layer applier. Overlay-native diffs where overlayfs mounts on the store's filesystem, flattened
  * snapshots elsewhere. The choice is made once per store and recorded in `layer-mode.json`, because
  * the two kinds of diff directory mean different things and must never be mixed in one chain.

@@ -1,5 +1,5 @@
 /**
- * `pull` on the embedded runtime (runtime-spec 1, 2): resolve the reference to the manifest for this
+ * `pull` on the embedded runtime (docs/embedded-runtime.md#pull): resolve the reference to the manifest for this
  * platform; store the manifest, the config and the layer blobs under one lease (layers download a
  * few at a time, verified while they flow, and once only even when two pulls want the same blob);
  * unpack each layer as soon as its blob and its parent are ready; write the image record; and only

@@ -1,6 +1,6 @@
 /**
  * The config of a squashed image, as Docker's own `--squash` writes it (moby image_squash.go,
- * runtime-spec 3.5): the base's diff IDs plus the one squashed layer; the history kept whole, every
+ * docs/image-formats.md#squash): the base's diff IDs plus the one squashed layer; the history kept whole, every
  * entry after the base's marked `empty_layer`, then one entry for the merge. Everything else
  * (environment, command, labels, user, created) is the built image's, unchanged.
  */

@@ -1,5 +1,5 @@
 /**
- * Layer squash (runtime-spec 3.5), runtime-neutral: several layer tars into one equivalent layer, the
+ * Layer squash (docs/image-formats.md#squash), runtime-neutral: several layer tars into one equivalent layer, the
  * image config that goes with it, and the `docker load` archive of the result. The Docker runtime
  * uses it for `build --squash` on engines without experimental mode; the embedded runtime can use it
  * on its own store.

@@ -1,6 +1,6 @@
 /**
  * The squash's model of the tree: a trie of every path the squashed layers touch, updated layer by
- * layer, oldest first, exactly as the applier would change a real tree (runtime-spec 2.3): a layer's
+ * layer, oldest first, exactly as the applier would change a real tree (docs/image-formats.md#whiteouts): a layer's
  * whiteouts first, then its entries in tar order. Only metadata is held; a file remembers which entry
  * of which layer carries its content. What the layers below the squash (the base) hold is unknown,
  * so each path also records whether the base's content there is hidden by now: that is what decides

@@ -1,5 +1,5 @@
 /**
- * Bundles under faults (research/reliability.md C3, C4, D4): kill -9 at each bundle failpoint, then a
+ * Bundles under faults (docs/reliability.md, C3, C4, D4): kill -9 at each bundle failpoint, then a
  * rerun that finishes, and a full disk while saving. Afterwards no FILE exists under its final name
  * (at most FILE.partial, which the rerun replaces), no tag changed on the engine, and a killed load
  * left no environment behind.

@@ -1,4 +1,4 @@
-/** The three ways Docker can be unreachable each get their own clear message (reliability.md B1, B2, P4). */
+/** The three ways Docker can be unreachable each get their own clear message (docs/reliability.md, B1, B2, P4). */
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * A canary proxy credential, set in the caller's environment during build and run, reaches every
  * build step and the running container, and appears in no image history, no image or container
- * inspect, no layer of the saved bundle and no log (research/reliability.md S1, S2, S4).
+ * inspect, no layer of the saved bundle and no log (docs/reliability.md, S1, S2, S4).
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, mkdtempSync, statSync } from 'node:fs';

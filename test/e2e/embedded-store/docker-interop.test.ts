@@ -1,5 +1,5 @@
 /**
- * The store and its archives against the real thing (shared/TESTING.md "Interop"): `docker save`
+ * The store and its archives against the real thing (docs/testing.md): `docker save`
  * from Docker 20.10 (legacy format) imports and unpacks to the same tree as `docker export`; chain
  * IDs equal Docker's layerdb; our export loads with `docker load` and runs; skopeo and umoci read
  * our OCI layout and umoci unpacks the same tree; export → import keeps the image ID.

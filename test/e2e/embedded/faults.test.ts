@@ -1,5 +1,5 @@
 /**
- * kill -9 at named failpoints through the CLI (research/reliability.md C1, C3, C4): during a pull, a
+ * kill -9 at named failpoints through the CLI (docs/reliability.md, C1, C3, C4): during a pull, a
  * load and a save. Afterwards no tag names a half-stored image and no FILE exists under its final
  * name, `doctor` reports the store clean or `doctor --repair` makes it clean, and a rerun finishes.
  */

@@ -1,7 +1,7 @@
 /**
  * Real services for end-to-end tests: a private dockerd (no bridge, no iptables), loopback registries
  * (one open, one with htpasswd basic auth), and base images made locally, because Docker Hub is out of
- * reach (shared/TESTING.md). Used by the vitest global setup and by the benchmarks.
+ * reach (docs/testing.md#what-the-e2e-setup-starts). Used by the vitest global setup and by the benchmarks.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -143,7 +143,7 @@ export function makeBusyboxTar(dir: string): string {
   return tar;
 }
 
-/** The Debian mirror this machine's apt uses (TESTING.md). */
+/** The Debian mirror this machine's apt uses. */
 export function debianMirror(): string {
   const sources = '/etc/apt/sources.list.d/debian.sources';
   if (existsSync(sources)) {

@@ -1,5 +1,5 @@
 /**
- * What `save` writes (runtime-spec 6.1): the combined Docker >= 25 `docker save` + OCI layout shape.
+ * What `save` writes (docs/image-formats.md#archives): the combined Docker >= 25 `docker save` + OCI layout shape.
  * manifest.json with `blobs/sha256/…` paths and `repositories` for `docker load` (20.10 needs
  * manifest.json), `oci-layout` and `index.json` with `io.containerd.image.name` and
  * `org.opencontainers.image.ref.name` annotations for OCI tools, and the blobs: one OCI manifest per

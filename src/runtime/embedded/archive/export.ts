@@ -1,7 +1,7 @@
 /**
  * `save`: streams a planned export as a deterministic tar (sorted entries, mtime 0, uid/gid 0, fixed
  * modes), so the same images always give the same bytes; and a file variant that writes
- * `FILE.partial` and renames it only when complete (research/reliability.md C4, D4).
+ * `FILE.partial` and renames it only when complete (docs/reliability.md, C4, D4).
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';

@@ -2,7 +2,7 @@
  * `load`: imports a docker save archive (legacy or combined) or an OCI layout into the store. The
  * archive is indexed into a scratch directory on the store's filesystem, every JSON document, blob
  * digest and uncompressed diff ID is checked, then blobs, layers and image records are stored under a
- * lease, and only when everything is stored are the tags written, in one step (research/reliability.md
+ * lease, and only when everything is stored are the tags written, in one step (docs/reliability.md,
  * C3). A failure leaves no tag and no image record; what was stored is collectable by prune.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** Image archives: docker save (legacy and >= 25 combined) and OCI layouts, in and out (runtime-spec 6). */
+/** Image archives: docker save (legacy and >= 25 combined) and OCI layouts, in and out (docs/image-formats.md#archives). */
 export { decompressByMagic, detectFileCompression } from './decompress.js';
 export type { Compression, Decompressor } from './decompress.js';
 export { exportImages, exportImagesToFile, writeExport } from './export.js';

@@ -1,5 +1,5 @@
 /**
- * Applies one image layer (runtime-spec 2.3): reads the blob twice, once for its whiteouts and once for
+ * Applies one image layer (docs/embedded-runtime.md#applying-a-layer): reads the blob twice, once for its whiteouts and once for
  * its entries, into a temp directory next to the final one, and renames it into place only when
  * complete. A crash leaves a `<target>.tmp-*` directory and nothing under the final name.
  */

@@ -1,5 +1,5 @@
 /**
- * The inverse of applyLayer (runtime-spec 6.4): an overlay upper dir back to a layer tar, for commit
+ * The inverse of applyLayer (docs/image-formats.md#layer-diff): an overlay upper dir back to a layer tar, for commit
  * and squash. Entries come in byte order with their owners, modes and mtimes; hardlinks are found by
  * inode; a char 0:0 becomes `.wh.<name>`; and because Node cannot read `trusted.overlay.opaque`,
  * opaque directories are expressed as explicit whiteouts of every lower name they hide, which the

@@ -1,5 +1,5 @@
 /**
- * The two read-only views {@link diffLayer} compares (runtime-spec 6.4): the lower chain alone, and the
+ * The two read-only views {@link diffLayer} compares (docs/embedded-runtime.md#layer-diff): the lower chain alone, and the
  * upper dir stacked on it. A name present below but absent from the merged view was deleted by the
  * upper dir, by a whiteout Node can see (char 0:0) or by an opaque xattr it cannot read.
  */

@@ -1,6 +1,6 @@
 /**
  * Entry names as a layer may spell them, turned into clean paths relative to the layer root, and the
- * OCI whiteout conventions read from them (image-spec layer.md "Whiteouts"; runtime-spec 2.3).
+ * OCI whiteout conventions read from them (image-spec layer.md "Whiteouts"; docs/image-formats.md#whiteouts).
  */
 import path from 'node:path';
 import { invalidEntry, limitError } from './limits.js';

@@ -1,5 +1,5 @@
 /**
- * Mode B of runtime-spec 2.3, for filesystems where overlayfs cannot be mounted (NFS, nested without
+ * The flatten layer mode (docs/embedded-runtime.md#layer-modes), for filesystems where overlayfs cannot be mounted (NFS, nested without
  * user namespaces, old kernels): each layer becomes a full snapshot, a copy of its parent's snapshot
  * with the layer applied on top. `--reflink=auto` makes the copy nearly free on btrfs and xfs.
  */

@@ -1,5 +1,5 @@
 /**
- * The embedded runtime's layer applier (runtime-spec 2.3-2.4, 6.4, 7.1-7.2): decompression by magic,
+ * The embedded runtime's layer applier (docs/embedded-runtime.md): decompression by magic,
  * safe and faithful extraction of image layers, and the inverse, an upper dir back to a layer tar.
  */
 export { applyLayer, FAILPOINT_BEFORE_RENAME, removeLayerTemps } from './apply-layer.js';

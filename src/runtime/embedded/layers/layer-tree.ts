@@ -1,5 +1,5 @@
 /**
- * Where pass 2 of a layer writes, by mode (runtime-spec 2.3): a base layer straight into its new
+ * Where pass 2 of a layer writes, by mode (docs/embedded-runtime.md#applying-a-layer): a base layer straight into its new
  * diff; a child layer in overlay mode through a merged view of a temporary overlay (lower = parent
  * chain, upper = the new diff), so whiteouts become kernel whiteouts and every path resolves as a
  * container will see it; in flatten mode into a copy of the parent snapshot.

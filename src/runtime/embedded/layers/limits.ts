@@ -1,5 +1,5 @@
 /**
- * Caps on what one layer may contain (research/reliability.md rule 8, group T11-T12). The defaults fit
+ * Caps on what one layer may contain (docs/reliability.md, rule 8, T11-T12). The defaults fit
  * real root filesystems with a wide margin; a layer beyond them is a bomb, not an image.
  */
 import { DevenvError } from '../../../errors.js';

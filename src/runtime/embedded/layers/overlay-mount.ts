@@ -27,7 +27,7 @@ export interface OverlayView {
   close(): Promise<void>;
 }
 
-/** Mount options for `spec` (runtime-spec 2.4); paths under `cwd` are made relative to keep them short. */
+/** Mount options for `spec` (docs/embedded-runtime.md#overlay-mounts); paths under `cwd` are made relative to keep them short. */
 export function overlayOptions(spec: OverlaySpec, cwd?: string): string {
   const short = (dir: string) => {
     if (/[,:\\]/.test(dir)) throw new DevenvError('DEVENV_STORE', `overlay path ${dir} contains , : or \\`);

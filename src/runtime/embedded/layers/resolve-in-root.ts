@@ -2,7 +2,7 @@
  * Path resolution with chroot semantics in userland, as cyphar/filepath-securejoin does: every symlink
  * met on the way is read and followed *inside* the root, an absolute target restarts at the root and
  * `..` stops at it. Safe here because nothing else writes to a layer while it is being extracted
- * (runtime-spec 7.3), so there is no race between the check and the use. Synchronous, like all the
+ * (docs/embedded-runtime.md#applying-a-layer), so there is no race between the check and the use. Synchronous, like all the
  * per-entry filesystem work: thousands of tiny syscalls cost several times more through the libuv
  * thread pool than they take.
  */

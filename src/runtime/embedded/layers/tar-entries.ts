@@ -29,7 +29,7 @@ export interface LayerEntry {
   /** Symlink target verbatim, or normalized hardlink target. */
   linkname: string | undefined;
   size: number;
-  /** Names of extended attributes the entry carried; never applied (runtime-spec 2.3). */
+  /** Names of extended attributes the entry carried; never applied (docs/image-formats.md#layer-tars). */
   xattrs: string[];
   body: AsyncIterable<Buffer>;
 }

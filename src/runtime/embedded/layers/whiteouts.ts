@@ -2,8 +2,8 @@
  * Pass 1 of applying a layer: find its whiteouts and opaque markers, then apply them to the lower
  * layers before any entry of the layer is written (image-spec layer.md: whiteouts apply regardless of
  * their position in the tar). Deleting in a merged overlay view makes the kernel write the char 0:0
- * whiteouts and `trusted.overlay.opaque` (runtime-spec 2.3 mode A); in a flat snapshot it simply
- * deletes (mode B). Every path is resolved in-root first, and the whited-out name itself is never
+ * whiteouts and `trusted.overlay.opaque` (overlay mode, docs/embedded-runtime.md#layer-modes); in a flat snapshot it simply
+ * deletes (flatten mode). Every path is resolved in-root first, and the whited-out name itself is never
  * followed, so `.wh.localetc` removes the link `localetc`, not `/etc`.
  */
 import { lchown, lstat, mkdir, readdir, rm, chmod, utimes } from 'node:fs/promises';

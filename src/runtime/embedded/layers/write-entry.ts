@@ -1,5 +1,5 @@
 /**
- * Writes one layer entry into the tree (runtime-spec 2.3 "Per entry", after go-archive
+ * Writes one layer entry into the tree (docs/image-formats.md#layer-tars, after go-archive
  * `createTarFile`). The entry's own path is never followed: whatever is there is removed first, unless
  * directory meets directory, and files are opened with O_EXCL|O_NOFOLLOW so nothing is ever written
  * through a symlink. Metadata syscalls are synchronous (see resolve-in-root.ts for why).

@@ -1,4 +1,4 @@
-/** The media types of the OCI image spec and Docker's schema 2 (runtime-spec §1.4), and what each one is. */
+/** The media types of the OCI image spec and Docker's schema 2 (docs/image-formats.md#manifests-and-media-types), and what each one is. */
 
 /** OCI image index (multi-platform). */
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -1,5 +1,5 @@
 /**
- * Which image of a multi-platform index runs here (runtime-spec §1.5). Pure: the caller passes
+ * Which image of a multi-platform index runs here (docs/image-formats.md#manifests-and-media-types). Pure: the caller passes
  * `process.arch` (and, on 32-bit ARM, `process.config.variables.arm_version`) in.
  */
 import type { Descriptor, Platform } from '../registry/schema.js';

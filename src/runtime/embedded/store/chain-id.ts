@@ -1,5 +1,5 @@
 /**
- * Layer chain IDs (image-spec config.md, runtime-spec 2.2). A diff is only meaningful on top of the
+ * Layer chain IDs (image-spec config.md, docs/image-formats.md#ids). A diff is only meaningful on top of the
  * exact layers below it, so the store keys unpacked layers by chain ID, as Docker's layerdb does.
  */
 import { sha256Of } from './digest.js';

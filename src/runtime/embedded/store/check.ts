@@ -1,5 +1,5 @@
 /**
- * The store's invariant checker (research/reliability.md section 3), shared by the tests and
+ * The store's invariant checker (docs/reliability.md#fault-injection), shared by the tests and
  * `devenv doctor`: safe root; every tag → an image whose config hashes to its ID; every blob matches
  * its name; no final-name file without a digest; no stale ingest or scratch dir; no incomplete or
  * `*-removing` leftovers; chain IDs and parents hold; every state file validates with zod.

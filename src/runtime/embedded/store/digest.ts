@@ -1,6 +1,6 @@
 /**
  * Digest strings and hashing. A digest from outside (a manifest, an archive, a registry) is checked
- * against `^sha256:[a-f0-9]{64}$` before it becomes part of any path (research/reliability.md rule 2,
+ * against `^sha256:[a-f0-9]{64}$` before it becomes part of any path (docs/reliability.md, rule 2,
  * CVE-2024-3727).
  */
 import { DevenvError } from '../../../errors.js';

@@ -1,8 +1,8 @@
 /**
  * Image records: `images/<config-hex>.json`. The config is stored byte-exact as a blob, so the image
- * ID is the sha256 of those bytes, as Docker computes it (runtime-spec 2.2). A record is written only
+ * ID is the sha256 of those bytes, as Docker computes it (docs/image-formats.md#ids). A record is written only
  * after its config blob and every layer of its chain are stored, so no record points at a missing
- * layer (research/reliability.md C2).
+ * layer (docs/reliability.md, C2).
  */
 import { rm } from 'node:fs/promises';
 import { DevenvError } from '../../../errors.js';

@@ -1,4 +1,4 @@
-/** The embedded runtime's content-addressed image store (runtime-spec 2.1, 2.2). */
+/** The embedded runtime's content-addressed image store (docs/architecture.md#embedded-store-layout). */
 export { BlobStore } from './blobs.js';
 export { chainIdOf, chainIdsOf } from './chain-id.js';
 export { checkStore } from './check.js';

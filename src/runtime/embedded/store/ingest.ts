@@ -1,5 +1,5 @@
 /**
- * Streaming blob ingest (research/reliability.md rule 1, containerd's content writer): the bytes go to
+ * Streaming blob ingest (docs/reliability.md, rule 1; after containerd's content writer): the bytes go to
  * `ingest/<ref>/data` on the store's filesystem while being hashed, are fsynced, checked against the
  * expected size and digest, and only then renamed to `blobs/sha256/<hex>`, followed by an fsync of
  * that directory. A failed ingest removes its directory, so nothing appears under a final name and

@@ -1,8 +1,8 @@
 /**
- * Unpacked layers keyed by chain ID (runtime-spec 2.1, 2.2). A layer is built in
+ * Unpacked layers keyed by chain ID (docs/architecture.md#embedded-store-layout). A layer is built in
  * `layers/incomplete-<rand>/`, whose owner record is written first, unpacked there by the injected
  * {@link Unpacker}, flushed, and renamed to `layers/<chain-hex>/` only when complete, so a crash never
- * leaves a half-unpacked layer under a final name (research/reliability.md rule 3, C1, D2). Deletion
+ * leaves a half-unpacked layer under a final name (docs/reliability.md, rule 3, C1, D2). Deletion
  * renames to `<hex>-removing-<rand>` first, so a crash mid-delete leaves a name nothing refers to (C7).
  */
 import { execFile } from 'node:child_process';
@@ -103,7 +103,7 @@ export class LayerStore {
     return records;
   }
 
-  /** Short `l/<name>` names of the chain, top first, for overlay lowerdir options (runtime-spec 2.4). */
+  /** Short `l/<name>` names of the chain, top first, for overlay lowerdir options (docs/embedded-runtime.md#overlay-mounts). */
   async lowerLinks(chainId: string): Promise<string[]> {
     const names: string[] = [];
     for (const record of await this.chain(chainId)) {

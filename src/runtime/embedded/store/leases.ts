@@ -1,7 +1,7 @@
 /**
  * Leases: the content an operation in flight (a pull, an import, a build) has written or relies on but
  * not yet referenced from an image or tag. Prune treats a live lease as a root, so it never removes
- * what an operation is about to use (research/reliability.md rule 5, K5). A lease protects nothing
+ * what an operation is about to use (docs/reliability.md, rule 5, K5). A lease protects nothing
  * once it expires (24 h by default, like containerd's client) or once its owner process is gone.
  */
 import { randomBytes } from 'node:crypto';

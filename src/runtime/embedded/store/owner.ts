@@ -1,7 +1,7 @@
 /**
  * Who owns a piece of in-flight state (an ingest, an incomplete layer, a scratch dir, a lease): the
  * pid plus that process's start time from /proc/<pid>/stat, so a reused pid is not mistaken for the
- * original owner (research/reliability.md C8).
+ * original owner (docs/reliability.md, C8, rule 11).
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';

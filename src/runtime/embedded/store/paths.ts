@@ -1,5 +1,5 @@
 /**
- * The on-disk layout of a store (runtime-spec 2.1). Every path into the store is made here, and every
+ * The on-disk layout of a store (docs/architecture.md#embedded-store-layout). Every path into the store is made here, and every
  * digest is checked before it becomes part of one.
  *
  * ```

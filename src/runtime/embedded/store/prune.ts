@@ -1,5 +1,5 @@
 /**
- * Garbage collection by mark and sweep from roots (research/reliability.md rule 5): tags, images that
+ * Garbage collection by mark and sweep from roots (docs/reliability.md, rule 5): tags, images that
  * containers use, and live leases. Everything reachable from a root is kept: an image's config and
  * manifest blobs, its layer blobs and every layer of its chain. The whole pass holds the store lock,
  * and every operation records what it uses in its lease under the same lock, so prune never removes

@@ -1,7 +1,7 @@
 /**
  * Tags: `refs.json` maps fully qualified references (`docker.io/library/alpine:3.20`) to image IDs.
  * Readers never lock (the file is replaced atomically); writers read, change and write it under the
- * store lock, so two processes tagging at once both keep their tags (research/reliability.md K1).
+ * store lock, so two processes tagging at once both keep their tags (docs/reliability.md, K1).
  */
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';

@@ -1,6 +1,6 @@
 /**
  * `devenv doctor --repair`: removes leftovers and strays, deletes corrupt blobs, quarantines state
- * files that do not validate (naming them, research/reliability.md C6), removes broken layers and
+ * files that do not validate (naming them, docs/reliability.md C6), removes broken layers and
  * images, and drops tags whose image is gone. Runs the checker, repairs under the store lock, and
  * repeats, because one repair can expose the next (a removed layer breaks the images above it).
  */

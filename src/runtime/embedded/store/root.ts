@@ -1,5 +1,5 @@
 /**
- * Where the store lives, and the checks before it is used (research/reliability.md P1, P2): the root
+ * Where the store lives, and the checks before it is used (docs/reliability.md, P1, P2): the root
  * must be a real directory (no symlink in its path), private to its owner, and reached only through
  * parents that another user cannot swap.
  */
@@ -29,7 +29,7 @@ export interface StoreRoot {
 /**
  * Picks the store root: `--root`, else `DEVENV_ROOT`, else the `storage` setting, else
  * `/var/lib/devenv` for root and `$XDG_DATA_HOME/devenv` (default `~/.local/share/devenv`) otherwise.
- * Root and rootless stores are separate because their overlay metadata differs (runtime-spec 2.4).
+ * Root and rootless stores are separate because their overlay metadata differs (docs/image-formats.md#whiteouts).
  */
 export function resolveStoreRoot(inputs: StoreRootInputs): StoreRoot {
   if (inputs.flag !== undefined && inputs.flag !== '')

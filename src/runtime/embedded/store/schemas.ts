@@ -1,6 +1,6 @@
 /**
  * zod schemas of every state file the store writes. Reads validate against them; a file that fails is
- * "corrupt" and `repair` quarantines it (research/reliability.md C6).
+ * "corrupt" and `repair` quarantines it (docs/reliability.md, C6).
  */
 import { z } from 'zod';
 import { OwnerSchema } from './owner.js';
@@ -21,7 +21,7 @@ export type Descriptor = z.infer<typeof DescriptorSchema>;
 /** `layers/<chain-hex>/layer.json`. */
 export const LayerRecordSchema = z.strictObject({
   diffId: DigestSchema.describe('sha256 of the uncompressed layer tar.'),
-  chainId: DigestSchema.describe('Chain ID of this layer on top of its parents (runtime-spec 2.2).'),
+  chainId: DigestSchema.describe('Chain ID of this layer on top of its parents (docs/image-formats.md#ids).'),
   parent: DigestSchema.nullable().describe('Chain ID of the layer below, null for a base layer.'),
   size: z.number().int().nonnegative().describe('Length of the uncompressed layer tar in bytes.'),
   blobs: z.array(DescriptorSchema).describe('Stored blobs whose uncompressed content is this diff.'),

@@ -1,5 +1,5 @@
 /**
- * Disk-full handling (research/reliability.md group D): ENOSPC, EDQUOT and EFBIG become one
+ * Disk-full handling (docs/reliability.md, D1-D6): ENOSPC, EDQUOT and EFBIG become one
  * DEVENV_NO_SPACE error naming the path and, where known, how much was needed and how much was free;
  * large writes of a known size are refused before they start (D6).
  */

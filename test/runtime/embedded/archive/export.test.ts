@@ -1,5 +1,5 @@
 /**
- * Export in the combined Docker >= 25 docker save + OCI layout shape (runtime-spec 6.1): entries,
+ * Export in the combined Docker >= 25 docker save + OCI layout shape (docs/image-formats.md#archives): entries,
  * JSON documents, uncompressed layers whose digest is the diff ID, determinism, the .partial file
  * discipline (C4), and export → import keeping the image ID.
  */

@@ -1,5 +1,5 @@
 /**
- * Hostile archives (research/reliability.md T13, T14, T15), generated here with tar-stream. Each must
+ * Hostile archives (docs/reliability.md, T13, T14, T15), generated here with tar-stream. Each must
  * fail with a clear error, read nothing outside the archive (a victim file beside the store keeps
  * its content and no stored file holds its bytes: go-archive's testBreakout oracle), tag nothing,
  * store no image, leave no scratch files, and leave a store the checker calls clean.

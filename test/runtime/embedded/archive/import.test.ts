@@ -1,5 +1,5 @@
 /**
- * Import of every format the runtime meets (runtime-spec 6.3): legacy docker save (Docker <= 24),
+ * Import of every format the runtime meets (docs/image-formats.md#archives): legacy docker save (Docker <= 24),
  * OCI layouts as tar and as directory, nested multi-platform indexes; tags from RepoTags or the OCI
  * annotations; the image ID is the sha256 of the config bytes.
  */

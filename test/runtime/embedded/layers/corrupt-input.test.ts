@@ -1,5 +1,5 @@
 /**
- * Hostile layers, group T13 of research/reliability.md: garbage, truncation, bad checksums and
+ * Hostile layers (docs/reliability.md, T13): garbage, truncation, bad checksums and
  * compression errors give "invalid tar header" / "unexpected EOF" style errors and commit nothing.
  * Also PAX record handling and that a rejected layer releases its source.
  */

@@ -1,5 +1,5 @@
 /**
- * Crash safety (research/reliability.md rule 12): a child process killed with SIGKILL at each layer
+ * Crash safety (docs/reliability.md, rule 12, C1): a child process killed with SIGKILL at each layer
  * failpoint leaves nothing under the final name, its private overlay mount disappears with it, the
  * leftover temp directory is found and removed by removeLayerTemps, and a rerun succeeds.
  */

@@ -1,5 +1,5 @@
 /**
- * Hostile layers, group T of research/reliability.md, cases T9-T12 and T16: bad whiteouts, devices,
+ * Hostile layers (docs/reliability.md, T9-T12 and T16): bad whiteouts, devices,
  * bombs, oversized metadata and odd modes. Every rejection must be a clear DevenvError and leave
  * nothing under the final name or beside it. T13 (corrupt data) is in corrupt-input.test.ts.
  */

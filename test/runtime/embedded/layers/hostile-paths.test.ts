@@ -1,5 +1,5 @@
 /**
- * Hostile layers, group T of research/reliability.md, cases T1-T8: names and links that try to leave
+ * Hostile layers (docs/reliability.md, T1-T8): names and links that try to leave
  * the layer. Oracle: go-archive testBreakout (victim beside the destination stays byte-identical, no
  * inode shared with a host file) plus host canaries.
  */

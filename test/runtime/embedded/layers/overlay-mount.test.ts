@@ -1,5 +1,5 @@
 /**
- * The temporary overlay mounts: options per runtime-spec 2.4, the probe that chooses between overlay
+ * The temporary overlay mounts: options per docs/embedded-runtime.md#overlay-mounts, the probe that chooses between overlay
  * and flatten mode, and a clear error when a mount fails.
  */
 import { existsSync } from 'node:fs';

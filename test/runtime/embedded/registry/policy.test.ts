@@ -117,7 +117,7 @@ describe('proxy choice', () => {
 });
 
 describe('platforms', () => {
-  it('maps process.arch values (runtime-spec 1.5)', () => {
+  it('maps process.arch values (docs/image-formats.md#manifests-and-media-types)', () => {
     expect(platformFromNode('x64')).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(platformFromNode('arm64')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
     expect(platformFromNode('arm', '6')).toEqual({ os: 'linux', architecture: 'arm', variant: 'v6' });

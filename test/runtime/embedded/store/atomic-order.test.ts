@@ -1,5 +1,5 @@
 /**
- * Power-loss ordering (research/reliability.md C9): every rename to a final name is preceded by an
+ * Power-loss ordering (docs/reliability.md, C9): every rename to a final name is preceded by an
  * fsync of the file and followed by an fsync of its directory. node:fs/promises is wrapped to record
  * the calls in order; the blob commit, a metadata write (refs.json) and a layer commit are checked.
  */

@@ -1,5 +1,5 @@
 /**
- * The invariant checker and repair (research/reliability.md section 3, C6, C7, P2): a healthy store
+ * The invariant checker and repair (docs/reliability.md, C6, C7, P2): a healthy store
  * checks clean; each kind of damage a crash or a bad disk leaves is reported with its path, and
  * repair makes the store clean again, quarantining corrupt state files under names it reports.
  */

@@ -1,5 +1,5 @@
 /**
- * Crash tests (research/reliability.md C1, C3, C4, C7, rule 12): a child process is SIGKILLed at each
+ * Crash tests (docs/reliability.md, C1, C3, C4, C7, rule 12): a child process is SIGKILLed at each
  * named failpoint of ingest, layer commit, image record, tag write, removal, prune, import and export.
  * Afterwards nothing under a final name is half-written (the checker may find only leftovers, never
  * corrupt or broken objects), repair makes the store clean, and a rerun finishes.

@@ -1,5 +1,5 @@
 /**
- * Blob ingest conformance (containerd's content testsuite, research/reliability.md rule 1, R1-R4,
+ * Blob ingest conformance (containerd's content testsuite, docs/reliability.md, rule 1, R1-R4,
  * K4): verified commit, a failed ingest leaves nothing and the digest stays reusable, duplicates and
  * concurrent ingests of one digest do the work once, malformed digests never reach a path.
  */

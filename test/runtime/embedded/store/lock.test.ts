@@ -1,5 +1,5 @@
 /**
- * The store lock with real processes (research/reliability.md rule 6, K1, K6): ten children taking
+ * The store lock with real processes (docs/reliability.md, rule 6, K1, K6): ten children taking
  * it repeatedly never overlap, ten children tagging at once keep every tag, and a SIGKILLed holder
  * releases it at once (the kernel drops the flock when its helper sees our pipe close).
  */

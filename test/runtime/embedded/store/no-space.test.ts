@@ -1,5 +1,5 @@
 /**
- * A full disk, for real (research/reliability.md D1-D6): the store root on a tiny tmpfs. Each failure
+ * A full disk, for real (docs/reliability.md, D1-D6): the store root on a tiny tmpfs. Each failure
  * is DEVENV_NO_SPACE naming the path (and the amounts where known), leaves nothing half-written under
  * a final name and no partial files, and the same operation succeeds once space is freed.
  */

@@ -1,5 +1,5 @@
 /**
- * Prune is mark and sweep from roots (research/reliability.md rule 5, K5, K7): tags, containers'
+ * Prune is mark and sweep from roots (docs/reliability.md, rule 5, K5, K7): tags, containers'
  * images and live leases keep content; everything else goes, and the bytes freed are reported.
  */
 import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
