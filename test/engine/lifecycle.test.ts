@@ -10,22 +10,13 @@ import {
 } from '../../src/engine/lifecycle.js';
 import { removeEnvironment } from '../../src/engine/remove.js';
 import { up } from '../../src/engine/up.js';
-import { cleanupFixtures, engineFixture } from '../helpers/engine-fixture.js';
+import { cleanupFixtures, engineFixture, UP_DETACHED } from '../helpers/engine-fixture.js';
 import type { EngineFixture } from '../helpers/engine-fixture.js';
 
 afterEach(cleanupFixtures);
 
 async function upDetached(f: EngineFixture): Promise<void> {
-  await up(f.context(), f.project, {
-    detach: true,
-    recreate: false,
-    keepState: false,
-    yes: false,
-    noCache: false,
-    pull: false,
-    squash: false,
-    force: false,
-  });
+  await up(f.context(), f.project, UP_DETACHED);
 }
 
 /** The runtime calls `action` made. */

@@ -6,21 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DevenvError, EXIT_USAGE } from '../../src/errors.js';
 import { up } from '../../src/engine/up.js';
 import type { UpOptions } from '../../src/engine/up.js';
-import { cleanupFixtures, engineFixture } from '../helpers/engine-fixture.js';
+import { cleanupFixtures, engineFixture, UP_DETACHED } from '../helpers/engine-fixture.js';
 import type { EngineFixture } from '../helpers/engine-fixture.js';
 
 afterEach(cleanupFixtures);
 
-const detached: UpOptions = {
-  detach: true,
-  recreate: false,
-  keepState: false,
-  yes: false,
-  noCache: false,
-  pull: false,
-  squash: false,
-  force: false,
-};
+const detached = UP_DETACHED;
 
 /** Runs `up` and returns its result with the runtime calls it made. */
 async function upOnce(

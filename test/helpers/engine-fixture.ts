@@ -10,12 +10,25 @@ import { PassThrough } from 'node:stream';
 import { validateConfigText } from '../../src/config/validate.js';
 import type { EngineContext, EngineEvent } from '../../src/engine/context.js';
 import type { Project } from '../../src/engine/image.js';
+import type { UpOptions } from '../../src/engine/up.js';
 import { compilePlan } from '../../src/plan/compile-plan.js';
 import { envStateDir, stateHome } from '../../src/util/paths.js';
 import { MemoryRuntime } from './memory-runtime.js';
 import { testFragments } from './plan-context.js';
 import { makeProject, removeProject } from './project.js';
 import type { Tree } from './project.js';
+
+/** `up -d` with nothing else asked: no rebuild forced, no consent given. */
+export const UP_DETACHED: Readonly<UpOptions> = {
+  detach: true,
+  recreate: false,
+  keepState: false,
+  yes: false,
+  noCache: false,
+  pull: false,
+  squash: false,
+  force: false,
+};
 
 /** The base image every fixture's registry holds: a shell, no bash. */
 export const BASE_IMAGE = 'registry.test/tools/busybox:1';
