@@ -9,7 +9,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { DevenvError } from '../../src/errors.js';
 import type { RunSpec } from '../../src/plan/types.js';
-import { SECRET_ENV_TARGET } from '../../src/plan/secrets.js';
 import type { EventSink } from '../../src/runtime/events.js';
 import { ImageNotFoundError } from '../../src/runtime/image-not-found.js';
 import type {
@@ -25,22 +24,13 @@ import type {
 } from '../../src/runtime/runtime.js';
 import { ImageStore, normalizeRef, readDockerfile } from './memory-images.js';
 import { readArchive, writeArchive } from './memory-archive.js';
+import { envMap, failed, markExited, markRunning, newContainer } from './memory-containers.js';
+import type { MemoryContainer } from './memory-containers.js';
 
 /** One call the runtime received: the method and its arguments (streams left out). */
 export interface RuntimeCall {
   method: keyof Runtime;
   args: unknown[];
-}
-
-/** A container as the fake keeps it. */
-interface MemoryContainer {
-  summary: ContainerSummary;
-  spec: RunSpec;
-  /** Env of its config: the image's, overridden by the spec's (what a commit records). */
-  env: string[];
-  /** Files written in it since it was created: its writable layer. */
-  layer: Map<string, string>;
-  log: string;
 }
 
 /** A volume and the files in it. */
@@ -57,22 +47,6 @@ export interface MemoryBehaviour {
   attach?: (name: string) => AttachResult;
   /** Awaited at the start of every build, so a test can hold one in flight. */
   beforeBuild?: (request: BuildRequest) => Promise<void>;
-}
-
-function failed(command: string, message: string): DevenvError {
-  return new DevenvError('DEVENV_RUNTIME_FAILED', `docker ${command} failed (exit status 1):\n${message}`);
-}
-
-/** `8000:80` → `8000->80/tcp`, the form inspect reports bindings in. */
-function binding(port: string): string {
-  const [spec = '', proto = 'tcp'] = port.split('/');
-  const parts = spec.split(':');
-  const container = parts.pop() ?? '';
-  return `${parts.join(':')}->${container}/${proto}`;
-}
-
-function envMap(lines: readonly string[]): Map<string, string> {
-  return new Map(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
 let serial = 0;
@@ -323,70 +297,28 @@ export class MemoryRuntime implements Runtime {
           `Error response from daemon: Conflict. The container name "/${spec.name}" is already in use by container "${this.containers.get(spec.name)?.summary.id ?? ''}". You have to remove (or rename) that container to be able to reuse that name.`,
         ),
       );
-    const image = this.store.summaryOf(imageId);
-    const mounts: ContainerSummary['mounts'] = spec.mounts.map((m) =>
-      m.type === 'bind'
-        ? { type: 'bind', source: m.source, target: m.target }
-        : {
-            type: 'volume',
-            source: `/var/lib/docker/volumes/${m.name}/_data`,
-            target: m.target,
-            name: m.name,
-          },
-    );
     for (const m of spec.mounts)
       if (m.type === 'volume' && !this.volumes.has(m.name)) {
         const owner = spec.labels['dev.devenv.name'] ?? spec.labels['dev.devenv.run-of'];
         const labels: Record<string, string> = owner === undefined ? {} : { 'dev.devenv.name': owner };
         this.volumes.set(m.name, { summary: { name: m.name, labels }, files: new Map() });
       }
-    if (secretEnvFile !== undefined && Object.keys(spec.secretEnv).length > 0)
-      mounts.push({ type: 'bind', source: secretEnvFile, target: SECRET_ENV_TARGET });
-    const env = envMap(image.env);
-    for (const [k, v] of Object.entries(spec.env)) env.set(k, v);
-    if (secretEnvFile === undefined) for (const [k, v] of Object.entries(spec.secretEnv)) env.set(k, v);
     const id = `${(++serial).toString(16).padStart(8, '0')}${'c'.repeat(56)}`;
-    this.containers.set(spec.name, {
-      spec: structuredClone(spec),
-      env: [...env].map(([k, v]) => `${k}=${v}`),
-      layer: new Map(),
-      log: '',
-      summary: {
-        id,
-        name: spec.name,
-        image: spec.image,
-        imageId,
-        state: 'created',
-        created: new Date().toISOString(),
-        labels: { ...image.labels, ...spec.labels },
-        mounts,
-        ports: [],
-        requestedPorts: spec.network === 'private' ? spec.ports.map(binding) : [],
-        network: { mode: spec.network === 'private' ? 'bridge' : spec.network, connected: false },
-      },
-    });
+    this.containers.set(spec.name, newContainer(id, spec, this.store.summaryOf(imageId), secretEnvFile));
     return Promise.resolve(structuredClone(this.containers.get(spec.name)!.summary));
   }
 
   startContainer(name: string): Promise<void> {
     this.record('startContainer', name);
     return this.answer(() => {
-      const c = this.container(name, 'start');
-      c.summary.state = 'running';
-      c.summary.startedAt = new Date().toISOString();
-      c.summary.exitCode = 0;
-      c.summary.ports = c.summary.requestedPorts ?? [];
-      c.summary.network = c.summary.network && { ...c.summary.network, connected: true };
+      markRunning(this.container(name, 'start'));
       return;
     });
   }
 
   /** The main process has ended: the container stops, and one made without `persist` goes. */
   private exited(c: MemoryContainer, status: number): void {
-    c.summary.state = 'exited';
-    c.summary.exitCode = status;
-    c.summary.ports = [];
-    c.summary.network = c.summary.network && { ...c.summary.network, connected: false };
+    markExited(c, status);
     if (!c.spec.persist) this.containers.delete(c.summary.name);
   }
 
