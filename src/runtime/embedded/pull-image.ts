@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../errors.js';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';
-import { familiarReference } from '../../util/reference.js';
+import { familiarReference } from '../../image/reference.js';
 import type { EventSink } from '../events.js';
 import type { RegistryClient } from './registry/index.js';
 import type { Descriptor as RemoteDescriptor } from './registry/index.js';

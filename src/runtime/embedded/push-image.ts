@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { DevenvError } from '../../errors.js';
-import { parseReference } from '../../util/reference.js';
+import { parseReference } from '../../image/reference.js';
 import type { EventSink } from '../events.js';
 import { familiarName, shortDigest } from './pull-image.js';
 import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST, manifestKind } from './registry/index.js';

@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream, Transform } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
-import { isSha256Digest, parseReference } from '../../../util/reference.js';
+import { isSha256Digest, parseReference } from '../../../image/reference.js';
 import { chainIdsOf } from '../store/chain-id.js';
 import { familiarTag, normalizeTag } from '../store/refs.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
-import type { Decompressor } from './decompress.js';
-import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../oci/media-types.js';
+import type { Decompressor } from '../../../image/layer/decompress-file.js';
+import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../../../image/oci/media-types.js';
 
 /** One file of the archive: its name, exact size and how to read it. */
 export interface ExportEntry {

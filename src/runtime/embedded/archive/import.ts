@@ -18,15 +18,15 @@ import { currentOwner } from '../store/owner.js';
 import { ensureFreeSpace } from '../store/space.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
-import type { ArchiveIndex } from './archive-index.js';
-import { invalidArchive } from './archive-index.js';
-import { indexDirectory } from './dir-index.js';
-import { invalidDiffId } from './plan.js';
-import type { PlannedImage } from './plan.js';
-import { ociArchitecture } from '../oci/platform.js';
-import { planDockerArchive } from './read-docker.js';
-import { planOciLayout } from './read-oci.js';
-import { indexTar } from './tar-index.js';
+import type { ArchiveIndex } from '../../../image/archive/archive-index.js';
+import { invalidArchive } from '../../../image/archive/archive-index.js';
+import { indexDirectory } from '../../../image/archive/dir-index.js';
+import { invalidDiffId } from '../../../image/archive/archive-plan.js';
+import type { PlannedImage } from '../../../image/archive/archive-plan.js';
+import { ociArchitecture } from '../../../image/oci/platform.js';
+import { planDockerArchive } from '../../../image/archive/read-docker.js';
+import { planOciLayout } from '../../../image/archive/read-oci.js';
+import { indexTar } from '../../../image/archive/tar-index.js';
 
 declareFailpoints('archive.import.before-tag');
 

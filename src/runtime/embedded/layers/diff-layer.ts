@@ -16,7 +16,7 @@ import type { Header, Pack } from 'tar-stream';
 import { removeTree } from '../../../util/remove-tree.js';
 import { openDiffViews } from './diff-views.js';
 import type { DiffViews } from './diff-views.js';
-import { WHITEOUT_PREFIX } from './entry-name.js';
+import { WHITEOUT_PREFIX } from '../../../image/layer/entry-name.js';
 import { packBody, packEntry } from '../../../util/tar-pack.js';
 
 /** The upper dir to turn into a layer and the chain it sits on. */

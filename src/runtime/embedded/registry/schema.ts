@@ -4,7 +4,7 @@
  * A digest that is not canonical sha256 fails here, before anything can use it.
  */
 import { z } from 'zod';
-import { isSha256Digest } from '../../../util/reference.js';
+import { isSha256Digest } from '../../../image/reference.js';
 
 const digest = z.string().refine(isSha256Digest, { error: 'not a sha256:<64 lowercase hex> digest' });
 

@@ -10,7 +10,7 @@ import {
   formatReference,
   isSha256Digest,
   parseReference,
-} from '../../../util/reference.js';
+} from '../../../image/reference.js';
 import type { StoreContext } from './context.js';
 import type { ImageStore } from './images.js';
 import { corruptFileError, readJsonFile, writeJsonFile } from './json-file.js';
