@@ -1,7 +1,8 @@
 /**
  * Image references as Docker parses them (distribution/reference): `[host[:port]/]path[:tag][@digest]`.
- * Pure; shared by config validation, the Docker runtime and the embedded registry client.
+ * Pure; shared by config validation, both runtimes, the registry client and the archive readers.
  */
+import { DevenvError } from '../errors.js';
 
 /** A parsed, normalised image reference. */
 export interface ImageReference {
@@ -106,4 +107,23 @@ export function familiarReference(ref: ImageReference): string {
   }
   const tag = ref.tag ?? (ref.digest === undefined ? 'latest' : undefined);
   return `${name}${tag === undefined ? '' : `:${tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;
+}
+
+/**
+ * The stored form of a tag reference: fully qualified with the tag defaulted to `latest`. Digest
+ * references (`name@sha256:…`) are refused: a tag names a moving target, a digest does not.
+ */
+export function normalizeTag(input: string): string {
+  const parsed = parseReference(input);
+  if (typeof parsed === 'string')
+    throw new DevenvError('DEVENV_USAGE', `invalid image reference ${JSON.stringify(input)}: ${parsed}`);
+  if (parsed.digest !== undefined)
+    throw new DevenvError('DEVENV_USAGE', `${input} names a digest; a tag needs name[:tag]`);
+  return formatReference(parsed);
+}
+
+/** The short form Docker prints (`busybox:latest`) of a stored reference. */
+export function familiarTag(stored: string): string {
+  const parsed = parseReference(stored);
+  return typeof parsed === 'string' ? stored : familiarReference(parsed);
 }

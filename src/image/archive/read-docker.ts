@@ -4,7 +4,7 @@
  * moby's tarexport/load.go does: every path resolved in scope, layer counts and diff IDs checked.
  */
 import { z } from 'zod';
-import { normalizeTag } from '../../runtime/embedded/store/refs.js';
+import { normalizeTag } from '../reference.js';
 import type { ArchiveIndex } from './archive-index.js';
 import { entryDigest, invalidArchive, readEntry } from './archive-index.js';
 import { MAX_JSON_BYTES } from './archive-limits.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DigestSchema } from '../../runtime/embedded/store/schemas.js';
-import { normalizeTag } from '../../runtime/embedded/store/refs.js';
+import { normalizeTag } from '../reference.js';
 import type { ArchiveIndex } from './archive-index.js';
 import { invalidArchive, readEntry } from './archive-index.js';
 import { MAX_INDEX_DEPTH, MAX_JSON_BYTES, MAX_MANIFEST_BYTES } from './archive-limits.js';

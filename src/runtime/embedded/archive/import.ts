@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { EventSink } from '../../events.js';
-import { familiarTag } from '../store/refs.js';
+import { familiarTag } from '../../../image/reference.js';
 import { currentOwner } from '../store/owner.js';
 import { ensureFreeSpace } from '../store/space.js';
 import type { ImageRecord } from '../store/schemas.js';

@@ -7,7 +7,7 @@ import type { StoreContext } from './context.js';
 import { exists, listDir } from './fs-util.js';
 import { parseImageConfig } from './images.js';
 import { readCapped, readJsonFile } from './json-file.js';
-import { normalizeTag } from './refs.js';
+import { normalizeTag } from '../../../image/reference.js';
 import { ImageRecordSchema, RefsFileSchema } from './schemas.js';
 import type { ImageRecord, LayerRecord } from './schemas.js';
 

@@ -19,7 +19,7 @@ export { storePaths } from './paths.js';
 export type { StorePaths } from './paths.js';
 export { pruneStore } from './prune.js';
 export type { PruneOptions, PruneResult } from './prune.js';
-export { familiarTag, normalizeTag, RefStore } from './refs.js';
+export { RefStore } from './refs.js';
 export { repairStore } from './repair.js';
 export type { RepairReport } from './repair.js';
 export { prepareStoreRoot, resolveStoreRoot } from './root.js';
