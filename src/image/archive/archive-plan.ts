@@ -5,8 +5,8 @@
  */
 import type { z } from 'zod';
 import { DevenvError } from '../../errors.js';
-import { parseImageConfig } from '../../runtime/embedded/store/images.js';
-import type { ImageConfig } from '../../runtime/embedded/store/schemas.js';
+import { parseImageConfig } from '../oci/image-config.js';
+import type { ImageConfig } from '../oci/image-config.js';
 import type { FileEntry } from './archive-index.js';
 import { entryDigest, invalidArchive } from './archive-index.js';
 import { detectFileCompression } from '../layer/decompress-file.js';

@@ -5,7 +5,7 @@
  * non-image targets, empty indexes and oversized JSON are refused with a clear message (T15).
  */
 import { z } from 'zod';
-import { DigestSchema } from '../../runtime/embedded/store/schemas.js';
+import { DigestSchema } from '../oci/digest-schema.js';
 import { normalizeTag } from '../reference.js';
 import type { ArchiveIndex } from './archive-index.js';
 import { invalidArchive, readEntry } from './archive-index.js';

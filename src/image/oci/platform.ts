@@ -2,7 +2,7 @@
  * Which image of a multi-platform index runs here (runtime-spec §1.5). Pure: the caller passes
  * `process.arch` (and, on 32-bit ARM, `process.config.variables.arm_version`) in.
  */
-import type { Descriptor, Platform } from '../../runtime/embedded/registry/schema.js';
+import type { Descriptor, Platform } from './manifest-schemas.js';
 
 /** The platform we want from an index: os, architecture and, where it matters, the variant. */
 export interface TargetPlatform {

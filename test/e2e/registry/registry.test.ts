@@ -15,7 +15,7 @@ import { RegistryClient } from '../../../src/runtime/embedded/registry/client.js
 import type { ResolvedImage } from '../../../src/runtime/embedded/registry/client.js';
 import { platformFromNode } from '../../../src/image/oci/platform.js';
 import { fileSink } from '../../../src/runtime/embedded/registry/sink.js';
-import type { Descriptor } from '../../../src/runtime/embedded/registry/schema.js';
+import type { Descriptor } from '../../../src/image/oci/manifest-schemas.js';
 
 const services = inject('services');
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -23,7 +23,7 @@ import { blobExists, pushBlob, pushScope, putManifest } from './push.js';
 import type { OpenStream, PushBlobOptions, PushBlobResult } from './push.js';
 import { checkImageManifest, selectImageManifest } from './resolve.js';
 import type { ImageManifestDocument } from './resolve.js';
-import type { Descriptor } from './schema.js';
+import type { Descriptor } from '../../../image/oci/manifest-schemas.js';
 import type { SessionContext } from './session.js';
 import { drainInto } from './sink.js';
 import type { BlobSink } from './sink.js';
