@@ -4,8 +4,8 @@
  * for a tar, the real file for a directory) with its size and, once known, its sha256.
  */
 import { DevenvError } from '../../errors.js';
-import { hashFile } from '../../runtime/embedded/store/digest.js';
-import { readCapped } from '../../runtime/embedded/store/json-file.js';
+import { hashFile } from '../../util/hash-file.js';
+import { readCapped } from '../../util/read-capped.js';
 
 /** One entry. Directories are implicit; devices and fifos are dropped while indexing. */
 export type ArchiveEntry =

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ExportEntry, ExportPlan } from '../../runtime/embedded/archive/export-plan.js';
+import type { ExportEntry, ExportPlan } from './write-export.js';
 import { familiarTag, normalizeTag } from '../reference.js';
 import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../oci/media-types.js';
 

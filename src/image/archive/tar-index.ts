@@ -10,7 +10,6 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';
-import { isNoSpace, noSpaceError } from '../../runtime/embedded/store/space.js';
 import type { ArchiveEntry, ArchiveIndex } from './archive-index.js';
 import { invalidArchive, normalizeName } from './archive-index.js';
 import { MAX_ENTRIES, MAX_NAME_BYTES } from './archive-limits.js';
@@ -39,8 +38,9 @@ async function writeEntry(
 }
 
 /**
- * Reads `input` to the end into `scratchDir` (an empty directory on the store's filesystem).
- * `onProgress` gets the bytes of file content read so far.
+ * Reads `input` to the end into `scratchDir` (an empty directory). `onProgress` gets the bytes of
+ * file content read so far. A filesystem error (a full disk) is thrown as it came, for the caller,
+ * who knows what the scratch directory is for, to explain.
  */
 export async function indexTar(
   input: Readable,
@@ -80,7 +80,6 @@ export async function indexTar(
   } catch (error) {
     input.unpipe(extract);
     input.resume();
-    if (isNoSpace(error)) throw await noSpaceError(error, 'extracting the archive into', scratchDir);
     if ((error as { code?: unknown }).code !== undefined) throw error;
     throw invalidArchive(`not a valid tar archive: ${(error as Error).message}`);
   }

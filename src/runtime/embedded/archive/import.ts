@@ -15,7 +15,7 @@ import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { EventSink } from '../../events.js';
 import { familiarTag } from '../../../image/reference.js';
 import { currentOwner } from '../store/owner.js';
-import { ensureFreeSpace } from '../store/space.js';
+import { ensureFreeSpace, mapNoSpace } from '../store/space.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
 import type { ArchiveIndex } from '../../../image/archive/archive-index.js';
@@ -168,9 +168,12 @@ export async function importArchive(
   const scratch = await scratchDir(store, 'import');
   try {
     const onEvent = options.onEvent ?? (() => undefined);
-    const index = await indexTar(input, path.join(scratch, 'files'), (bytes) => {
-      onEvent({ type: 'transfer:progress', id: 'archive', action: 'import', current: bytes });
-    });
+    const files = path.join(scratch, 'files');
+    const index = await mapNoSpace('extracting the archive into', files, () =>
+      indexTar(input, files, (bytes) => {
+        onEvent({ type: 'transfer:progress', id: 'archive', action: 'import', current: bytes });
+      }),
+    );
     const images = await plan(index, options.architecture ?? ociArchitecture(process.arch));
     return await storeAll(store, index, images, options, false);
   } finally {
