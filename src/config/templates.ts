@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { PackageManager } from '../config/schema.js';
+import type { PackageManager } from './schema.js';
 import type { Fragments } from '../plan/types.js';
 
 /** The `templates/` folder shipped with devenv (next to `dist/` and `src/`). */
