@@ -14,8 +14,8 @@ import { layerReadError } from './tar-errors.js';
 export type EntryType =
   'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 
-/** One validated entry. `body` may be read once, or left alone: the reader drains what is left. */
-export interface LayerEntry {
+/** What every reader of a layer knows about one entry: its validated header fields. */
+export interface EntryHeader {
   /** The name as the tar spells it, for messages. */
   name: string;
   /** Normalized path relative to the layer root; `''` is the root itself. */
@@ -29,6 +29,10 @@ export interface LayerEntry {
   /** Symlink target verbatim, or normalized hardlink target. */
   linkname: string | undefined;
   size: number;
+}
+
+/** One validated entry. `body` may be read once, or left alone: the reader drains what is left. */
+export interface LayerEntry extends EntryHeader {
   /** Names of extended attributes the entry carried; never applied (runtime-spec 2.3). */
   xattrs: string[];
   body: AsyncIterable<Buffer>;

@@ -7,21 +7,10 @@
  * which whiteouts and opaque markers the squashed layer must keep.
  */
 import { invalidEntry } from '../layer/layer-limits.js';
-import type { EntryType } from '../layer/tar-entries.js';
+import type { EntryHeader } from '../layer/tar-entries.js';
 
 /** An entry's metadata as the squash keeps it (the body stays in its layer). */
-export interface EntryMeta {
-  /** The name as the layer spells it, for messages. */
-  name: string;
-  /** Normalized path; `''` is the root. */
-  rel: string;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: Date;
-  linkname: string | undefined;
-  size: number;
+export interface EntryMeta extends EntryHeader {
   devmajor: number;
   devminor: number;
   xattrs: readonly (readonly [string, Buffer])[];
