@@ -1,7 +1,7 @@
 /**
- * What an archive would add to the store, fully checked before anything is stored: raw config and
- * manifest bytes, every layer blob with the diff ID its config promises. Shared by the docker save
- * and OCI layout readers.
+ * What an archive holds, fully checked before anyone uses it (the embedded store imports it, the
+ * Docker squash reads `docker save` output with it): raw config and manifest bytes, every layer blob
+ * with the diff ID its config promises. Shared by the docker save and OCI layout readers.
  */
 import type { z } from 'zod';
 import { DevenvError } from '../../errors.js';

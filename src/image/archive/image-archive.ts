@@ -2,7 +2,7 @@
  * One image, given as its config bytes and layer blobs, as the archive `docker load` reads: the
  * combined shape of runtime-spec 6.1 (Docker >= 25 `docker save`), so Docker 20.10's loader finds
  * manifest.json and `repositories`, and containerd-based loaders find the OCI index, manifest and
- * blobs. The plan is written with the embedded runtime's deterministic archive writer.
+ * blobs. The plan is written with `writeExport`, the deterministic archive writer.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';

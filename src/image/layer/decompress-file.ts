@@ -1,6 +1,6 @@
 /**
  * Opening a layer blob file as its uncompressed tar stream, choosing by magic bytes rather than media
- * type (moby's compression.DecompressStream), through the layer applier's decompression module.
+ * type (moby's compression.DecompressStream), through the layer decompression module.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';

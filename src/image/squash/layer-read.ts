@@ -1,6 +1,6 @@
 /**
  * One read of an input layer for the squash: decompressed by magic, hashed and capped like every
- * layer the applier reads, parsed by the applier's own entry reader (same name rules, same refusals),
+ * layer the embedded applier reads, parsed by the same entry reader (same name rules, same refusals),
  * with the raw header scanner alongside for xattr bytes and device numbers.
  */
 import { createReadStream } from 'node:fs';
