@@ -17,6 +17,27 @@ const impure = [
   'child_process',
 ];
 
+/**
+ * One `no-restricted-imports` block per folder: `deny` lists the folders it must not import from.
+ * @param {{ files: string[]; deny: string[] }[]} layers
+ */
+function layerRules(layers) {
+  return layers.map(({ files, deny }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['ink', 'react', 'ink-testing-library'],
+          patterns: [
+            { group: deny, message: 'This folder may not import from there (docs/architecture.md).' },
+          ],
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -63,6 +84,18 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: ['ink', 'react', 'ink-testing-library'] }],
     },
   },
+  // The import rules between folders (each block repeats the Ink rule, because a later
+  // no-restricted-imports replaces an earlier one for the same files).
+  ...layerRules([
+    { files: ['src/runtime/docker/**/*.ts'], deny: ['**/runtime/embedded/**', '**/embedded/**'] },
+    { files: ['src/runtime/embedded/**/*.ts'], deny: ['**/runtime/docker/**', '**/docker/**'] },
+    {
+      files: ['src/image/**/*.ts'],
+      deny: ['**/runtime/**', '**/engine/**', '**/bundle/**', '**/commands/**', '**/config/**'],
+    },
+    { files: ['src/config/**/*.ts'], deny: ['**/engine/**', '**/runtime/**', '**/bundle/**'] },
+    { files: ['src/util/**/*.ts'], deny: ['**/config/**', '**/plan/**'] },
+  ]),
   {
     files: ['src/plan/**/*.ts'],
     rules: {

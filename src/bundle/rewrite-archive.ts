@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Pack } from 'tar-stream';
 import { DevenvError } from '../errors.js';
-import { formatReference, parseReference } from '../util/reference.js';
+import { formatReference, parseReference } from '../image/reference.js';
 import { packBody, packEntry } from '../util/tar-pack.js';
 
 const SMALL = 4 * 1024 * 1024;

@@ -7,7 +7,7 @@ import { validateConfigText, nameFromFolder } from '../config/validate.js';
 import { checkName } from '../config/values.js';
 import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { initTemplateNames, readInitTemplate } from '../util/templates.js';
+import { initTemplateNames, readInitTemplate } from '../config/templates.js';
 import { defineCommand } from './context.js';
 
 /** devenv.schema.json as shipped with this copy of devenv. */

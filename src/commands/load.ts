@@ -13,7 +13,7 @@ import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
 import { compilePlan } from '../plan/compile-plan.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { envStateDir } from '../util/paths.js';
-import { loadFragments } from '../util/templates.js';
+import { loadFragments } from '../config/templates.js';
 import { defineCommand } from './context.js';
 import { openRuntime, settingsOf } from './project.js';
 

@@ -13,7 +13,7 @@ import type { Plan } from '../plan/types.js';
 import { chooseRuntime, createRuntime } from '../runtime/factory.js';
 import type { RuntimeHost } from '../runtime/factory.js';
 import { envStateDir } from '../util/paths.js';
-import { loadFragments } from '../util/templates.js';
+import { loadFragments } from '../config/templates.js';
 import type { CommandContext } from './context.js';
 import { engineContext } from './engine-context.js';
 

@@ -1,6 +1,6 @@
 /** Knowledge about well-known base images: their package manager and whether they ship bash. */
 import type { PackageManager } from './schema.js';
-import { parseReference } from '../util/reference.js';
+import { parseReference } from '../image/reference.js';
 
 const FAMILIES: readonly { names: readonly string[]; manager: PackageManager; bash: boolean }[] = [
   {

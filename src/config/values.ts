@@ -2,7 +2,7 @@
  * Checks for single values that end up in a generated Dockerfile, a `docker` argv or a shell script.
  * Each returns `undefined` when the value is fine, or a sentence saying what is wrong.
  */
-import { parseReference } from '../util/reference.js';
+import { parseReference } from '../image/reference.js';
 
 /** Environment (and build argument) names, as POSIX shells accept them. */
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;

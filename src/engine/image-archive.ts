@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { DevenvError, isDevenvError } from '../errors.js';
 import { commitPartial } from '../util/atomic.js';
+import { isNoSpace } from '../util/no-space.js';
 import type { EngineContext } from './context.js';
 
 /** True when `name` is an image and no environment (container) of that name exists. */
@@ -32,8 +33,7 @@ export async function saveImageArchive(
     await commitPartial(partial, file);
   } catch (error) {
     await rm(partial, { force: true });
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT')
+    if (isNoSpace(error))
       throw new DevenvError('DEVENV_NO_SPACE', `no space left on device writing ${file}`, {
         hint: 'free some space or write the archive somewhere else with -o',
         cause: error,

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { digestOf } from '../plan/digest.js';
 import type { Plan } from '../plan/types.js';
-import { hashContext } from '../runtime/context-tar.js';
+import { hashContext } from '../image/context-tar.js';
 import { ImageNotFoundError } from '../runtime/image-not-found.js';
 import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';

@@ -4,7 +4,7 @@
  */
 import { DevenvError } from '../errors.js';
 import { editDistance, suggest } from '../config/suggest.js';
-import { parseReference } from '../util/reference.js';
+import { parseReference } from '../image/reference.js';
 
 /** How long the registry may take to list its repositories before the hint is left out. */
 const CATALOG_TIMEOUT_MS = 3000;

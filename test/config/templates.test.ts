@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfigText } from '../../src/config/validate.js';
 import { compilePlan } from '../../src/plan/compile-plan.js';
-import { initTemplateNames, readInitTemplate } from '../../src/util/templates.js';
+import { initTemplateNames, readInitTemplate } from '../../src/config/templates.js';
 import { fixedContext } from '../helpers/plan-context.js';
 
 describe('init templates', async () => {

@@ -1,6 +1,6 @@
 /** A fixed plan context for golden and property tests: stable paths, a non-root caller, no proxy. */
 import type { Fragments, PlanContext } from '../../src/plan/types.js';
-import { loadFragments } from '../../src/util/templates.js';
+import { loadFragments } from '../../src/config/templates.js';
 
 let fragments: Fragments | undefined;
 

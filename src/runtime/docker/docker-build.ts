@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { DevenvError } from '../../errors.js';
 import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
 import { hashFile } from '../../util/hash-file.js';
-import { CONTEXT_DOCKERFILE, packContext } from '../context-tar.js';
+import { CONTEXT_DOCKERFILE, packContext } from '../../image/context-tar.js';
 import type { EventSink } from '../events.js';
 import { ImageNotFoundError, pullProblem, similarImageHint } from '../image-not-found.js';
 import type { BuildRequest } from '../runtime.js';

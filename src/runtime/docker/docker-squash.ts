@@ -11,16 +11,16 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DevenvError } from '../../errors.js';
+import { isNoSpace } from '../../util/no-space.js';
 import { removeTree } from '../../util/remove-tree.js';
-import { writeExport } from '../embedded/archive/export.js';
-import { parseConfig } from '../embedded/archive/plan.js';
-import type { PlannedImage } from '../embedded/archive/plan.js';
-import { planDockerArchive } from '../embedded/archive/read-docker.js';
-import { indexTar } from '../embedded/archive/tar-index.js';
-import { ignoreEvents } from '../events.js';
+import { parseConfig } from '../../image/archive/archive-plan.js';
+import type { PlannedImage } from '../../image/archive/archive-plan.js';
+import { planDockerArchive } from '../../image/archive/read-docker.js';
+import { writeExport } from '../../image/archive/write-export.js';
+import { indexTar } from '../../image/archive/tar-index.js';
 import type { EventSink } from '../events.js';
-import { planImageArchive, squashImageConfig, squashLayers } from '../squash/index.js';
-import type { SquashBase } from '../squash/index.js';
+import { planImageArchive, squashImageConfig, squashLayers } from '../../image/squash/index.js';
+import type { SquashBase } from '../../image/squash/index.js';
 import { docker } from './docker-cli.js';
 import { checkResult, spawnDocker } from './docker-spawn.js';
 import type { DockerTarget } from './docker-cli.js';
@@ -125,6 +125,17 @@ export async function squashImage(
         `docker load gave ${request.tag} the ID ${tagged}, not ${id}`,
       );
     return id;
+  } catch (error) {
+    if (isNoSpace(error))
+      throw new DevenvError(
+        'DEVENV_NO_SPACE',
+        `no space left on device squashing ${request.tag} in ${scratch}`,
+        {
+          hint: 'The squash needs room for the saved image and the squashed layer: free some space, or set TMPDIR to a larger filesystem.',
+          cause: error,
+        },
+      );
+    throw error;
   } finally {
     await removeTree(scratch);
   }
@@ -147,7 +158,7 @@ async function saveImages(target: DockerTarget, refs: string[], scratch: string)
 
 async function loadArchive(target: DockerTarget, plan: ReturnType<typeof planImageArchive>): Promise<void> {
   const child = spawnDocker(target, ['load'], { stdin: 'pipe' });
-  const writing = child.stdin === null ? Promise.resolve() : writeExport(plan, child.stdin, ignoreEvents);
+  const writing = child.stdin === null ? Promise.resolve() : writeExport(plan, child.stdin);
   const [written, result] = await Promise.allSettled([writing, child]);
   if (result.status === 'fulfilled') checkResult(target, ['load'], result.value);
   if (written.status === 'rejected') throw written.reason;

@@ -9,11 +9,12 @@
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../errors.js';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';
-import { familiarReference } from '../../util/reference.js';
+import { familiarReference } from '../../image/reference.js';
 import type { EventSink } from '../events.js';
 import type { RegistryClient } from './registry/index.js';
-import type { Descriptor as RemoteDescriptor } from './registry/index.js';
-import { chainIdOf, parseImageConfig } from './store/index.js';
+import type { Descriptor as RemoteDescriptor } from '../../image/oci/manifest-schemas.js';
+import { parseImageConfig } from '../../image/oci/image-config.js';
+import { chainIdOf } from './store/index.js';
 import type { Descriptor, LeaseHandle, Store } from './store/index.js';
 
 declareFailpoints('embedded.pull.before-tag');

@@ -7,10 +7,16 @@
  */
 import { z } from 'zod';
 import { DevenvError } from '../../errors.js';
-import { parseReference } from '../../util/reference.js';
+import { parseReference } from '../../image/reference.js';
 import type { EventSink } from '../events.js';
 import { familiarName, shortDigest } from './pull-image.js';
-import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST, manifestKind } from './registry/index.js';
+import {
+  DOCKER_CONFIG,
+  DOCKER_MANIFEST,
+  OCI_CONFIG,
+  OCI_MANIFEST,
+  manifestKind,
+} from '../../image/oci/media-types.js';
 import type { RegistryClient } from './registry/index.js';
 import type { ImageRecord, Store } from './store/index.js';
 

@@ -5,7 +5,8 @@
  * images that were not named stay (that is `prune`'s job).
  */
 import { DevenvError } from '../../errors.js';
-import { familiarTag, normalizeTag, pruneStore } from './store/index.js';
+import { familiarTag, normalizeTag } from '../../image/reference.js';
+import { pruneStore } from './store/index.js';
 import type { Store } from './store/index.js';
 
 /** The stored tag `ref` names, when it names one (an invalid reference names none). */

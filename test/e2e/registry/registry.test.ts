@@ -13,9 +13,9 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RegistryClient } from '../../../src/runtime/embedded/registry/client.js';
 import type { ResolvedImage } from '../../../src/runtime/embedded/registry/client.js';
-import { platformFromNode } from '../../../src/runtime/embedded/oci/platform.js';
+import { platformFromNode } from '../../../src/image/oci/platform.js';
 import { fileSink } from '../../../src/runtime/embedded/registry/sink.js';
-import type { Descriptor } from '../../../src/runtime/embedded/registry/schema.js';
+import type { Descriptor } from '../../../src/image/oci/manifest-schemas.js';
 
 const services = inject('services');
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

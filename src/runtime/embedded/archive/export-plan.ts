@@ -9,28 +9,13 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream, Transform } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
-import { isSha256Digest, parseReference } from '../../../util/reference.js';
+import { familiarTag, isSha256Digest, normalizeTag, parseReference } from '../../../image/reference.js';
 import { chainIdsOf } from '../store/chain-id.js';
-import { familiarTag, normalizeTag } from '../store/refs.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
-import type { Decompressor } from './decompress.js';
-import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../oci/media-types.js';
-
-/** One file of the archive: its name, exact size and how to read it. */
-export interface ExportEntry {
-  name: string;
-  size: number;
-  open: () => Promise<Readable>;
-}
-
-/** Everything to write, sorted by name, and the images it contains. */
-export interface ExportPlan {
-  entries: ExportEntry[];
-  images: { id: string; tags: string[] }[];
-  /** Sum of the entry sizes (the archive is this plus headers). */
-  bytes: number;
-}
+import type { Decompressor } from '../../../image/layer/decompress-file.js';
+import type { ExportEntry, ExportPlan } from '../../../image/archive/write-export.js';
+import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../../../image/oci/media-types.js';
 
 function bytesEntry(name: string, text: string): ExportEntry {
   const data = Buffer.from(text);

@@ -7,73 +7,21 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { commitPartial } from '../../../util/atomic.js';
-import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { EventSink } from '../../events.js';
 import { ensureFreeSpace, isNoSpace, noSpaceError } from '../store/space.js';
 import type { Store } from '../store/store.js';
-import { decompressByMagic } from './decompress.js';
-import type { Decompressor } from './decompress.js';
+import { decompressByMagic } from '../../../image/layer/decompress-file.js';
+import type { Decompressor } from '../../../image/layer/decompress-file.js';
 import { planExport } from './export-plan.js';
-import type { ExportPlan } from './export-plan.js';
-import { packEntry } from '../../../util/tar-pack.js';
-
-declareFailpoints('archive.export.mid-write');
+import { writeExport } from '../../../image/archive/write-export.js';
+import type { ExportPlan } from '../../../image/archive/write-export.js';
 
 /** Options of an export. */
 export interface ExportOptions {
   onEvent?: EventSink | undefined;
   /** Opens compressed layer blobs; the layer applier's module plugs in here for zstd. */
   decompress?: Decompressor | undefined;
-}
-
-const EPOCH = new Date(0);
-
-/** Writes `plan` as a tar to `output`. */
-export async function writeExport(
-  plan: ExportPlan,
-  output: Writable,
-  onEvent: EventSink = () => undefined,
-): Promise<void> {
-  const pack = tar.pack();
-  const piping = pipeline(pack, output);
-  try {
-    const dirs = new Set(
-      plan.entries.flatMap((e) => (e.name.startsWith('blobs/') ? ['blobs/', 'blobs/sha256/'] : [])),
-    );
-    for (const dir of [...dirs].sort())
-      packEntry(pack, { name: dir, type: 'directory', mode: 0o755, mtime: EPOCH, uid: 0, gid: 0 });
-    let written = 0;
-    for (const entry of plan.entries) {
-      const sink = packEntry(pack, {
-        name: entry.name,
-        type: 'file',
-        size: entry.size,
-        mode: 0o644,
-        mtime: EPOCH,
-        uid: 0,
-        gid: 0,
-      });
-      await pipeline(await entry.open(), sink);
-      written += entry.size;
-      onEvent({
-        type: 'transfer:progress',
-        id: 'archive',
-        action: 'export',
-        current: written,
-        total: plan.bytes,
-      });
-      await failpoint('archive.export.mid-write');
-    }
-    pack.finalize();
-    await piping;
-  } catch (error) {
-    pack.destroy(error as Error);
-    await piping.catch(() => undefined);
-    throw error;
-  }
 }
 
 /** Streams the combined docker save + OCI layout archive of `refs` to `output`. */
@@ -84,7 +32,7 @@ export async function exportImages(
   options: ExportOptions = {},
 ): Promise<ExportPlan> {
   const plan = await planExport(store, refs, options.decompress ?? decompressByMagic);
-  await writeExport(plan, output, options.onEvent);
+  await writeExport(plan, output, progressEvents(options.onEvent));
   return plan;
 }
 
@@ -103,7 +51,7 @@ export async function exportImagesToFile(
   const archiveBytes = plan.bytes + 512 * (plan.entries.length + 2) * 2 + 10_240;
   try {
     await ensureFreeSpace(path.dirname(path.resolve(file)), archiveBytes, `to write ${file}`);
-    await writeExport(plan, createWriteStream(partial, { mode: 0o644 }), options.onEvent);
+    await writeExport(plan, createWriteStream(partial, { mode: 0o644 }), progressEvents(options.onEvent));
     await commitPartial(partial, file);
     return plan;
   } catch (error) {
@@ -111,4 +59,10 @@ export async function exportImagesToFile(
     if (isNoSpace(error)) throw await noSpaceError(error, 'writing', file, archiveBytes);
     throw error;
   }
+}
+
+/** Reports the writer's progress as `transfer:progress` events of the archive. */
+function progressEvents(onEvent: EventSink | undefined): (written: number, total: number) => void {
+  return (current, total) =>
+    onEvent?.({ type: 'transfer:progress', id: 'archive', action: 'export', current, total });
 }

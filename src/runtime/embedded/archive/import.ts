@@ -13,20 +13,20 @@ import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { EventSink } from '../../events.js';
-import { familiarTag } from '../store/refs.js';
+import { familiarTag } from '../../../image/reference.js';
 import { currentOwner } from '../store/owner.js';
-import { ensureFreeSpace } from '../store/space.js';
+import { ensureFreeSpace, mapNoSpace } from '../store/space.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
-import type { ArchiveIndex } from './archive-index.js';
-import { invalidArchive } from './archive-index.js';
-import { indexDirectory } from './dir-index.js';
-import { invalidDiffId } from './plan.js';
-import type { PlannedImage } from './plan.js';
-import { ociArchitecture } from '../oci/platform.js';
-import { planDockerArchive } from './read-docker.js';
-import { planOciLayout } from './read-oci.js';
-import { indexTar } from './tar-index.js';
+import type { ArchiveIndex } from '../../../image/archive/archive-index.js';
+import { invalidArchive } from '../../../image/archive/archive-index.js';
+import { indexDirectory } from '../../../image/archive/dir-index.js';
+import { invalidDiffId } from '../../../image/archive/archive-plan.js';
+import type { PlannedImage } from '../../../image/archive/archive-plan.js';
+import { ociArchitecture } from '../../../image/oci/platform.js';
+import { planDockerArchive } from '../../../image/archive/read-docker.js';
+import { planOciLayout } from '../../../image/archive/read-oci.js';
+import { indexTar } from '../../../image/archive/tar-index.js';
 
 declareFailpoints('archive.import.before-tag');
 
@@ -168,9 +168,12 @@ export async function importArchive(
   const scratch = await scratchDir(store, 'import');
   try {
     const onEvent = options.onEvent ?? (() => undefined);
-    const index = await indexTar(input, path.join(scratch, 'files'), (bytes) => {
-      onEvent({ type: 'transfer:progress', id: 'archive', action: 'import', current: bytes });
-    });
+    const files = path.join(scratch, 'files');
+    const index = await mapNoSpace('extracting the archive into', files, () =>
+      indexTar(input, files, (bytes) => {
+        onEvent({ type: 'transfer:progress', id: 'archive', action: 'import', current: bytes });
+      }),
+    );
     const images = await plan(index, options.architecture ?? ociArchitecture(process.arch));
     return await storeAll(store, index, images, options, false);
   } finally {

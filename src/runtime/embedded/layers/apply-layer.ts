@@ -16,8 +16,8 @@ import type { NoticeHandler } from './extract-context.js';
 import { FAILPOINT_MID_EXTRACT } from './extract.js';
 import { openLayerTree } from './layer-tree.js';
 import type { LayerBuild } from './layer-tree.js';
-import { layerLimits } from './limits.js';
-import type { LayerLimits } from './limits.js';
+import { layerLimits } from '../../../image/layer/layer-limits.js';
+import type { LayerLimits } from '../../../image/layer/layer-limits.js';
 import { readLayer, scanLayer } from './read-layer.js';
 import { applyWhiteouts } from './whiteouts.js';
 

@@ -9,15 +9,16 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import type { Header, Pack } from 'tar-stream';
+import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { WHITEOUT_PREFIX } from '../../../image/layer/entry-name.js';
+import type { TarHeader } from '../../../image/layer/tar-header.js';
+import { TarWriter } from '../../../image/layer/tar-writer.js';
 import { removeTree } from '../../../util/remove-tree.js';
+import { openXattrReader } from '../../../util/xattrs.js';
+import type { XattrReader } from '../../../util/xattrs.js';
 import { openDiffViews } from './diff-views.js';
 import type { DiffViews } from './diff-views.js';
-import { WHITEOUT_PREFIX } from './entry-name.js';
-import { packBody, packEntry } from '../../../util/tar-pack.js';
 
 /** The upper dir to turn into a layer and the chain it sits on. */
 export interface DiffLayerOptions {
@@ -31,32 +32,40 @@ export interface DiffLayerOptions {
   scratchDir?: string | undefined;
 }
 
-/** Streams the layer tar for `options.upper`; errors (unreadable files, mount failures) end the stream. */
+/**
+ * Streams the layer tar for `options.upper`; errors (unreadable files, mount failures) end the stream.
+ * It is written by the toolkit's tar writer, which keeps xattrs (file capabilities) as raw PAX bytes.
+ */
 export function diffLayer(options: DiffLayerOptions): Readable {
-  const pack = tar.pack();
+  const output = new PassThrough();
   void (async () => {
     const scratch = await mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'devenv-diff-'));
+    const xattrs = openXattrReader();
     try {
       const views = await openDiffViews(options.upper, options.lowers ?? [], scratch);
       try {
-        await walk({ pack, upper: options.upper, views, exclude: options.exclude, links: new Map() }, '');
+        const writer = new TarWriter(output);
+        const w = { writer, upper: options.upper, views, xattrs, exclude: options.exclude, links: new Map() };
+        await walk(w, '');
+        await writer.finish();
       } finally {
         await views.close();
       }
-      pack.finalize();
     } finally {
+      await xattrs.close();
       await removeTree(scratch);
     }
   })().catch((error: unknown) => {
-    pack.destroy(error instanceof Error ? error : new Error(String(error)));
+    output.destroy(error instanceof Error ? error : new Error(String(error)));
   });
-  return Readable.from(pack);
+  return output;
 }
 
 interface Walk {
-  pack: Pack;
+  writer: TarWriter;
   upper: string;
   views: DiffViews;
+  xattrs: XattrReader;
   exclude: ((rel: string) => boolean) | undefined;
   /** `dev:ino` → first path, for hardlinks. */
   links: Map<string, string>;
@@ -76,55 +85,44 @@ async function walk(w: Walk, dir: string): Promise<void> {
   }
   // Whiteouts first, so a reader that applies entries in order still deletes before it adds.
   for (const name of [...whiteouts].sort(byBytes))
-    await entry(w.pack, {
-      name: join(WHITEOUT_PREFIX + name),
-      type: 'file',
-      mode: 0o644,
-      mtime: new Date(0),
-    });
+    await w.writer.add({ name: join(WHITEOUT_PREFIX + name), type: 'file', mode: 0o644, size: 0 });
   for (const name of children.sort(byBytes)) await emit(w, join(name));
 }
 
 async function emit(w: Walk, rel: string): Promise<void> {
   const full = path.join(w.upper, rel);
   const info = await lstat(full);
-  const base: Header = {
+  if (info.isSocket()) return; // Sockets cannot be put in a tar; Docker drops them too.
+  const base: TarHeader = {
     name: rel,
-    // The full st_mode: tar-stream masks it with 0o7777, but would replace a bare 0 with 0644.
-    mode: info.mode,
+    type: 'file',
+    mode: info.mode & 0o7777,
     uid: info.uid,
     gid: info.gid,
     mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
-  } as Header;
+    size: 0,
+    xattrs: (await w.xattrs.read(full)).filter(([name]) => !OVERLAY_XATTR.test(name)),
+  };
   if (info.isDirectory()) {
-    await entry(w.pack, { ...base, name: `${rel}/`, type: 'directory' });
+    await w.writer.add({ ...base, type: 'directory' });
     await walk(w, rel);
   } else if (info.isSymbolicLink()) {
-    await entry(w.pack, { ...base, type: 'symlink', linkname: await readlink(full) });
+    await w.writer.add({ ...base, type: 'symlink', linkname: await readlink(full) });
   } else if (info.nlink > 1 && w.links.has(`${info.dev}:${info.ino}`)) {
-    await entry(w.pack, { ...base, type: 'link', linkname: w.links.get(`${info.dev}:${info.ino}`) ?? '' });
+    await w.writer.add({ ...base, type: 'link', linkname: w.links.get(`${info.dev}:${info.ino}`) ?? '' });
   } else if (info.isFile()) {
     if (info.nlink > 1) w.links.set(`${info.dev}:${info.ino}`, rel);
-    const sink = packEntry(w.pack, { ...base, type: 'file', size: info.size });
-    await pipeline(createReadStream(full), sink);
+    await w.writer.add({ ...base, size: info.size }, createReadStream(full));
   } else if (info.isFIFO()) {
-    await entry(w.pack, { ...base, type: 'fifo' });
+    await w.writer.add({ ...base, type: 'fifo' });
   } else if (info.isCharacterDevice() || info.isBlockDevice()) {
     const type = info.isCharacterDevice() ? 'character-device' : 'block-device';
-    await entry(w.pack, { ...base, type, devmajor: major(info.rdev), devminor: minor(info.rdev) });
+    await w.writer.add({ ...base, type, devmajor: major(info.rdev), devminor: minor(info.rdev) });
   }
-  // Sockets cannot be put in a tar; Docker drops them too.
 }
 
-/** Adds a body-less entry (an empty buffer, or tar-stream would wait for a file body forever). */
-function entry(pack: Pack, header: Partial<Header> & { name: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    packBody(pack, header, Buffer.alloc(0), (error) => {
-      if (error) reject(error);
-      else resolve();
-    });
-  });
-}
+/** overlayfs bookkeeping (opaque markers, origins, redirects) describes the upper dir, not a file. */
+const OVERLAY_XATTR = /^(?:trusted|user)\.overlay\./;
 
 /** Linux `major()`/`minor()` of a dev_t. */
 const major = (dev: number) => ((dev >> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff);

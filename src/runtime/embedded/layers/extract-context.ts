@@ -3,7 +3,7 @@
  * which parent directories are already known to be safe.
  */
 import { chmodSync, lchownSync, mkdirSync } from 'node:fs';
-import { invalidEntry } from './limits.js';
+import { invalidEntry } from '../../../image/layer/layer-limits.js';
 import { hostPath, resolveInRoot, tryLstat } from './resolve-in-root.js';
 
 /** Called for every entry or attribute that is deliberately not reproduced (devices, xattrs…). */

@@ -5,10 +5,10 @@
  */
 import { chmodSync, utimesSync } from 'node:fs';
 import { failpoint } from '../../../util/failpoint.js';
-import { classifyWhiteout } from './entry-name.js';
+import { classifyWhiteout } from '../../../image/layer/entry-name.js';
 import type { ExtractContext } from './extract-context.js';
 import { hostPath, tryLstat } from './resolve-in-root.js';
-import type { LayerEntry } from './tar-entries.js';
+import type { LayerEntry } from '../../../image/layer/tar-entries.js';
 import { writeEntry } from './write-entry.js';
 
 /** Failpoint hit once, right after the first entry of a layer is written. */

@@ -4,13 +4,13 @@
  */
 export { applyLayer, FAILPOINT_BEFORE_RENAME, removeLayerTemps } from './apply-layer.js';
 export type { ApplyLayerOptions, AppliedLayer, LayerMode } from './apply-layer.js';
-export { detectCompression, createDecompressor, openLayerStream } from './decompress.js';
-export type { Compression } from './decompress.js';
-export { DigestStream, computeDiffId } from './digest.js';
+export { detectCompression, createDecompressor, openLayerStream } from '../../../image/layer/decompress.js';
+export type { Compression } from '../../../image/layer/decompress.js';
+export { DigestStream, computeDiffId } from '../../../image/layer/digest-stream.js';
 export { FAILPOINT_MID_EXTRACT } from './extract.js';
 export type { NoticeHandler } from './extract-context.js';
-export { DEFAULT_LAYER_LIMITS, layerLimits } from './limits.js';
-export type { LayerLimits } from './limits.js';
+export { DEFAULT_LAYER_LIMITS, layerLimits } from '../../../image/layer/layer-limits.js';
+export type { LayerLimits } from '../../../image/layer/layer-limits.js';
 export { openOverlays, overlayOptions, overlaySupported } from './overlay-mount.js';
 export type { OverlaySpec, OverlayView } from './overlay-mount.js';
 export { resolveInRoot } from './resolve-in-root.js';

@@ -4,13 +4,13 @@
  * blob that changes between the reads is caught.
  */
 import type { Readable } from 'node:stream';
-import { openLayerStream } from './decompress.js';
-import { DigestStream } from './digest.js';
+import { openLayerStream } from '../../../image/layer/decompress.js';
+import { DigestStream } from '../../../image/layer/digest-stream.js';
 import { extractEntries } from './extract.js';
 import type { ExtractContext } from './extract-context.js';
-import type { LayerLimits } from './limits.js';
-import { readLayerEntries } from './tar-entries.js';
-import type { LayerEntry } from './tar-entries.js';
+import type { LayerLimits } from '../../../image/layer/layer-limits.js';
+import { readLayerEntries } from '../../../image/layer/tar-entries.js';
+import type { LayerEntry } from '../../../image/layer/tar-entries.js';
 import { scanWhiteouts } from './whiteouts.js';
 import type { WhiteoutPlan } from './whiteouts.js';
 

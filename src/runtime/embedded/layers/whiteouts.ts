@@ -7,9 +7,9 @@
  * followed, so `.wh.localetc` removes the link `localetc`, not `/etc`.
  */
 import { lchown, lstat, mkdir, readdir, rm, chmod, utimes } from 'node:fs/promises';
-import { classifyWhiteout } from './entry-name.js';
+import { classifyWhiteout } from '../../../image/layer/entry-name.js';
 import { hostPath, resolveParentInRoot } from './resolve-in-root.js';
-import type { LayerEntry } from './tar-entries.js';
+import type { LayerEntry } from '../../../image/layer/tar-entries.js';
 
 /** What a layer deletes from the layers below it. */
 export interface WhiteoutPlan {

@@ -25,9 +25,9 @@ import {
 import { execa } from 'execa';
 import type { ExtractContext } from './extract-context.js';
 import { prepareParent } from './extract-context.js';
-import { invalidEntry } from './limits.js';
+import { invalidEntry } from '../../../image/layer/layer-limits.js';
 import { hostPath, resolveParentInRoot, tryLstat } from './resolve-in-root.js';
-import type { LayerEntry } from './tar-entries.js';
+import type { LayerEntry } from '../../../image/layer/tar-entries.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 

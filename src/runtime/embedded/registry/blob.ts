@@ -11,7 +11,7 @@ import { digestMismatch, loginHint, registryError } from './errors.js';
 import { pullScope } from './manifest.js';
 import { networkError } from './network-error.js';
 import { bodyReader, describeErrorBody } from './read-body.js';
-import type { Descriptor } from './schema.js';
+import type { Descriptor } from '../../../image/oci/manifest-schemas.js';
 import type { RegistrySession } from './session.js';
 
 /** Called after each chunk with the bytes received so far and the blob's size. */

@@ -3,7 +3,7 @@
  * `^sha256:[a-f0-9]{64}$`: only then may it appear in a URL or a file name (CVE-2024-3727).
  */
 import { createHash } from 'node:crypto';
-import { isSha256Digest } from '../../../util/reference.js';
+import { isSha256Digest } from '../../../image/reference.js';
 import { registryError } from './errors.js';
 
 /**

@@ -9,7 +9,3 @@ export type { FetchedManifest } from './manifest.js';
 export { isNetworkFailure } from './network-error.js';
 export type { CredentialSource, Credentials } from './credentials.js';
 export { dockerCredentials } from './credentials.js';
-export { formatPlatform, platformFromNode } from '../oci/platform.js';
-export type { TargetPlatform } from '../oci/platform.js';
-export type { Descriptor, ImageIndex, ImageManifest } from './schema.js';
-export * from '../oci/media-types.js';

@@ -6,10 +6,10 @@
 import { failpoint } from '../../../util/failpoint.js';
 import { checkDigest, checkManifestReference, checkRepository, sha256Digest } from './digest.js';
 import { digestMismatch, loginHint, registryError } from './errors.js';
-import { MANIFEST_ACCEPT, bareMediaType, manifestKind } from '../oci/media-types.js';
+import { MANIFEST_ACCEPT, bareMediaType, manifestKind } from '../../../image/oci/media-types.js';
 import { MANIFEST_LIMIT, describeErrorBody, readCapped } from './read-body.js';
-import { ImageIndexSchema, ImageManifestSchema } from './schema.js';
-import type { ImageIndex, ImageManifest } from './schema.js';
+import { ImageIndexSchema, ImageManifestSchema } from '../../../image/oci/manifest-schemas.js';
+import type { ImageIndex, ImageManifest } from '../../../image/oci/manifest-schemas.js';
 import type { RegistrySession } from './session.js';
 
 /** A manifest exactly as the registry sent it, with its digest and its parsed form. */

@@ -9,7 +9,7 @@ import { checkDigest, checkManifestReference, checkRepository, sha256Digest } fr
 import { digestMismatch, limitError, loginHint, registryError } from './errors.js';
 import { MANIFEST_LIMIT, describeErrorBody } from './read-body.js';
 import type { ProgressCallback } from './blob.js';
-import type { Descriptor } from './schema.js';
+import type { Descriptor } from '../../../image/oci/manifest-schemas.js';
 import type { RegistrySession } from './session.js';
 import type { HttpResponse } from './transport.js';
 import { discardBody } from './transport.js';

@@ -5,10 +5,10 @@
  */
 import { registryError } from './errors.js';
 import type { FetchedManifest } from './manifest.js';
-import { isImageConfig, isLayerType, manifestKind } from '../oci/media-types.js';
-import { formatPlatform, isAttestation, platformScore, selectPlatform } from '../oci/platform.js';
-import type { TargetPlatform } from '../oci/platform.js';
-import type { Descriptor } from './schema.js';
+import { isImageConfig, isLayerType, manifestKind } from '../../../image/oci/media-types.js';
+import { formatPlatform, isAttestation, platformScore, selectPlatform } from '../../../image/oci/platform.js';
+import type { TargetPlatform } from '../../../image/oci/platform.js';
+import type { Descriptor } from '../../../image/oci/manifest-schemas.js';
 
 type IndexManifest = Extract<FetchedManifest, { kind: 'index' }>;
 /** A fetched image manifest (not an index). */

@@ -10,7 +10,7 @@ import { mirrorEndpoints, originEndpoints } from './endpoint.js';
 import type { Endpoint } from './endpoint.js';
 import { registryError } from './errors.js';
 import { isNetworkFailure } from './network-error.js';
-import type { Descriptor } from './schema.js';
+import type { Descriptor } from '../../../image/oci/manifest-schemas.js';
 import { RegistrySession } from './session.js';
 import type { SessionContext } from './session.js';
 

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { failpoint } from '../../../util/failpoint.js';
+import { isNoSpace } from '../../../util/no-space.js';
 import { syncDir, tempNameFor } from '../../../util/atomic.js';
 
 /** A caller-supplied destination for one blob. */
@@ -20,8 +21,6 @@ export interface BlobSink {
   /** Called once after a failure, after the writable was destroyed: remove what was written. */
   discard(): Promise<void>;
 }
-
-const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 /**
  * Pipes verified-while-flowing `chunks` into `sink`; commits only if the chunks ended without error.
@@ -39,8 +38,7 @@ export async function drainInto(
   } catch (error) {
     sink.writable.destroy();
     await sink.discard();
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    if (code !== undefined && NO_SPACE.has(code))
+    if (isNoSpace(error))
       throw new DevenvError('DEVENV_NO_SPACE', `no space left on device writing ${what} (${size} bytes)`, {
         hint: 'free some disk space (devenv prune) and retry',
         cause: error,

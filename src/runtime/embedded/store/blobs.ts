@@ -12,7 +12,8 @@ import { digestHex, digestMismatch, hashFile } from './digest.js';
 import { exists, listDir } from './fs-util.js';
 import { commitBlobFile, ingestStream } from './ingest.js';
 import type { ExpectedBlob, IngestOptions, IngestResult } from './ingest.js';
-import { MAX_JSON_BYTES, readCapped } from './json-file.js';
+import { readCapped } from '../../../util/read-capped.js';
+import { MAX_JSON_BYTES } from './json-file.js';
 import type { LeaseHandle } from './leases.js';
 import { withLock } from '../../../util/lock.js';
 

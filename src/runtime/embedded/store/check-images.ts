@@ -5,9 +5,10 @@ import { chainIdsOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';
 import type { StoreContext } from './context.js';
 import { exists, listDir } from './fs-util.js';
-import { parseImageConfig } from './images.js';
-import { readCapped, readJsonFile } from './json-file.js';
-import { normalizeTag } from './refs.js';
+import { parseImageConfig } from '../../../image/oci/image-config.js';
+import { readCapped } from '../../../util/read-capped.js';
+import { readJsonFile } from './json-file.js';
+import { normalizeTag } from '../../../image/reference.js';
 import { ImageRecordSchema, RefsFileSchema } from './schemas.js';
 import type { ImageRecord, LayerRecord } from './schemas.js';
 

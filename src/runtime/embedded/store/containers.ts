@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { StoreContext } from './context.js';
 import { listDir } from './fs-util.js';
 import { readJsonFile } from './json-file.js';
-import { normalizeTag } from './refs.js';
+import { normalizeTag } from '../../../image/reference.js';
 
 const ContainerConfigSchema = z.looseObject({ image: z.string().optional(), imageId: z.string().optional() });
 const ContainerStateSchema = z.looseObject({ status: z.string().optional(), state: z.string().optional() });

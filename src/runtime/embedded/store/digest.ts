@@ -4,7 +4,7 @@
  * CVE-2024-3727).
  */
 import { DevenvError } from '../../../errors.js';
-import { isSha256Digest } from '../../../util/reference.js';
+import { isSha256Digest } from '../../../image/reference.js';
 
 /**
  * Returns the 64 hex digits of a canonical sha256 digest, or throws DEVENV_DIGEST_MISMATCH naming

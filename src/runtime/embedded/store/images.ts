@@ -14,8 +14,10 @@ import { exists, listDir } from './fs-util.js';
 import { readJsonOrThrow, writeJsonFile } from './json-file.js';
 import type { LayerStore } from './layers.js';
 import type { LeaseHandle } from './leases.js';
-import { ImageConfigSchema, ImageRecordSchema } from './schemas.js';
-import type { Descriptor, ImageConfig, ImageRecord } from './schemas.js';
+import { parseImageConfig } from '../../../image/oci/image-config.js';
+import type { ImageConfig } from '../../../image/oci/image-config.js';
+import { ImageRecordSchema } from './schemas.js';
+import type { Descriptor, ImageRecord } from './schemas.js';
 
 declareFailpoints('store.image.before-write');
 
@@ -26,25 +28,6 @@ export interface PutImageInput {
   manifestDigests?: readonly string[] | undefined;
   repoDigests?: readonly string[] | undefined;
   lease?: LeaseHandle | undefined;
-}
-
-/** Parses config bytes; throws DEVENV_STORE naming `what` when they are not an image config. */
-export function parseImageConfig(bytes: Uint8Array, what: string): ImageConfig {
-  let data: unknown;
-  try {
-    data = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (error) {
-    throw new DevenvError('DEVENV_STORE', `${what} is not JSON: ${(error as Error).message}`);
-  }
-  const parsed = ImageConfigSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DevenvError(
-      'DEVENV_STORE',
-      `${what} is not an image config: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
-    );
-  }
-  return parsed.data;
 }
 
 function union(a: readonly string[], b: readonly string[] | undefined): string[] {

@@ -2,10 +2,10 @@
  * Reading and writing the store's JSON state files: size-capped, zod-validated reads that report a
  * corrupt file instead of crashing on it, and atomic writes (temp + fsync + rename + dir fsync).
  */
-import { open } from 'node:fs/promises';
 import type { z } from 'zod';
 import { DevenvError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
+import { readCapped } from '../../../util/read-capped.js';
 import { mapNoSpace } from './space.js';
 
 /** Default cap on a state file, the same 20 MiB containerd allows for archive JSON. */
@@ -14,20 +14,6 @@ export const MAX_JSON_BYTES = 20 * 1024 * 1024;
 /** The outcome of reading a state file. */
 export type JsonRead<T> =
   { state: 'ok'; value: T } | { state: 'missing' } | { state: 'corrupt'; reason: string };
-
-/** Reads up to `maxBytes` of `file`; larger files are refused, not truncated. */
-export async function readCapped(file: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (size > maxBytes) {
-      throw new DevenvError('DEVENV_LIMIT', `${file} is ${size} bytes, more than the ${maxBytes} allowed`);
-    }
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Reads and validates a JSON state file. Never throws for a missing or malformed file. */
 export async function readJsonFile<T>(

@@ -5,37 +5,13 @@
  */
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
-import {
-  familiarReference,
-  formatReference,
-  isSha256Digest,
-  parseReference,
-} from '../../../util/reference.js';
+import { familiarTag, isSha256Digest, normalizeTag } from '../../../image/reference.js';
 import type { StoreContext } from './context.js';
 import type { ImageStore } from './images.js';
 import { corruptFileError, readJsonFile, writeJsonFile } from './json-file.js';
 import { RefsFileSchema } from './schemas.js';
 
 declareFailpoints('store.tag.write');
-
-/**
- * The stored form of a tag reference: fully qualified with the tag defaulted to `latest`. Digest
- * references (`name@sha256:…`) are refused: a tag names a moving target, a digest does not.
- */
-export function normalizeTag(input: string): string {
-  const parsed = parseReference(input);
-  if (typeof parsed === 'string')
-    throw new DevenvError('DEVENV_USAGE', `invalid image reference ${JSON.stringify(input)}: ${parsed}`);
-  if (parsed.digest !== undefined)
-    throw new DevenvError('DEVENV_USAGE', `${input} names a digest; a tag needs name[:tag]`);
-  return formatReference(parsed);
-}
-
-/** The short form Docker prints (`busybox:latest`) of a stored reference. */
-export function familiarTag(stored: string): string {
-  const parsed = parseReference(stored);
-  return typeof parsed === 'string' ? stored : familiarReference(parsed);
-}
 
 /** Tag operations of one store. */
 export class RefStore {

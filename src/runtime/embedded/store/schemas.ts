@@ -3,12 +3,8 @@
  * "corrupt" and `repair` quarantines it (docs/reliability.md, C6).
  */
 import { z } from 'zod';
+import { DigestSchema } from '../../../image/oci/digest-schema.js';
 import { OwnerSchema } from './owner.js';
-
-/** A canonical `sha256:<64 hex>` digest. */
-export const DigestSchema = z
-  .string()
-  .regex(/^sha256:[a-f0-9]{64}$/, { error: 'expected sha256:<64 hex digits>' });
 
 /** A content descriptor: what a blob is, its digest and its size in bytes. */
 export const DescriptorSchema = z.strictObject({
@@ -62,26 +58,6 @@ export const LeaseSchema = z.strictObject({
   images: z.array(DigestSchema),
 });
 export type Lease = z.infer<typeof LeaseSchema>;
-
-/** The part of an image config the store reads (the bytes themselves are kept as they came). */
-export const ImageConfigSchema = z.looseObject({
-  created: z.string().optional(),
-  architecture: z.string().optional(),
-  os: z.string().optional(),
-  config: z
-    .looseObject({
-      Env: z.array(z.string()).nullish(),
-      Entrypoint: z.array(z.string()).nullish(),
-      Cmd: z.array(z.string()).nullish(),
-      Labels: z.record(z.string(), z.string()).nullish(),
-    })
-    .nullish(),
-  rootfs: z.looseObject({
-    type: z.literal('layers'),
-    diff_ids: z.array(DigestSchema),
-  }),
-});
-export type ImageConfig = z.infer<typeof ImageConfigSchema>;
 
 /** `store.json`: the on-disk format version. */
 export const StoreVersionSchema = z.strictObject({ version: z.number().int() });

@@ -1,6 +1,7 @@
 /** An image record and its config as the Runtime interface's {@link ImageSummary}. */
 import type { ImageSummary } from '../../runtime.js';
-import type { ImageConfig, ImageRecord } from './schemas.js';
+import type { ImageConfig } from '../../../image/oci/image-config.js';
+import type { ImageRecord } from './schemas.js';
 
 /**
  * The summary `images` and `inspect` show. `size` is the sum of the uncompressed layer sizes;

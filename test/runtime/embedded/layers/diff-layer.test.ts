@@ -4,12 +4,14 @@
  * explicit whiteouts for what an opaque directory hides, hardlinks by inode, and identical bytes on
  * every run.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, link, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeaderScanner } from '../../../../src/image/layer/header-scanner.js';
 import { applyLayer, diffLayer, openOverlays } from '../../../../src/runtime/embedded/layers/index.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
 import { mergedListing } from './helpers/merged.js';
@@ -126,5 +128,55 @@ describe.skipIf(!isRoot)('diffLayer (needs root and overlayfs)', () => {
     expect(await mergedListing(path.join(tmp.dir, 'b1'), [copy], { mtimes: true })).toEqual(
       await mergedListing(path.join(tmp.dir, 'b2'), [base], { mtimes: true }),
     );
+  });
+});
+
+/** Sets an xattr with python3 (Node has no xattr API and the attr tools may be missing). */
+function setXattr(file: string, name: string, value: Buffer): void {
+  execFileSync('python3', [
+    '-c',
+    'import os,sys\nos.setxattr(sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), follow_symlinks=False)',
+    file,
+    name,
+    value.toString('hex'),
+  ]);
+}
+
+describe('diffLayer keeps extended attributes', () => {
+  let tmp: Awaited<ReturnType<typeof scratch>>;
+  beforeAll(async () => {
+    tmp = await scratch();
+  });
+  afterAll(async () => {
+    await tmp.cleanup();
+  });
+
+  it('writes each file xattr, binary values byte for byte, as a PAX record the header scanner reads back', async () => {
+    const upper = path.join(tmp.dir, 'upper');
+    await mkdir(path.join(upper, 'bin'), { recursive: true });
+    await writeFile(path.join(upper, 'bin/ping'), 'elf');
+    await writeFile(path.join(upper, 'plain'), 'no xattrs');
+    const binary = Buffer.from([0x00, 0xff, 0x0a, 0x3d, 0x80, 0x20]);
+    setXattr(path.join(upper, 'bin/ping'), 'user.devenv.test', binary);
+    const expected: [string, Buffer][] = [['user.devenv.test', binary]];
+    if (isRoot) {
+      // A file capability (cap_net_raw+ep), as `setcap` writes it: what `ping` needs to work.
+      const capability = Buffer.from('0000000201000000010000000000000000000000', 'hex');
+      setXattr(path.join(upper, 'bin/ping'), 'security.capability', capability);
+      expected.unshift(['security.capability', capability]);
+    }
+    const scanner = new HeaderScanner();
+    const names: string[] = [];
+    const extract = tar.extract();
+    const data = await collect(diffLayer({ upper }).pipe(scanner));
+    extract.end(data);
+    for await (const entry of extract) {
+      names.push(entry.header.name);
+      entry.resume();
+    }
+    const ping = names.indexOf('bin/ping');
+    expect(ping).toBeGreaterThan(-1);
+    expect(scanner.extras.get(ping)?.xattrs).toEqual(expected);
+    expect(scanner.extras.get(names.indexOf('plain'))).toBeUndefined();
   });
 });

@@ -8,8 +8,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveInRoot } from '../../../../src/runtime/embedded/layers/index.js';
-import { classifyWhiteout, normalizeEntryName } from '../../../../src/runtime/embedded/layers/entry-name.js';
-import { layerLimits } from '../../../../src/runtime/embedded/layers/limits.js';
+import { classifyWhiteout, normalizeEntryName } from '../../../../src/image/layer/entry-name.js';
+import { layerLimits } from '../../../../src/image/layer/layer-limits.js';
 import { tryLstat } from '../../../../src/runtime/embedded/layers/resolve-in-root.js';
 import { scratch } from './helpers/fixtures.js';
 

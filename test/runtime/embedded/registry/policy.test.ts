@@ -7,11 +7,7 @@ import {
   mirrorEndpoints,
   originEndpoints,
 } from '../../../../src/runtime/embedded/registry/endpoint.js';
-import {
-  platformFromNode,
-  platformScore,
-  selectPlatform,
-} from '../../../../src/runtime/embedded/oci/platform.js';
+import { platformFromNode, platformScore, selectPlatform } from '../../../../src/image/oci/platform.js';
 import { bypassesProxy, proxyFor } from '../../../../src/runtime/embedded/registry/proxy.js';
 import { recordingFetch } from './helpers/net.js';
 import { defaultSettings, makeClient } from './helpers/setup.js';

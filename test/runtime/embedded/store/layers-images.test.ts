@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chainIdOf, chainIdsOf, normalizeTag } from '../../../../src/runtime/embedded/store/index.js';
+import { normalizeTag } from '../../../../src/image/reference.js';
+import { chainIdOf, chainIdsOf } from '../../../../src/runtime/embedded/store/index.js';
 import {
   cleanupDirs,
   freshStore,
