@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/diagnostic.js';
 import { validateConfigText, nameFromFolder } from '../config/validate.js';
 import { checkName } from '../config/values.js';
-import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
+import { DevenvError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { initTemplateNames, readInitTemplate } from '../util/templates.js';
 import { defineCommand } from './context.js';
@@ -47,7 +47,6 @@ export default defineCommand({
     if (existsSync(file) && ctx.args.options['force'] !== true) {
       throw new DevenvError('DEVENV_FILE_EXISTS', `${file} already exists`, {
         hint: 'edit it, or pass --force to replace it',
-        exitCode: EXIT_USAGE,
       });
     }
     const schema = path.relative(path.dirname(file), SCHEMA_FILE);

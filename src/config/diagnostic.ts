@@ -2,7 +2,7 @@
  * A problem found in a devenv.yml or settings file, with the place it was found.
  * Validators return these; only the command boundary turns errors into a thrown {@link ConfigError}.
  */
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -58,7 +58,7 @@ export class ConfigError extends DevenvError {
       errors.length === 1 && first !== undefined
         ? formatDiagnostic(first)
         : `${errors.length} problems in ${what}:\n${errors.map(formatDiagnostic).join('\n')}`;
-    super('DEVENV_CONFIG_INVALID', summary, { exitCode: EXIT_USAGE });
+    super('DEVENV_CONFIG_INVALID', summary);
     this.name = 'ConfigError';
     this.diagnostics = diagnostics;
   }

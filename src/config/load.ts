@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
 import { ConfigError } from './diagnostic.js';
 import type { Diagnostic } from './diagnostic.js';
 import { MAX_FILE_BYTES } from './parse-yaml.js';
@@ -94,7 +94,6 @@ export async function loadConfig(options: LocateOptions): Promise<LoadedConfig> 
     const where = path.resolve(options.cwd, options.dir ?? '.');
     throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `no devenv.yml in ${where} or the folders above it`, {
       hint: 'run "devenv init" to write one, or pass -f FILE or -C DIR',
-      exitCode: EXIT_USAGE,
     });
   }
   const text = await readConfigText(found.file);
@@ -118,15 +117,11 @@ export async function loadConfig(options: LocateOptions): Promise<LoadedConfig> 
 export async function readConfigText(file: string): Promise<string> {
   try {
     const info = await stat(file);
-    if (!info.isFile())
-      throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${file} is not a regular file`, {
-        exitCode: EXIT_USAGE,
-      });
+    if (!info.isFile()) throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${file} is not a regular file`);
     if (info.size > MAX_FILE_BYTES) {
       throw new DevenvError(
         'DEVENV_CONFIG_INVALID',
         `${file} is ${Math.round(info.size / 1024)} KiB; a devenv.yml may be at most ${MAX_FILE_BYTES / 1024} KiB`,
-        { exitCode: EXIT_USAGE },
       );
     }
     return await readFile(file, 'utf8');
@@ -136,12 +131,10 @@ export async function readConfigText(file: string): Promise<string> {
     if (code === 'ENOENT')
       throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${file} does not exist`, {
         hint: 'check the path given to -f',
-        exitCode: EXIT_USAGE,
         cause: error,
       });
     if (code === 'EACCES')
       throw new DevenvError('DEVENV_CONFIG_INVALID', `cannot read ${file}: permission denied`, {
-        exitCode: EXIT_USAGE,
         cause: error,
       });
     throw error;
