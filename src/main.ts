@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { ConfigError } from './config/diagnostic.js';
 import { exitStatusOf, isDevenvError, UsageError } from './errors.js';
+import { hostFsError } from './util/fs-problem.js';
 import { interruption, InterruptedError } from './util/interrupt.js';
 import type { ImageUser } from './plan/types.js';
 import { PlainOutput, wantsColor } from './ui/plain/output.js';
@@ -83,7 +84,7 @@ export async function main(input: MainInput): Promise<number> {
   } catch (error) {
     // Whatever an interrupted call threw (a killed child's status, a closed pipe), the cause is the
     // interruption; reporting it as that is the one short line the user expects after ctrl-c.
-    const reported = input.signal.aborted ? interruption(input.signal) : error;
+    const reported = input.signal.aborted ? interruption(input.signal) : (hostFsError(error) ?? error);
     report(reported, out, json, input.env);
     return exitStatusOf(reported, failureStatus);
   }

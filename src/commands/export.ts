@@ -5,6 +5,7 @@ import { DevenvError } from '../errors.js';
 import { HEADER } from '../plan/dockerfile.js';
 import { renderRunScript } from '../runtime/docker/run-script.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { asFsError } from '../util/fs-problem.js';
 import { defineCommand } from './context.js';
 import { loadProject, planProject } from './project.js';
 
@@ -36,13 +37,22 @@ export default defineCommand({
     const script = path.join(dir, 'run.sh');
     await refuseForeign(dockerfile, force);
     await refuseForeign(script, force);
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(dockerfile, plan.image.dockerfile);
-    await writeFileAtomic(
-      script,
-      renderRunScript(plan, { scriptDir: dir, projectDir: loaded.projectDir, homeDir: ctx.homeDir }),
-      0o755,
-    );
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(dockerfile, plan.image.dockerfile);
+      await writeFileAtomic(
+        script,
+        renderRunScript(plan, { scriptDir: dir, projectDir: loaded.projectDir, homeDir: ctx.homeDir }),
+        0o755,
+      );
+    } catch (error) {
+      throw await asFsError(
+        error,
+        dir,
+        `cannot write to ${dir}`,
+        'name a folder you can write: devenv export DIR',
+      );
+    }
     if (ctx.args.globals.json) ctx.out.json({ dockerfile, script });
     else
       ctx.out.info(

@@ -7,6 +7,7 @@ import { validateConfigText, nameFromFolder } from '../config/validate.js';
 import { checkName } from '../config/values.js';
 import { DevenvError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { asFsError } from '../util/fs-problem.js';
 import { initTemplateNames, readInitTemplate } from '../util/templates.js';
 import { defineCommand } from './context.js';
 
@@ -55,7 +56,9 @@ export default defineCommand({
       .replaceAll('{{schema}}', schema);
     const checked = validateConfigText(text, { file, projectDir: path.dirname(file), homeDir: ctx.homeDir });
     if (!checked.ok) throw new ConfigError(checked.diagnostics, `template ${template}`);
-    await writeFileAtomic(file, text);
+    await writeFileAtomic(file, text).catch(async (error: unknown) => {
+      throw await asFsError(error, file, `cannot write ${file}`, 'choose a folder you can write with -C DIR');
+    });
     if (ctx.args.globals.json) ctx.out.json({ file, template, name });
     else
       ctx.out.info(`wrote ${path.relative(ctx.cwd, file) || file} (template ${template}); next: devenv up`);
