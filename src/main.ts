@@ -4,7 +4,8 @@
  */
 import type { Readable } from 'node:stream';
 import { ConfigError } from './config/diagnostic.js';
-import { isDevenvError, EXIT_FAILURE, UsageError } from './errors.js';
+import { exitStatusOf, isDevenvError, UsageError } from './errors.js';
+import { hostFsError } from './util/fs-problem.js';
 import { interruption, InterruptedError } from './util/interrupt.js';
 import type { ImageUser } from './plan/types.js';
 import { PlainOutput, wantsColor } from './ui/plain/output.js';
@@ -36,6 +37,7 @@ export interface MainInput extends OutputStreams {
 export async function main(input: MainInput): Promise<number> {
   const out = new PlainOutput(input, wantsColor(input.stderr, input.env));
   let json = input.argv.includes('--json');
+  let failureStatus: number | undefined;
   try {
     const found = findCommand(input.argv);
     const command = found === undefined ? undefined : await loadCommand(found.name);
@@ -59,6 +61,7 @@ export async function main(input: MainInput): Promise<number> {
       out.result(await mainHelp(input.version));
       return 0;
     }
+    failureStatus = command.failureStatus;
     const args = parseCommandLine(input.argv, command.options);
     json = args.globals.json;
     if (args.globals.help) {
@@ -81,20 +84,23 @@ export async function main(input: MainInput): Promise<number> {
   } catch (error) {
     // Whatever an interrupted call threw (a killed child's status, a closed pipe), the cause is the
     // interruption; reporting it as that is the one short line the user expects after ctrl-c.
-    return report(input.signal.aborted ? interruption(input.signal) : error, out, json, input.env);
+    const reported = input.signal.aborted ? interruption(input.signal) : (hostFsError(error) ?? error);
+    report(reported, out, json, input.env);
+    return exitStatusOf(reported, failureStatus);
   }
 }
 
+/** Prints `error` for the user: a DevenvError as its message and hint, anything else as a bug. */
 function report(
   error: unknown,
   out: PlainOutput,
   json: boolean,
   env: Readonly<Record<string, string | undefined>>,
-): number {
+): void {
   if (error instanceof InterruptedError) {
     out.info(error.message);
     if (json) out.json({ outcome: 'error', code: error.code, message: error.message });
-    return error.exitCode;
+    return;
   }
   if (isDevenvError(error)) {
     if (error instanceof ConfigError) {
@@ -113,7 +119,7 @@ function report(
         diagnostics: error instanceof ConfigError ? error.diagnostics : undefined,
       });
     }
-    return error.exitCode;
+    return;
   }
   const detail = error instanceof Error ? error : new Error(String(error));
   out.error(
@@ -124,5 +130,4 @@ function report(
   );
   if (env['DEVENV_DEBUG'] === '1' && detail.stack !== undefined) out.info(detail.stack);
   if (json) out.json({ outcome: 'error', code: 'DEVENV_BUG', message: detail.message });
-  return EXIT_FAILURE;
 }

@@ -30,6 +30,11 @@ export interface Command {
   /** Arguments after the verb, for `--help`. */
   usage: string;
   options: OptionTable;
+  /**
+   * Exit status for devenv's own failures (default 1). Commands whose status is the container
+   * command's (exec, run, shell) say 125, as docker does, so a script can tell the two apart.
+   */
+  failureStatus?: number;
   /** Runs the command and returns the exit status. */
   run: (ctx: CommandContext) => Promise<number>;
 }

@@ -1,6 +1,6 @@
 /** `devenv exec [NAME] -- CMD…`: run one command in the environment; its exit status passes through. */
 import { execIn, EXEC_FAILED } from '../engine/session.js';
-import { UsageError, withExitCode } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
@@ -8,6 +8,7 @@ export default defineCommand({
   name: 'exec',
   summary: 'Run a command in the environment (exit status passes through)',
   usage: '[NAME] [--user U] [--workdir DIR] -- CMD...',
+  failureStatus: EXEC_FAILED,
   options: {
     user: { type: 'string', short: 'u', value: 'U', description: 'Run as this user (name or uid[:gid])' },
     workdir: { type: 'string', short: 'w', value: 'DIR', description: 'Working directory in the container' },
@@ -19,13 +20,9 @@ export default defineCommand({
     const { name, engine } = await openTarget(ctx);
     const user = ctx.args.options['user'];
     const workdir = ctx.args.options['workdir'];
-    try {
-      return await execIn(engine, name, command, {
-        user: typeof user === 'string' ? user : undefined,
-        workdir: typeof workdir === 'string' ? workdir : undefined,
-      });
-    } catch (error) {
-      throw withExitCode(error, EXEC_FAILED);
-    }
+    return execIn(engine, name, command, {
+      user: typeof user === 'string' ? user : undefined,
+      workdir: typeof workdir === 'string' ? workdir : undefined,
+    });
   },
 });

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/diagnostic.js';
 import { validateConfigText, nameFromFolder } from '../config/validate.js';
 import { checkName } from '../config/values.js';
-import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
+import { DevenvError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { asFsError } from '../util/fs-problem.js';
 import { initTemplateNames, readInitTemplate } from '../config/templates.js';
 import { defineCommand } from './context.js';
 
@@ -47,7 +48,6 @@ export default defineCommand({
     if (existsSync(file) && ctx.args.options['force'] !== true) {
       throw new DevenvError('DEVENV_FILE_EXISTS', `${file} already exists`, {
         hint: 'edit it, or pass --force to replace it',
-        exitCode: EXIT_USAGE,
       });
     }
     const schema = path.relative(path.dirname(file), SCHEMA_FILE);
@@ -56,7 +56,9 @@ export default defineCommand({
       .replaceAll('{{schema}}', schema);
     const checked = validateConfigText(text, { file, projectDir: path.dirname(file), homeDir: ctx.homeDir });
     if (!checked.ok) throw new ConfigError(checked.diagnostics, `template ${template}`);
-    await writeFileAtomic(file, text);
+    await writeFileAtomic(file, text).catch(async (error: unknown) => {
+      throw await asFsError(error, file, `cannot write ${file}`, 'choose a folder you can write with -C DIR');
+    });
     if (ctx.args.globals.json) ctx.out.json({ file, template, name });
     else
       ctx.out.info(`wrote ${path.relative(ctx.cwd, file) || file} (template ${template}); next: devenv up`);

@@ -9,7 +9,7 @@ import { withEnvLock } from '../engine/env-lock.js';
 import { withConfigName } from '../config/rename.js';
 import { validateConfigText } from '../config/validate.js';
 import { checkName } from '../config/values.js';
-import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
+import { DevenvError, UsageError } from '../errors.js';
 import { compilePlan } from '../plan/compile-plan.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { envStateDir } from '../util/paths.js';
@@ -53,7 +53,7 @@ export default defineCommand({
         throw new DevenvError(
           'DEVENV_FILE_EXISTS',
           `${target} exists and differs from the bundle's devenv.yml`,
-          { hint: 'load into another folder with -C DIR', exitCode: EXIT_USAGE },
+          { hint: 'load into another folder with -C DIR' },
         );
       }
       const checked = validateConfigText(bundle.configText, {
@@ -85,7 +85,6 @@ export default defineCommand({
         if (!(await engine.confirm(question)))
           throw new DevenvError('DEVENV_ABORTED', `not restored: ${name} asks for ${reach.join(', ')}`, {
             hint: 'review devenv/devenv.yml in the bundle, then run again with --yes to allow it',
-            exitCode: EXIT_USAGE,
           });
       }
       const container = await withEnvLock(engine, name, 'devenv load', () =>

@@ -2,7 +2,6 @@
 import { runOnce, EXEC_FAILED } from '../engine/session.js';
 import { ensureImage } from '../engine/image.js';
 import { settleShell } from '../engine/shell.js';
-import { withExitCode } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openProject } from './project.js';
 
@@ -11,19 +10,16 @@ export default defineCommand({
   summary: 'Run a command in a throwaway container of this environment',
   usage: '-- CMD...',
   options: {},
+  failureStatus: EXEC_FAILED,
   async run(ctx) {
     const { project, engine } = await openProject(ctx);
-    try {
-      const { image } = await ensureImage(engine, project, {
-        noCache: false,
-        pull: false,
-        squash: false,
-        force: false,
-      });
-      const ready = await settleShell(engine, project, image);
-      return await runOnce(engine, ready.plan.run, image, ctx.args.rest ?? []);
-    } catch (error) {
-      throw withExitCode(error, EXEC_FAILED);
-    }
+    const { image } = await ensureImage(engine, project, {
+      noCache: false,
+      pull: false,
+      squash: false,
+      force: false,
+    });
+    const ready = await settleShell(engine, project, image);
+    return runOnce(engine, ready.plan.run, image, ctx.args.rest ?? []);
   },
 });

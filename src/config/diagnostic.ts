@@ -2,7 +2,7 @@
  * A problem found in a devenv.yml or settings file, with the place it was found.
  * Validators return these; only the command boundary turns errors into a thrown {@link ConfigError}.
  */
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -19,6 +19,8 @@ export interface Diagnostic {
   col?: number | undefined;
   /** How to fix it. */
   hint?: string | undefined;
+  /** How many more identical problems this one stands for (see {@link sortDiagnostics}). */
+  repeats?: number | undefined;
 }
 
 /** Renders a field path as `mounts[0].target`. */
@@ -43,7 +45,8 @@ export function formatLocation(d: Pick<Diagnostic, 'file' | 'line' | 'col'>): st
 export function formatDiagnostic(d: Diagnostic): string {
   const where = formatLocation(d);
   const field = d.path.length > 0 ? `${formatPath(d.path)}: ` : '';
-  const head = `${where === '' ? '' : `${where}: `}${d.severity}: ${field}${d.message}`;
+  const more = d.repeats === undefined ? '' : ` (…and ${d.repeats} more like it)`;
+  const head = `${where === '' ? '' : `${where}: `}${d.severity}: ${field}${d.message}${more}`;
   return d.hint === undefined ? head : `${head}\n  hint: ${d.hint}`;
 }
 
@@ -58,7 +61,7 @@ export class ConfigError extends DevenvError {
       errors.length === 1 && first !== undefined
         ? formatDiagnostic(first)
         : `${errors.length} problems in ${what}:\n${errors.map(formatDiagnostic).join('\n')}`;
-    super('DEVENV_CONFIG_INVALID', summary, { exitCode: EXIT_USAGE });
+    super('DEVENV_CONFIG_INVALID', summary);
     this.name = 'ConfigError';
     this.diagnostics = diagnostics;
   }
@@ -66,11 +69,12 @@ export class ConfigError extends DevenvError {
 
 /**
  * Diagnostics in the order of the file (line, then column), so a reader can walk down it; those
- * without a position keep their order and come last.
+ * without a position keep their order and come last. A message repeated word for word (70 aliases
+ * in an alias bomb) is shown once, at its first place, counting the others in `repeats`.
  */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const key = (d: Diagnostic) => [d.line ?? Number.POSITIVE_INFINITY, d.col ?? 0] as const;
-  return diagnostics
+  const sorted = diagnostics
     .map((d, index) => ({ d, index }))
     .sort((a, b) => {
       const [la, ca] = key(a.d);
@@ -78,6 +82,18 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
       return la - lb || ca - cb || a.index - b.index;
     })
     .map(({ d }) => d);
+  const first = new Map<string, Diagnostic>();
+  const out: Diagnostic[] = [];
+  for (const d of sorted) {
+    const same = JSON.stringify([d.severity, d.code, formatPath(d.path), d.message, d.hint, d.file]);
+    const seen = first.get(same);
+    if (seen === undefined) {
+      const kept = { ...d };
+      first.set(same, kept);
+      out.push(kept);
+    } else seen.repeats = (seen.repeats ?? 0) + 1 + (d.repeats ?? 0);
+  }
+  return out;
 }
 
 /** True when any diagnostic is an error (warnings alone do not stop a command). */

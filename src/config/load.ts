@@ -3,10 +3,11 @@
  * directory) upwards through `devenv.yml`, `devenv.yaml`, `.devenv.yml`, `.config/devenv.yml` and a
  * `devenv` key in package.json.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { access, constants, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
+import { fsProblem } from '../util/fs-problem.js';
 import { ConfigError } from './diagnostic.js';
 import type { Diagnostic } from './diagnostic.js';
 import { MAX_FILE_BYTES } from './parse-yaml.js';
@@ -51,6 +52,22 @@ export interface LoadedConfig extends FoundConfig {
 // js-yaml never see it and the YAML is parsed once, by parseYaml, with positions.
 const raw = (_file: string, content: string) => ({ raw: content });
 
+/** The first devenv.yml-like file in `dir` that exists but cannot be read, if any. */
+async function unreadableConfig(dir: string): Promise<FoundConfig | undefined> {
+  for (const name of SEARCH_PLACES) {
+    if (name === 'package.json') continue;
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile() !== true) continue;
+    const denied = await access(file, constants.R_OK).then(
+      () => false,
+      () => true,
+    );
+    if (denied) return { file, projectDir: dir, prefix: [] };
+  }
+  return undefined;
+}
+
 /** Finds the config file, or returns `undefined` when there is none. */
 export async function findConfig(options: LocateOptions): Promise<FoundConfig | undefined> {
   if (options.file !== undefined) {
@@ -78,6 +95,10 @@ export async function findConfig(options: LocateOptions): Promise<FoundConfig | 
           : path.dirname(found.filepath);
       return { file: found.filepath, projectDir, prefix: isPackage ? ['devenv'] : [] };
     }
+    // cosmiconfig skips a file it cannot read as if it were absent; one that exists is still the
+    // project's config, and reading it reports the permission problem by name.
+    const unreadable = await unreadableConfig(dir);
+    if (unreadable !== undefined) return unreadable;
     const parent = path.dirname(dir);
     if (parent === dir || dir === stopAt || options.dir !== undefined) return undefined;
     dir = parent;
@@ -94,7 +115,6 @@ export async function loadConfig(options: LocateOptions): Promise<LoadedConfig> 
     const where = path.resolve(options.cwd, options.dir ?? '.');
     throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `no devenv.yml in ${where} or the folders above it`, {
       hint: 'run "devenv init" to write one, or pass -f FILE or -C DIR',
-      exitCode: EXIT_USAGE,
     });
   }
   const text = await readConfigText(found.file);
@@ -118,15 +138,11 @@ export async function loadConfig(options: LocateOptions): Promise<LoadedConfig> 
 export async function readConfigText(file: string): Promise<string> {
   try {
     const info = await stat(file);
-    if (!info.isFile())
-      throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${file} is not a regular file`, {
-        exitCode: EXIT_USAGE,
-      });
+    if (!info.isFile()) throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${file} is not a regular file`);
     if (info.size > MAX_FILE_BYTES) {
       throw new DevenvError(
         'DEVENV_CONFIG_INVALID',
         `${file} is ${Math.round(info.size / 1024)} KiB; a devenv.yml may be at most ${MAX_FILE_BYTES / 1024} KiB`,
-        { exitCode: EXIT_USAGE },
       );
     }
     return await readFile(file, 'utf8');
@@ -136,14 +152,18 @@ export async function readConfigText(file: string): Promise<string> {
     if (code === 'ENOENT')
       throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${file} does not exist`, {
         hint: 'check the path given to -f',
-        exitCode: EXIT_USAGE,
         cause: error,
       });
     if (code === 'EACCES')
       throw new DevenvError('DEVENV_CONFIG_INVALID', `cannot read ${file}: permission denied`, {
-        exitCode: EXIT_USAGE,
+        hint: `make it readable for you (chmod u+r ${file}), or run devenv as its owner`,
         cause: error,
       });
-    throw error;
+    const problem = await fsProblem(error, file);
+    if (problem === undefined) throw error;
+    throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `cannot read ${file}: ${problem}`, {
+      hint: 'check the path given to -f or -C',
+      cause: error,
+    });
   }
 }

@@ -19,7 +19,8 @@ export function envMap(what: string) {
   return z
     .record(
       z.string().regex(ENV_KEY, {
-        error: `${what} names must match ${ENV_KEY.source} (letters, digits, "_"; not starting with a digit)`,
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a valid variable name: use letters, digits and _, not starting with a digit`,
       }),
       z.union([text(checkOneLine), z.number(), z.boolean()]),
     )

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
 import { shellQuote } from '../plan/quote.js';
 import type { RunSpec, X11Spec } from '../plan/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -82,7 +82,6 @@ export function checkDevices(spec: RunSpec): void {
   if (spec.devices.usb && !existsSync('/dev/bus/usb')) {
     throw new DevenvError('DEVENV_USAGE', 'devices.usb is on but this host has no /dev/bus/usb', {
       hint: 'turn devices.usb off on this machine, or load the USB drivers (usbcore)',
-      exitCode: EXIT_USAGE,
     });
   }
   for (const device of spec.devices.paths) {
@@ -90,14 +89,14 @@ export function checkDevices(spec: RunSpec): void {
       throw new DevenvError(
         'DEVENV_USAGE',
         `the device ${device} (devices.paths) does not exist on this host`,
-        { hint: 'plug the device in, or remove it from devices.paths', exitCode: EXIT_USAGE },
+        { hint: 'plug the device in, or remove it from devices.paths' },
       );
   }
   if (spec.devices.x11 !== undefined && !existsSync(spec.devices.x11.socketDir)) {
     throw new DevenvError(
       'DEVENV_USAGE',
       `devices.x11 is on but ${spec.devices.x11.socketDir} does not exist`,
-      { hint: 'start an X server (or Xvfb), or turn devices.x11 off', exitCode: EXIT_USAGE },
+      { hint: 'start an X server (or Xvfb), or turn devices.x11 off' },
     );
   }
 }

@@ -4,7 +4,7 @@
  * terminal. Two `up`s on one environment never interleave: the second waits for the first.
  */
 import path from 'node:path';
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
 import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
 import { envListToMap } from '../plan/env-refs.js';
 import type { RunSpec } from '../plan/types.js';
@@ -68,14 +68,14 @@ function checkOwnership(container: ContainerSummary, project: Project): void {
     throw new DevenvError(
       'DEVENV_BUSY',
       `a container named ${container.name} exists and devenv did not make it`,
-      { hint: 'set another name in devenv.yml, or remove that container', exitCode: EXIT_USAGE },
+      { hint: 'set another name in devenv.yml, or remove that container' },
     );
   }
   if (path.resolve(owner) !== path.resolve(project.projectDir)) {
     throw new DevenvError(
       'DEVENV_BUSY',
       `the environment ${container.name} belongs to another project (${owner})`,
-      { hint: 'set another name in devenv.yml, or run devenv rm in that project', exitCode: EXIT_USAGE },
+      { hint: 'set another name in devenv.yml, or run devenv rm in that project' },
     );
   }
 }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { DevenvError, EXIT_USAGE } from '../errors.js';
+import { DevenvError } from '../errors.js';
 import { dockerTimeoutMs } from './docker/call-policy.js';
 import type { DockerTarget } from './docker/docker-cli.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
@@ -87,7 +87,6 @@ export function chooseRuntime(request: RuntimeRequest): RuntimeChoice {
     if (!(RUNTIME_CHOICES as readonly string[]).includes(value)) {
       throw new DevenvError('DEVENV_USAGE', `unknown runtime "${value}"`, {
         hint: `use one of: ${RUNTIME_CHOICES.join(', ')}`,
-        exitCode: EXIT_USAGE,
       });
     }
     return value as RuntimeChoice;

@@ -44,15 +44,45 @@ export async function fsProblem(error: unknown, target: string): Promise<string 
         () => undefined,
         (inner: unknown) => inner,
       );
-      return denied === undefined ? undefined : fsProblem(denied, at);
+      if (denied !== undefined) return fsProblem(denied, at);
+      const parent = path.dirname(path.resolve(target));
+      if (at !== parent) return `${parent} does not exist`;
+      // The folder exists and says it is writable, yet nothing can be made in it: /proc, /sys.
+      return `${at} does not take new files`;
     }
+    case 'EISDIR':
+      return `${target} is a folder, not a file`;
     case 'ENOSPC':
+    case 'EDQUOT':
       return 'the disk is full';
     case 'ELOOP':
       return `${target} is a loop of symbolic links`;
     default:
       return undefined;
   }
+}
+
+/** Errnos that say something about the host (permissions, mounts, space), never about devenv's logic. */
+const HOST_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT']);
+
+/**
+ * The last line of defence at the command boundary: a permission, read-only or full-disk failure
+ * that no caller turned into a message of its own still names its path instead of being reported as
+ * a bug. `undefined` for anything else.
+ */
+export function hostFsError(error: unknown): DevenvError | undefined {
+  const { code, path: where } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code === undefined || where === undefined || !HOST_ERRNOS.has(code)) return undefined;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new DevenvError('DEVENV_NO_SPACE', `the disk is full: cannot write ${where}`, {
+      hint: 'free some space on that file system, then run the command again',
+      cause: error,
+    });
+  const denied = code === 'EROFS' ? 'is on a read-only file system' : 'cannot be read or written by you';
+  return new DevenvError('DEVENV_PERMISSION_DENIED', `${where} ${denied}`, {
+    hint: `check its owner and mode (ls -ld ${where}), or run devenv as the user who owns it`,
+    cause: error,
+  });
 }
 
 /** What a folder is for and how to put it elsewhere, for the error when it cannot be made or written. */

@@ -18,13 +18,14 @@ export function signalExitStatus(signal: InterruptSignal): number {
 /** The user (or the system) asked devenv to stop; every cleanup has run by the time it is reported. */
 export class InterruptedError extends DevenvError {
   readonly signal: InterruptSignal;
+  /** 130 for ctrl-c, as for every DEVENV_INTERRUPTED; 143 for SIGTERM and 129 for SIGHUP. */
+  override readonly exitCode: number;
 
   constructor(signal: InterruptSignal = 'SIGINT') {
-    super('DEVENV_INTERRUPTED', signal === 'SIGINT' ? 'interrupted' : `interrupted by ${signal}`, {
-      exitCode: signalExitStatus(signal),
-    });
+    super('DEVENV_INTERRUPTED', signal === 'SIGINT' ? 'interrupted' : `interrupted by ${signal}`);
     this.name = 'InterruptedError';
     this.signal = signal;
+    this.exitCode = signalExitStatus(signal);
   }
 }
 

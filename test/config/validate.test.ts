@@ -220,7 +220,9 @@ describe('validateConfigText', () => {
       ['env.X=Y', 5],
       ['build.args.', 6],
     ]);
-    expect(errors[0]?.message).toContain('Environment variables of the container names must match');
+    expect(errors[0]?.message).toBe(
+      '"A B" is not a valid variable name: use letters, digits and _, not starting with a digit',
+    );
   });
 
   it('Y13: secret-looking env and build-arg names are warned about', () => {

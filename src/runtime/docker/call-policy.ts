@@ -3,7 +3,7 @@
  * does. A hung daemon must not hang devenv, so every call that should answer in seconds has a limit;
  * calls that stream progress or wait on the user (build, pull, save, attach, logs -f) have none.
  */
-import { DevenvError, EXIT_USAGE } from '../../errors.js';
+import { DevenvError } from '../../errors.js';
 
 /** The limit of a query (inspect, ls, version) when DEVENV_DOCKER_TIMEOUT does not set another. */
 export const DEFAULT_DOCKER_TIMEOUT_MS = 30_000;
@@ -124,7 +124,6 @@ export function dockerTimeoutMs(env: Readonly<Record<string, string | undefined>
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new DevenvError('DEVENV_USAGE', `DEVENV_DOCKER_TIMEOUT="${text}" is not a number of seconds`, {
       hint: 'set it to a positive number such as 60, or unset it for the default of 30 seconds',
-      exitCode: EXIT_USAGE,
     });
   return Math.round(seconds * 1000);
 }

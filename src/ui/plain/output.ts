@@ -69,7 +69,8 @@ export class PlainOutput {
       const where = formatLocation(d);
       const label = d.severity === 'error' ? this.style('red', 'error:') : this.style('yellow', 'warning:');
       const field = d.path.length > 0 ? `${this.style('bold', formatPath(d.path))}: ` : '';
-      this.streams.stderr.write(`${where === '' ? '' : `${where}: `}${label} ${field}${d.message}\n`);
+      const more = d.repeats === undefined ? '' : ` (…and ${d.repeats} more like it)`;
+      this.streams.stderr.write(`${where === '' ? '' : `${where}: `}${label} ${field}${d.message}${more}\n`);
       if (d.hint !== undefined) this.streams.stderr.write(`  ${this.style('dim', 'hint:')} ${d.hint}\n`);
     }
   }

@@ -111,10 +111,10 @@ describe.skipIf(!registryReady)('embedded runtime: doctor and storage move', () 
     mkdirSync(busy);
     writeFileSync(path.join(busy, 'precious'), 'x');
     const full = await devenv(box, ['storage', 'move', busy], { bare: true });
-    expect(full.exitCode).toBe(1);
+    expect(full.exitCode).toBe(2);
     expect(full.stderr).toContain(`${busy} is not empty`);
     const inside = await devenv(box, ['storage', 'move', path.join(from, 'sub')], { bare: true });
-    expect(inside.exitCode).toBe(1);
+    expect(inside.exitCode).toBe(2);
     expect(inside.stderr).toContain('one contains the other');
     const usage = await devenv(box, ['storage', 'shuffle', busy], { bare: true });
     expect(usage.exitCode).toBe(2);

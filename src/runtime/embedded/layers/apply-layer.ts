@@ -73,7 +73,7 @@ export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLay
   const layersDir = await realpath(path.dirname(path.resolve(options.target)));
   const target = path.join(layersDir, path.basename(options.target));
   if (await lstat(target).catch(() => undefined))
-    throw new DevenvError('DEVENV_FILE_EXISTS', `layer directory ${target} already exists`);
+    throw new DevenvError('DEVENV_STORE', `layer directory ${target} already exists`);
   const temp = await mkdtemp(`${target}${TEMP_SUFFIX}`);
   try {
     const diff = path.join(temp, 'diff');
@@ -91,7 +91,7 @@ export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLay
       const code = (error as NodeJS.ErrnoException).code;
       // Another apply of the same layer won the race; the store lock should have prevented it.
       if (code === 'ENOTEMPTY' || code === 'EEXIST')
-        throw new DevenvError('DEVENV_FILE_EXISTS', `layer directory ${target} appeared while applying`, {
+        throw new DevenvError('DEVENV_STORE', `layer directory ${target} appeared while applying`, {
           cause: error,
         });
       throw error;

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';
+import { asFsError } from '../../../util/fs-problem.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { checkStore } from './check.js';
 import { runningContainers } from './containers.js';
@@ -118,6 +119,16 @@ async function copyAndVerify(from: string, staging: string, onProgress: (m: stri
     );
 }
 
+/** A failure on the target folder (in the way, not writable) as a message naming it. */
+async function cannotMoveTo(error: unknown, to: string): Promise<unknown> {
+  return asFsError(
+    error,
+    (error as NodeJS.ErrnoException).path ?? to,
+    `cannot move the store to ${to}`,
+    'choose a new or empty folder you can write: devenv storage move DIR',
+  );
+}
+
 /** Moves the store from `options.from` to `options.to`; see the module comment for the guarantees. */
 export async function moveStorage(options: MoveStorageOptions): Promise<MoveResult> {
   const from = path.resolve(options.from);
@@ -151,12 +162,18 @@ export async function moveStorage(options: MoveStorageOptions): Promise<MoveResu
         hint: 'Wait for that command to finish, then run the move again.',
       });
     }
-    await prepareTarget(from, to, staging);
-    await mkdir(path.dirname(to), { recursive: true });
+    await prepareTarget(from, to, staging).catch(async (error: unknown) => {
+      throw await cannotMoveTo(error, to);
+    });
+    await mkdir(path.dirname(to), { recursive: true }).catch(async (error: unknown) => {
+      throw await cannotMoveTo(error, to);
+    });
     const size = await treeSize(from);
     await ensureFreeSpace(path.dirname(to), size, 'to copy the store');
     try {
-      await copyAndVerify(from, staging, progress);
+      await copyAndVerify(from, staging, progress).catch(async (error: unknown) => {
+        throw await cannotMoveTo(error, to);
+      });
       if (await exists(to)) await rmdir(to);
       await rename(staging, to);
       await syncDir(path.dirname(to));
