@@ -1,8 +1,13 @@
-/** `devenv init [--template T]`: write a commented devenv.yml from one of the templates in templates/init. */
+/**
+ * `devenv init [--template T]`: write a commented devenv.yml from one of the templates in
+ * templates/init, and the JSON schema beside it in `.devenv/`, so the `$schema` line is a path inside
+ * the project that works in every clone, whoever installed devenv where.
+ */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/diagnostic.js';
+import { configJsonSchema } from '../config/json-schema.js';
 import { validateConfigText, nameFromFolder } from '../config/validate.js';
 import { checkName } from '../config/values.js';
 import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
@@ -10,8 +15,8 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { initTemplateNames, readInitTemplate } from '../util/templates.js';
 import { defineCommand } from './context.js';
 
-/** devenv.schema.json as shipped with this copy of devenv. */
-export const SCHEMA_FILE = fileURLToPath(new URL('../../devenv.schema.json', import.meta.url));
+/** Where init vends the schema, relative to the folder of devenv.yml (a path for `$schema`). */
+const VENDORED_SCHEMA = './.devenv/devenv.schema.json';
 
 export default defineCommand({
   name: 'init',
@@ -50,12 +55,15 @@ export default defineCommand({
         exitCode: EXIT_USAGE,
       });
     }
-    const schema = path.relative(path.dirname(file), SCHEMA_FILE);
     const text = (await readInitTemplate(template))
       .replaceAll('{{name}}', name)
-      .replaceAll('{{schema}}', schema);
+      .replaceAll('{{schema}}', VENDORED_SCHEMA);
     const checked = validateConfigText(text, { file, projectDir: path.dirname(file), homeDir: ctx.homeDir });
     if (!checked.ok) throw new ConfigError(checked.diagnostics, `template ${template}`);
+    // The schema first, so devenv.yml never names a file that is not there.
+    const schemaFile = path.join(path.dirname(file), VENDORED_SCHEMA);
+    await mkdir(path.dirname(schemaFile), { recursive: true });
+    await writeFileAtomic(schemaFile, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     await writeFileAtomic(file, text);
     if (ctx.args.globals.json) ctx.out.json({ file, template, name });
     else
