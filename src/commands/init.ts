@@ -1,8 +1,13 @@
-/** `devenv init [--template T]`: write a commented devenv.yml from one of the templates in templates/init. */
+/**
+ * `devenv init [--template T]`: write a commented devenv.yml from one of the templates in
+ * templates/init, and the JSON schema beside it in `.devenv/`, so the `$schema` line is a path inside
+ * the project that works in every clone, whoever installed devenv where.
+ */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/diagnostic.js';
+import { configJsonSchema } from '../config/json-schema.js';
 import { validateConfigText, nameFromFolder } from '../config/validate.js';
 import { checkName } from '../config/values.js';
 import { DevenvError, UsageError } from '../errors.js';
@@ -11,8 +16,8 @@ import { asFsError } from '../util/fs-problem.js';
 import { initTemplateNames, readInitTemplate } from '../config/templates.js';
 import { defineCommand } from './context.js';
 
-/** devenv.schema.json as shipped with this copy of devenv. */
-export const SCHEMA_FILE = fileURLToPath(new URL('../../devenv.schema.json', import.meta.url));
+/** Where init vends the schema, relative to the folder of devenv.yml (a path for `$schema`). */
+const VENDORED_SCHEMA = './.devenv/devenv.schema.json';
 
 export default defineCommand({
   name: 'init',
@@ -50,15 +55,26 @@ export default defineCommand({
         hint: 'edit it, or pass --force to replace it',
       });
     }
-    const schema = path.relative(path.dirname(file), SCHEMA_FILE);
     const text = (await readInitTemplate(template))
       .replaceAll('{{name}}', name)
-      .replaceAll('{{schema}}', schema);
+      .replaceAll('{{schema}}', VENDORED_SCHEMA);
     const checked = validateConfigText(text, { file, projectDir: path.dirname(file), homeDir: ctx.homeDir });
     if (!checked.ok) throw new ConfigError(checked.diagnostics, `template ${template}`);
-    await writeFileAtomic(file, text).catch(async (error: unknown) => {
-      throw await asFsError(error, file, `cannot write ${file}`, 'choose a folder you can write with -C DIR');
-    });
+    // The schema first, so devenv.yml never names a file that is not there.
+    const schemaFile = path.join(path.dirname(file), VENDORED_SCHEMA);
+    const cannotWrite = (target: string) => async (error: unknown) => {
+      throw await asFsError(
+        error,
+        target,
+        `cannot write ${target}`,
+        'choose a folder you can write with -C DIR',
+      );
+    };
+    await mkdir(path.dirname(schemaFile), { recursive: true }).catch(cannotWrite(schemaFile));
+    await writeFileAtomic(schemaFile, `${JSON.stringify(configJsonSchema(), null, 2)}\n`).catch(
+      cannotWrite(schemaFile),
+    );
+    await writeFileAtomic(file, text).catch(cannotWrite(file));
     if (ctx.args.globals.json) ctx.out.json({ file, template, name });
     else
       ctx.out.info(`wrote ${path.relative(ctx.cwd, file) || file} (template ${template}); next: devenv up`);

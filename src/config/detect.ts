@@ -1,4 +1,8 @@
-/** Knowledge about well-known base images: their package manager and whether they ship bash. */
+/**
+ * Knowledge about well-known base images: their package manager and whether they ship bash. A name
+ * matches on its last path components, so a mirror or pull-through cache (`127.0.0.1:5000/debian`,
+ * `registry.lan/library/ubuntu`, `harbor.corp/dockerhub/opensuse/leap`) is known like the original.
+ */
 import type { PackageManager } from './schema.js';
 import { parseReference } from '../image/reference.js';
 
@@ -13,36 +17,48 @@ const FAMILIES: readonly { names: readonly string[]; manager: PackageManager; ba
     names: [
       'fedora',
       'rockylinux',
-      'rockylinux/rockylinux',
       'almalinux',
       'oraclelinux',
       'amazonlinux',
       'redhat/ubi8',
       'redhat/ubi9',
-      'quay.io/centos/centos',
+      'ubi8/ubi',
+      'ubi9/ubi',
+      'centos/centos',
     ],
     manager: 'dnf',
     bash: true,
   },
-  { names: ['centos'], manager: 'yum', bash: true },
-  { names: ['archlinux', 'archlinux/archlinux', 'manjarolinux/base'], manager: 'pacman', bash: true },
   {
-    names: [
-      'opensuse/leap',
-      'opensuse/tumbleweed',
-      'registry.opensuse.org/opensuse/leap',
-      'registry.opensuse.org/opensuse/tumbleweed',
-    ],
-    manager: 'zypper',
+    names: ['redhat/ubi8-minimal', 'redhat/ubi9-minimal', 'ubi8/ubi-minimal', 'ubi9/ubi-minimal'],
+    manager: 'microdnf',
     bash: true,
   },
+  { names: ['centos'], manager: 'yum', bash: true },
+  { names: ['archlinux', 'manjarolinux/base'], manager: 'pacman', bash: true },
+  { names: ['opensuse/leap', 'opensuse/tumbleweed'], manager: 'zypper', bash: true },
 ];
+
+/** How many trailing components of `name` the family name `known` matches (0 for none). */
+function suffixMatch(name: readonly string[], known: string): number {
+  const parts = known.split('/');
+  if (parts.length > name.length) return 0;
+  return parts.every((part, i) => name[name.length - parts.length + i] === part) ? parts.length : 0;
+}
 
 function familyOf(image: string) {
   const ref = parseReference(image);
   if (typeof ref === 'string') return undefined;
-  const name = ref.domain === 'docker.io' ? ref.path.replace(/^library\//, '') : `${ref.domain}/${ref.path}`;
-  const family = FAMILIES.find((f) => f.names.includes(name));
+  const name = ref.path.split('/');
+  // The longest match wins: `quay.io/centos/centos` is the dnf image, a bare `centos` the yum one.
+  let best: { family: (typeof FAMILIES)[number]; length: number } | undefined;
+  for (const family of FAMILIES) {
+    for (const known of family.names) {
+      const length = suffixMatch(name, known);
+      if (length > (best?.length ?? 0)) best = { family, length };
+    }
+  }
+  const family = best?.family;
   // centos:8 and later moved to dnf; centos:7 and earlier use yum.
   if (family?.manager === 'yum' && ref.tag !== undefined && /^(stream)?(8|9|10)/.test(ref.tag))
     return { ...family, manager: 'dnf' as const };
@@ -61,7 +77,7 @@ export function shipsBash(image: string): boolean {
 
 /**
  * The shell a well-known base image offers (`/bin/bash`, or `/bin/sh` where it has no bash), or
- * `undefined` when the name says nothing, as with a mirror (`registry.lan/debian`) or a private image.
+ * `undefined` when the name says nothing, as with a private image (`registry.lan/team/devbase`).
  */
 export function knownShell(image: string): '/bin/bash' | '/bin/sh' | undefined {
   const family = familyOf(image);

@@ -1,5 +1,4 @@
-/** Rules about stages: copy.from names a stage, no cycles, and a package manager for every package list. */
-import { detectPackageManager } from './detect.js';
+/** Rules about stages: copy.from names a stage, and no stage copies from itself. */
 import type { DevenvConfig } from './schema.js';
 import { stepsOf } from './rules-types.js';
 import type { Report } from './rules-types.js';
@@ -66,29 +65,4 @@ export function checkStages(config: DevenvConfig, report: Report): void {
       return;
     }
   }
-}
-
-export function checkPackageManagers(config: DevenvConfig, report: Report): void {
-  const check = (
-    base: DevenvConfig['base'],
-    packages: readonly string[],
-    manager: string | undefined,
-    at: (string | number)[],
-  ) => {
-    if (packages.length === 0 || manager !== undefined) return;
-    const detected = typeof base === 'string' ? detectPackageManager(base) : undefined;
-    if (detected === undefined) {
-      report(
-        'error',
-        'package-manager',
-        [...at, 'packages'],
-        'cannot tell which package manager installs these packages',
-        'add packageManager: apt (or apk, dnf, yum, pacman, zypper)',
-        'key',
-      );
-    }
-  };
-  check(config.base, config.packages, config.packageManager, []);
-  for (const [name, stage] of Object.entries(config.stages))
-    check(stage.base, stage.packages ?? [], stage.packageManager, ['stages', name]);
 }

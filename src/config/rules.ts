@@ -1,10 +1,9 @@
 /**
- * Checks that need more than one field, or the files around devenv.yml: stage references, the package
- * manager, paths that leave the project, dangerous host mounts. Returns diagnostics; never throws.
+ * Checks that need more than one field, or the files around devenv.yml: stage references, paths that leave the project, dangerous host mounts. Returns diagnostics; never throws.
  */
 import type { Diagnostic } from './diagnostic.js';
 import { checkMounts, checkProjectPaths } from './rules-paths.js';
-import { checkPackageManagers, checkStages } from './rules-stages.js';
+import { checkStages } from './rules-stages.js';
 import type { Report, RuleContext } from './rules-types.js';
 import type { DevenvConfig } from './schema.js';
 
@@ -37,7 +36,6 @@ export function checkRules(config: DevenvConfig, ctx: RuleContext): Diagnostic[]
   };
 
   checkStages(config, report);
-  checkPackageManagers(config, report);
   checkProjectPaths(config, ctx, report);
   checkMounts(config, ctx, report);
   checkSecrets(config, ctx, report);

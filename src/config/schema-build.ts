@@ -10,12 +10,14 @@ import {
   checkPackage,
 } from './values.js';
 
-const PACKAGE_MANAGERS = ['apt', 'apk', 'dnf', 'yum', 'pacman', 'zypper'] as const;
+const PACKAGE_MANAGERS = ['apt', 'apk', 'dnf', 'yum', 'microdnf', 'pacman', 'zypper'] as const;
 
 /** Package managers devenv knows how to drive; each has a fragment in `templates/packages/`. */
 export const PackageManagerSchema = z
   .enum(PACKAGE_MANAGERS)
-  .describe('Package manager of the base image. Detected from well-known base images when omitted.');
+  .describe(
+    "Package manager of the base image. When omitted, told from the base's name (mirrors included), else found in the base at build time.",
+  );
 
 const ImageRefSchema = text(checkImageReference).describe(
   'An image reference, such as ubuntu:xenial or localhost:5000/team/sdk:1.2.',

@@ -8,8 +8,6 @@ import type { Fragments } from '../plan/types.js';
 /** The `templates/` folder shipped with devenv (next to `dist/` and `src/`). */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
-const MANAGERS: readonly PackageManager[] = ['apt', 'apk', 'dnf', 'yum', 'pacman', 'zypper'];
-
 /** The command lines of a fragment file: comments and blank lines dropped. */
 export function fragmentLines(text: string): string[] {
   return text
@@ -17,6 +15,8 @@ export function fragmentLines(text: string): string[] {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
+
+const MANAGERS: readonly PackageManager[] = ['apt', 'apk', 'dnf', 'yum', 'microdnf', 'pacman', 'zypper'];
 
 /** Loads every install fragment. */
 export async function loadFragments(dir = TEMPLATES_DIR): Promise<Fragments> {

@@ -14,7 +14,14 @@ import type { EngineContext } from './context.js';
 import { resolveRunEnv } from './run-env.js';
 import { RUN_SETTINGS_LABEL } from './run-changes.js';
 import { containerShell, withShell } from './shell.js';
-import { checkDevices, createMissingBindSources, writeSecretEnv, writeXauthCookie } from './host-files.js';
+import {
+  checkDevices,
+  createMissingBindSources,
+  HOOK_MARKER_PREFIX,
+  removeHostSecrets,
+  writeSecretEnv,
+  writeXauthCookie,
+} from './host-files.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 
 /** Label with the id of the environment image a container is based on (its own image may be a commit). */
@@ -66,11 +73,17 @@ export async function createEnvContainer(
     [LABELS.runtime]: ctx.runtime.name,
     [RUN_SETTINGS_LABEL]: JSON.stringify(runSettingsOf(spec)),
   };
-  return ctx.runtime.createContainer({ ...resolved, image: imageRef, labels }, secretFile);
+  try {
+    return await ctx.runtime.createContainer({ ...resolved, image: imageRef, labels }, secretFile);
+  } catch (error) {
+    // Callers create only where no container of this name is left, so nothing needs the files now.
+    await removeHostSecrets(stateDir);
+    throw error;
+  }
 }
 
 function hookMarker(stateDir: string, containerId: string): string {
-  return path.join(stateDir, `created-hooks-${containerId.replace(/^sha256:/, '').slice(0, 16)}`);
+  return path.join(stateDir, `${HOOK_MARKER_PREFIX}${containerId.replace(/^sha256:/, '').slice(0, 16)}`);
 }
 
 async function runHook(ctx: EngineContext, spec: RunSpec, command: string, kind: string): Promise<void> {

@@ -1,15 +1,22 @@
 /**
  * Host-side files a container needs before it starts: the secret env file (proxy values, 0600, never
- * in a container config), the per-environment X11 cookie, and missing bind-mount folders.
+ * in a container config), the per-environment X11 cookie, and missing bind-mount folders. The two
+ * files that hold credentials exist only while the container does: {@link removeHostSecrets}.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
+import { XAUTH_FILE } from '../plan/compile-plan.js';
 import { shellQuote } from '../plan/quote.js';
 import type { RunSpec, X11Spec } from '../plan/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
+
+/** Name of the secret env file in the per-environment state folder. */
+const SECRET_ENV_FILE = 'env';
+/** Marks a container whose create hooks completed: `created-hooks-<id prefix>`. */
+export const HOOK_MARKER_PREFIX = 'created-hooks-';
 
 /** Writes the secret env file (sourced by the container's wrapper); returns its path, or undefined when there are no secrets. */
 export async function writeSecretEnv(
@@ -19,12 +26,31 @@ export async function writeSecretEnv(
   if (Object.keys(secretEnv).length === 0) return undefined;
   await ensureWritableDir(stateDir, STATE_FOLDER, 0o700);
   await chmod(stateDir, 0o700);
-  const file = path.join(stateDir, 'env');
+  const file = path.join(stateDir, SECRET_ENV_FILE);
   const text = Object.entries(secretEnv)
     .map(([k, v]) => `${k}=${shellQuote(v)}`)
     .join('\n');
   await writeFileAtomic(file, `${text}\n`, 0o600);
   return file;
+}
+
+/**
+ * Removes what the state folder holds for a container that is gone: the secret env file, the X11
+ * cookie (both credentials) and the create-hook markers of old container ids. Caches such as the
+ * image's shell stay; `rm --volumes` removes the whole folder.
+ */
+export async function removeHostSecrets(stateDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(stateDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const gone = names.filter(
+    (n) => n === SECRET_ENV_FILE || n.startsWith(XAUTH_FILE) || n.startsWith(HOOK_MARKER_PREFIX),
+  );
+  for (const name of gone) await rm(path.join(stateDir, name), { force: true });
 }
 
 /** Writes a cookie for this environment only (family wild, so it matches the container's hostname); never `xhost +`. */

@@ -1,5 +1,5 @@
 /**
- * `rm`: the container, and with `volumes` everything else devenv made for the environment: its named
+ * `rm`: the container and the host files that hold its credentials, and with `volumes` everything else devenv made for the environment: its named
  * volumes, its images (the `:state` commit included) and its state folder. Volumes and images are
  * found by their labels, so a second `rm --volumes` after a plain `rm` still finds them.
  */
@@ -10,6 +10,7 @@ import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import type { EngineContext } from './context.js';
 import { withEnvLock } from './env-lock.js';
+import { removeHostSecrets } from './host-files.js';
 import { removeEnvironmentImages } from './superseded.js';
 
 /** What `rm` removed. */
@@ -75,6 +76,9 @@ export function removeEnvironment(
       });
     }
     if (container !== undefined) await ctx.runtime.removeContainer(name, { force: options.force });
+    const stateDir = path.join(ctx.stateHome, 'envs', name);
+    // Also when the container was removed behind devenv's back: no container is left to need them.
+    await removeHostSecrets(stateDir);
     const result: RemoveResult = {
       container: container !== undefined,
       volumes: [],
@@ -94,7 +98,6 @@ export function removeEnvironment(
       result.volumes.push(volume);
     }
     result.images = await removeEnvironmentImages(ctx, name);
-    const stateDir = path.join(ctx.stateHome, 'envs', name);
     if (existsSync(stateDir)) {
       await rm(stateDir, { recursive: true, force: true });
       result.stateFolder = true;

@@ -8,6 +8,7 @@ import type { Base, DevenvConfig, EnvValue, PackageManager, Step } from '../conf
 import type { ResolvedConfig } from '../config/validate.js';
 import type { Instruction } from './dockerfile.js';
 import { fitsShellForm } from './dockerfile.js';
+import { installPackages } from './install-packages.js';
 import { baseTag } from './naming.js';
 import { shellJoin, shellQuote } from './quote.js';
 import type { BasePrerequisite, Fragments, ImageUser, PlanContext } from './types.js';
@@ -47,22 +48,6 @@ export function resolveUser(user: DevenvConfig['user'], host: ImageUser): ImageU
     return { name, uid: host.uid, gid: host.gid };
   }
   return { name: user.name, uid: user.uid, gid: user.gid ?? user.uid };
-}
-
-function installPackages(
-  fragments: Fragments,
-  manager: PackageManager,
-  packages: readonly string[],
-): Instruction[] {
-  if (packages.length === 0) return [];
-  const sorted = [...new Set(packages)].sort();
-  const list = shellJoin(sorted);
-  return [
-    {
-      kind: 'run-parts',
-      parts: fragments.packages[manager].map((line) => line.replaceAll('{{packages}}', list)),
-    },
-  ];
 }
 
 /** The main command when the image decides the shell: bash where the image has it, else sh. */
@@ -164,8 +149,10 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
     for (const step of steps)
       if ('copy' in step && step.copy.from === undefined) contextPaths.add(contextPath(step.copy.src));
   };
+  // A bootstrap base is Debian or Ubuntu; any other base the name does not tell is probed at build time.
   const managerOf = (base: Base, explicit: PackageManager | undefined): PackageManager | undefined =>
-    explicit ?? (typeof base === 'string' ? detectPackageManager(base) : undefined);
+    explicit ??
+    (typeof base === 'string' ? detectPackageManager(base) : 'bootstrap' in base ? 'apt' : undefined);
 
   for (const stageName of stageOrder(config)) {
     const stage = config.stages[stageName];
@@ -176,8 +163,7 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
       image: fromImage(stage.base, config.name, stageName, prerequisites),
       as: stageName,
     });
-    if (manager !== undefined)
-      instructions.push(...installPackages(ctx.fragments, manager, stage.packages ?? []));
+    instructions.push(...installPackages(ctx.fragments, manager, stage.packages ?? []));
     instructions.push(...argLines);
     const stageEnv = Object.entries(stage.env ?? {}).map(([k, v]) => [k, envText(v)] as const);
     if (stageEnv.length > 0) instructions.push({ kind: 'env', vars: stageEnv });
@@ -203,7 +189,7 @@ export function compileImage(config: ResolvedConfig, ctx: PlanContext): Compiled
 
   const base = fromImage(config.base, config.name, undefined, prerequisites);
   instructions.push({ kind: 'from', image: base });
-  if (manager !== undefined) instructions.push(...installPackages(ctx.fragments, manager, config.packages));
+  instructions.push(...installPackages(ctx.fragments, manager, config.packages));
   if (user !== undefined) {
     instructions.push(createUser(ctx.fragments, user, shellFromImage ? undefined : shell));
     // Docker seeds a new named volume from the image's folder, owner included; without this the

@@ -29,6 +29,9 @@ export const LABELS = {
 /** Where the X11 cookie appears inside the container. */
 export const XAUTH_TARGET = '/tmp/.devenv.xauth';
 
+/** Name of the X11 cookie file in the per-environment state folder. */
+export const XAUTH_FILE = 'xauth';
+
 /**
  * The settings that only take effect when the container is created, as `up` compares them: their
  * digest is the container's `dev.devenv.run` label. Secrets and hooks stay out.
@@ -85,7 +88,7 @@ export function compilePlan(config: ResolvedConfig, ctx: PlanContext): Plan {
     x11 = {
       display: ctx.env['DISPLAY'] ?? '',
       socketDir: '/tmp/.X11-unix',
-      cookieFile: path.join(ctx.stateDir, 'xauth'),
+      cookieFile: path.join(ctx.stateDir, XAUTH_FILE),
       cookieTarget: XAUTH_TARGET,
     };
     env['DISPLAY'] = x11.display.replaceAll('$', '$$$$');

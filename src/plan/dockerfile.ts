@@ -15,6 +15,7 @@ export type Instruction =
   | { kind: 'arg'; name: string }
   | { kind: 'run'; shell: string } // one command, or several joined by the renderer with &&
   | { kind: 'run-parts'; parts: readonly string[] }
+  | { kind: 'run-lines'; lines: readonly string[] } // one shell command written over several lines
   | { kind: 'run-exec'; argv: readonly string[] }
   | {
       kind: 'copy';
@@ -82,6 +83,10 @@ function renderOne(instruction: Instruction): string {
       for (const part of instruction.parts)
         if (!fitsShellForm(part)) throw new UnsafeInstructionError('a RUN part', part);
       return `RUN ${instruction.parts.join(' \\\n    && ')}`;
+    case 'run-lines':
+      for (const line of instruction.lines)
+        if (!fitsShellForm(line)) throw new UnsafeInstructionError('a RUN line', line);
+      return `RUN ${instruction.lines.join(' \\\n    ')}`;
     case 'run-exec':
       return `RUN ${jsonArray(instruction.argv)}`;
     case 'copy': {

@@ -55,6 +55,25 @@ describe('devenv CLI', () => {
     expect(bad.stderr).toContain('choose one of: alpine, arch, debian, embedded, fedora, ubuntu');
   });
 
+  it('init vends the schema into the project and names it by a path that holds in any clone', async () => {
+    const dir = project();
+    expect((await devenv(['init', '--name', 'demo'], { cwd: dir })).exitCode).toBe(0);
+    const text = readFileSync(path.join(dir, 'devenv.yml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./.devenv/devenv.schema.json');
+    const shipped = readFileSync(new URL('../../devenv.schema.json', import.meta.url), 'utf8');
+    expect(readFileSync(path.join(dir, '.devenv/devenv.schema.json'), 'utf8')).toBe(shipped);
+    // With -f elsewhere, the schema goes next to that file; --force refreshes a stale copy.
+    writeFileSync(path.join(dir, '.devenv/devenv.schema.json'), '{}');
+    const other = await devenv(['init', '-f', 'sub/devenv.yml', '--name', 'other'], { cwd: dir });
+    expect(other.exitCode, other.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'sub/devenv.yml'), 'utf8')).toMatch(
+      /^# yaml-language-server: \$schema=\.\/\.devenv\/devenv\.schema\.json\n/,
+    );
+    expect(readFileSync(path.join(dir, 'sub/.devenv/devenv.schema.json'), 'utf8')).toBe(shipped);
+    expect((await devenv(['init', '--name', 'demo', '--force'], { cwd: dir })).exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, '.devenv/devenv.schema.json'), 'utf8')).toBe(shipped);
+  });
+
   it('validate reports every problem with file:line:col and exits 2', async () => {
     const dir = project({ 'devenv.yml': 'base: ubuntu\npakages: [git]\nnetwork: bridged\n' });
     const result = await devenv(['validate'], { cwd: dir });

@@ -62,7 +62,7 @@ describe('validate order and suggestions', () => {
     [
       'packageManager: aptt',
       'packageManager',
-      '"aptt" is not one of "apt", "apk", "dnf", "yum", "pacman", "zypper" (did you mean "apt"?)',
+      '"aptt" is not one of "apt", "apk", "dnf", "yum", "microdnf", "pacman", "zypper" (did you mean "apt"?)',
       'write packageManager: apt',
     ],
   ])('%s: says which word was meant, with a hint', (line, path, message, hint) => {

@@ -252,7 +252,7 @@ describe('validateConfigText', () => {
     });
   });
 
-  it('stages: copy.from must name a stage, cycles are refused, packages need a package manager', () => {
+  it('stages: copy.from must name a stage, cycles are refused', () => {
     const errors = only(
       check(
         'base: ubuntu\nstages:\n  build: {base: x/y, steps: [{copy: {from: b, src: /o, dest: /o}}], packages: [gcc]}\n  b: {base: alpine, steps: [{copy: {from: build, src: /o, dest: /o}}]}\nsteps:\n  - copy: {from: bulid, src: /o, dest: /o}\n',
@@ -260,9 +260,23 @@ describe('validateConfigText', () => {
     );
     expect(errors.map((e) => [e.path.join('.'), e.message])).toEqual([
       ['stages.build', 'stage "build" copies from itself through other stages'],
-      ['stages.build.packages', 'cannot tell which package manager installs these packages'],
       ['steps.0.copy.from', 'no stage named "bulid" (did you mean "build"?)'],
     ]);
+  });
+
+  it.each([
+    'registry.example:5000/debian:bookworm',
+    '127.0.0.1:5000/library/ubuntu:24.04',
+    'registry.lan/team/devbase:1',
+    '{tarball: ./base.tar}',
+  ])('packages on base %s need no packageManager', (base) => {
+    const dir = project({ 'base.tar': '' });
+    const result = check(
+      `base: ${base}\npackages: [git]\nstages:\n  s: {base: ${base}, packages: [gcc]}\n`,
+      dir,
+    );
+    expect(only(result)).toEqual([]);
+    expect(only(result, 'warning')).toEqual([]);
   });
 
   it('a file that is not a map is refused', () => {

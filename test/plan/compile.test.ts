@@ -44,6 +44,45 @@ describe('compilePlan', () => {
     expect(
       (await plan({ base: 'my/image', packageManager: 'apk', packages: ['foo>1.2'] })).image.dockerfile,
     ).toContain("apk add --no-cache 'foo>1.2'");
+    expect(
+      (await plan({ base: 'registry.access.redhat.com/ubi9/ubi-minimal', packages: ['git'] })).image
+        .dockerfile,
+    ).toContain('RUN microdnf install -y --setopt=install_weak_deps=0 git \\\n    && microdnf clean all');
+  });
+
+  it('knows a mirrored base by its last path components', async () => {
+    const { image } = await plan({ base: '127.0.0.1:5000/library/debian:bookworm', packages: ['git'] });
+    expect(image.dockerfile).toContain(
+      'RUN apt-get update \\\n    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git',
+    );
+    const bootstrap = await plan({ base: { bootstrap: 'debian:bookworm' }, packages: ['git'] });
+    expect(bootstrap.image.dockerfile).toContain('apt-get install -y --no-install-recommends git');
+  });
+
+  it('finds the package manager at build time when the base name does not tell, in one RUN', async () => {
+    const { image } = await plan({ base: 'registry.lan/team/devbase:1', packages: ['make', 'git'] });
+    const lines = image.dockerfile
+      .split('\n')
+      .filter((line) => line.includes('command -v apt-get') || line.startsWith('    '))
+      .slice(0, 8);
+    expect(lines).toEqual([
+      'RUN if command -v apt-get >/dev/null 2>&1; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git make && rm -rf /var/lib/apt/lists/*; \\',
+      '    elif command -v apk >/dev/null 2>&1; then apk add --no-cache git make; \\',
+      '    elif command -v dnf >/dev/null 2>&1; then dnf install -y --setopt=install_weak_deps=False git make && dnf clean all && rm -rf /var/cache/dnf; \\',
+      '    elif command -v yum >/dev/null 2>&1; then yum install -y git make && yum clean all && rm -rf /var/cache/yum; \\',
+      '    elif command -v microdnf >/dev/null 2>&1; then microdnf install -y --setopt=install_weak_deps=0 git make && microdnf clean all; \\',
+      '    elif command -v pacman >/dev/null 2>&1; then pacman -Syu --noconfirm --needed git make && pacman -Scc --noconfirm; \\',
+      '    elif command -v zypper >/dev/null 2>&1; then zypper --non-interactive refresh && zypper --non-interactive install --no-recommends git make && zypper clean --all; \\',
+      "    else echo 'devenv: cannot install git make: found none of apt-get, apk, dnf, yum, microdnf, pacman, zypper in the base image; set packageManager: in devenv.yml if the base has one, or install the packages in a step' >&2; exit 1; fi",
+    ]);
+    expect(image.dockerfile.match(/^RUN /gm)).toHaveLength(1);
+    const explicit = await plan({
+      base: 'registry.lan/team/devbase:1',
+      packageManager: 'apk',
+      packages: ['git'],
+    });
+    expect(explicit.image.dockerfile).not.toContain('command -v apt-get');
+    expect(explicit.image.dockerfile).toContain('RUN apk add --no-cache git');
   });
 
   it('keeps the proxy out of the Dockerfile: build args and runtime env only', async () => {

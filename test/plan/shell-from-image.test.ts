@@ -11,8 +11,8 @@ async function plan(input: DevenvConfigInput) {
 }
 
 describe('the shell of a plan', () => {
-  it('a mirrored base whose name says nothing: CMD and login shell prefer bash at run time', async () => {
-    const { image, run } = await plan({ base: 'registry.lan:5000/mirror/debian:bookworm', user: 'host' });
+  it('a private base whose name says nothing: CMD and login shell prefer bash at run time', async () => {
+    const { image, run } = await plan({ base: 'registry.lan:5000/team/devbase:bookworm', user: 'host' });
     expect(run.shellFromImage).toBe(true);
     expect(image.dockerfile).toContain(
       'CMD ["/bin/sh", "-c", "exec \\"$(command -v bash || echo /bin/sh)\\""]',
@@ -24,6 +24,7 @@ describe('the shell of a plan', () => {
     [{ base: 'debian:bookworm' }, '/bin/bash'],
     [{ base: 'alpine:3.20' }, '/bin/sh'],
     [{ base: 'registry.lan/mirror/debian', shell: '/bin/zsh' }, '/bin/zsh'],
+    [{ base: 'registry.lan/mirror/debian' }, '/bin/bash'],
     [{ base: 'registry.lan/mirror/alpine', packages: ['bash'], packageManager: 'apk' as const }, '/bin/bash'],
   ])('%j is decided without the image: %s', async (input, shell) => {
     const { image, run } = await plan(input);

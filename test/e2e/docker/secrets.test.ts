@@ -4,7 +4,7 @@
  * inspect, no layer of the saved bundle and no log (docs/reliability.md, S1, S2, S4).
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdtempSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -18,8 +18,18 @@ const CANARY = `CANARY-${randomUUID()}`;
 const proxy = `http://user:${CANARY}@127.0.0.1:9`;
 
 afterAll(async () => {
-  await docker(['rm', '-f', 'canary']);
+  await docker(['rm', '-f', 'canary', 'canary-rm']);
 });
+
+/** Every file under `roots` whose bytes hold the canary. */
+function holders(roots: readonly string[]): string[] {
+  return roots.flatMap((root) =>
+    readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .filter((file) => readFileSync(file).includes(CANARY)),
+  );
+}
 
 /** Every byte of a tar, and of every tar (plain or gzip) inside it, as one list of texts to search. */
 async function tarTexts(stream: NodeJS.ReadableStream, depth = 0): Promise<{ name: string; text: string }[]> {
@@ -89,5 +99,35 @@ describe.skipIf(!dockerAvailable)('the proxy never lands in an image, a config, 
     ).toBeGreaterThan(0);
     expect(texts.some((t) => t.text.includes('in-layer'))).toBe(true);
     expect(texts.filter((t) => t.text.includes(CANARY)).map((t) => t.name)).toEqual([]);
+  });
+
+  it('the credential file lives only in the state folder, while the container does', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'canary-state-'));
+    const env = isolatedEnv({ HTTP_PROXY: proxy, http_proxy: proxy, XDG_STATE_HOME: state });
+    const dir = busyboxProject('canary-rm', []);
+    const roots = [state, env['HOME'] ?? '', dir];
+    const envFile = path.join(state, 'devenv/envs/canary-rm/env');
+
+    expect((await run(dir, env, ['up', '-d'])).exitCode).toBe(0);
+    expect(holders(roots)).toEqual([envFile]);
+    expect((await run(dir, env, ['stop'])).exitCode).toBe(0);
+    expect(holders(roots)).toEqual([envFile]);
+    const bundle = path.join(mkdtempSync(path.join(os.tmpdir(), 'canary-')), 'canary-rm.tar');
+    expect((await run(dir, env, ['save', '-o', bundle])).exitCode).toBe(0);
+    expect(holders([...roots, path.dirname(bundle)])).toEqual([envFile]);
+
+    expect((await run(dir, env, ['rm', '-f'])).exitCode).toBe(0);
+    expect(holders(roots)).toEqual([]);
+
+    // A failed create hook fails the up but leaves the container, which still needs the file.
+    writeFileSync(
+      path.join(dir, 'devenv.yml'),
+      `${readFileSync(path.join(dir, 'devenv.yml'), 'utf8')}\nhooks: {create: ["exit 3"]}\n`,
+    );
+    const failed = await run(dir, env, ['up', '-d']);
+    expect(failed.exitCode, failed.stderr).toBe(1);
+    expect(holders(roots)).toEqual([envFile]);
+    expect((await run(dir, env, ['rm', '-f'])).exitCode).toBe(0);
+    expect(holders(roots)).toEqual([]);
   });
 });
