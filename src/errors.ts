@@ -34,6 +34,12 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 /** Exit status after ctrl-c (128 + SIGINT), as shells report a process that SIGINT ended. */
 export const EXIT_INTERRUPTED = 130;
+/**
+ * Exit status of `exec`, `run` and an attached `up` when devenv or the runtime failed before or
+ * instead of running the user's command, whose own status passes through otherwise; 125 is what
+ * `docker run` and `docker exec` report for the same case.
+ */
+export const EXIT_RUNTIME_FAILED = 125;
 
 export interface DevenvErrorOptions {
   /** What the user can do about it, printed on its own line. */

@@ -1,6 +1,6 @@
 /** `devenv exec [NAME] -- CMD…`: run one command in the environment; its exit status passes through. */
-import { execIn, EXEC_FAILED } from '../engine/session.js';
-import { UsageError, withExitCode } from '../errors.js';
+import { execIn } from '../engine/session.js';
+import { EXIT_RUNTIME_FAILED, UsageError, withExitCode } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
@@ -25,7 +25,7 @@ export default defineCommand({
         workdir: typeof workdir === 'string' ? workdir : undefined,
       });
     } catch (error) {
-      throw withExitCode(error, EXEC_FAILED);
+      throw withExitCode(error, EXIT_RUNTIME_FAILED);
     }
   },
 });

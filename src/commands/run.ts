@@ -1,8 +1,8 @@
 /** `devenv run -- CMD…`: a one-off, throwaway container of this environment. */
-import { runOnce, EXEC_FAILED } from '../engine/session.js';
+import { runOnce } from '../engine/session.js';
 import { ensureImage } from '../engine/image.js';
 import { settleShell } from '../engine/shell.js';
-import { withExitCode } from '../errors.js';
+import { EXIT_RUNTIME_FAILED, withExitCode } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openProject } from './project.js';
 
@@ -23,7 +23,7 @@ export default defineCommand({
       const ready = await settleShell(engine, project, image);
       return await runOnce(engine, ready.plan.run, image, ctx.args.rest ?? []);
     } catch (error) {
-      throw withExitCode(error, EXEC_FAILED);
+      throw withExitCode(error, EXIT_RUNTIME_FAILED);
     }
   },
 });
