@@ -58,6 +58,30 @@ export function embeddedStoreRoot(host: RuntimeHost): StoreRoot {
   });
 }
 
+/** Long enough for another command's short critical section; a longer one is reported as busy. */
+const STORE_MOVE_LOCK_WAIT_MS = 15_000;
+
+/**
+ * Moves the embedded store from where {@link embeddedStoreRoot} finds it to `to`: copied, verified
+ * and switched under the store lock. `switchTo` records the new root (the settings file) as the
+ * switch itself, so a crash leaves the settings naming one complete store.
+ */
+export async function moveEmbeddedStore(
+  host: RuntimeHost,
+  to: string,
+  options: { switchTo: (root: string) => Promise<void>; onProgress: (message: string) => void },
+): Promise<{ from: StoreRoot; root: string; bytes: number }> {
+  const { moveStorage } = await import('./embedded/store/move.js');
+  const from = embeddedStoreRoot(host);
+  const moved = await moveStorage({
+    from: from.root,
+    to,
+    ...options,
+    lockTimeoutMs: STORE_MOVE_LOCK_WAIT_MS,
+  });
+  return { from, ...moved };
+}
+
 /**
  * The embedded runtime on the store {@link embeddedStoreRoot} picks. Loaded on demand: its store,
  * registry client and layer code cost ~230 ms of module loading that Docker commands never need.
