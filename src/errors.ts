@@ -8,7 +8,6 @@ export type ErrorCode =
   | 'DEVENV_USAGE'
   | 'DEVENV_CONFIG_INVALID'
   | 'DEVENV_CONFIG_NOT_FOUND'
-  | 'DEVENV_SETTINGS_INVALID'
   | 'DEVENV_FILE_EXISTS'
   | 'DEVENV_RUNTIME_MISSING'
   | 'DEVENV_DAEMON_DOWN'
@@ -32,8 +31,6 @@ export type ErrorCode =
 export const EXIT_USAGE = 2;
 /** Exit status for any other failure of devenv itself. */
 export const EXIT_FAILURE = 1;
-/** Exit status after ctrl-c (128 + SIGINT), as shells report a process that SIGINT ended. */
-export const EXIT_INTERRUPTED = 130;
 /**
  * Exit status of `exec`, `run` and an attached `up` when devenv or the runtime failed before or
  * instead of running the user's command, whose own status passes through otherwise; 125 is what

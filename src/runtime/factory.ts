@@ -12,7 +12,7 @@ import { DockerRuntime } from './docker/docker-runtime.js';
 import type { EmbeddedRuntime } from './embedded/embedded-runtime.js';
 import { resolveStoreRoot } from './embedded/store/root.js';
 import type { StoreRoot } from './embedded/store/root.js';
-import type { Runtime, RuntimeName } from './runtime.js';
+import type { Runtime } from './runtime.js';
 
 /** The runtime names a user can ask for. */
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'docker', 'podman'] as const;
@@ -164,9 +164,4 @@ export function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise
       },
     ),
   );
-}
-
-/** The names runtimes record on environments. */
-export function isRuntimeName(value: string | undefined): value is RuntimeName {
-  return value === 'docker' || value === 'podman' || value === 'embedded';
 }
