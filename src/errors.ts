@@ -8,7 +8,6 @@ export type ErrorCode =
   | 'DEVENV_USAGE'
   | 'DEVENV_CONFIG_INVALID'
   | 'DEVENV_CONFIG_NOT_FOUND'
-  | 'DEVENV_SETTINGS_INVALID'
   | 'DEVENV_FILE_EXISTS'
   | 'DEVENV_RUNTIME_MISSING'
   | 'DEVENV_DAEMON_DOWN'
@@ -28,11 +27,20 @@ export type ErrorCode =
   | 'DEVENV_TIMEOUT'
   | 'DEVENV_UNSUPPORTED';
 
-/** Exit status for usage and configuration errors: something in the command line or a file to fix (docs/architecture.md#error-model). */
+/**
+ * Exit status for usage and configuration errors: something in the command line or a file to fix
+ * (docs/architecture.md#error-model).
+ */
 export const EXIT_USAGE = 2;
 /** Exit status for any other failure of devenv itself. */
 export const EXIT_FAILURE = 1;
-/** Exit status after ctrl-c (128 + SIGINT), as shells report a process that SIGINT ended. */
+/**
+ * Exit status of `exec`, `run` and an attached `up` when devenv or the runtime failed before or
+ * instead of running the user's command, whose own status passes through otherwise; 125 is what
+ * `docker run` and `docker exec` report for the same case.
+ */
+export const EXIT_RUNTIME_FAILED = 125;
+/** Exit status of a command stopped by ctrl-c (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
 
 /**
@@ -43,7 +51,6 @@ const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
   DEVENV_USAGE: EXIT_USAGE,
   DEVENV_CONFIG_INVALID: EXIT_USAGE,
   DEVENV_CONFIG_NOT_FOUND: EXIT_USAGE,
-  DEVENV_SETTINGS_INVALID: EXIT_USAGE,
   DEVENV_FILE_EXISTS: EXIT_USAGE,
   DEVENV_RUNTIME_MISSING: EXIT_FAILURE,
   DEVENV_DAEMON_DOWN: EXIT_FAILURE,

@@ -2,44 +2,31 @@
  * The CLI core: argv → command → exit status. All ambient facts come in through {@link MainInput};
  * the one place that turns errors into exit codes and messages.
  */
-import type { Readable } from 'node:stream';
 import { ConfigError } from './config/diagnostic.js';
 import { exitStatusOf, isDevenvError, UsageError } from './errors.js';
 import { hostFsError } from './util/fs-problem.js';
 import { interruption, InterruptedError } from './util/interrupt.js';
-import type { ImageUser } from './plan/types.js';
 import { PlainOutput, wantsColor } from './ui/plain/output.js';
 import type { OutputStreams } from './ui/plain/output.js';
 import { findCommand, parseCommandLine } from './commands/args.js';
+import type { Surroundings } from './commands/context.js';
 import { commandHelp, mainHelp } from './commands/help.js';
-import { loadCommand } from './commands/registry.js';
+import { COMMANDS, loadCommand } from './commands/registry.js';
 import { suggest } from './config/suggest.js';
-import { COMMANDS } from './commands/registry.js';
 
-/** Everything the CLI reads from its surroundings. */
-export interface MainInput extends OutputStreams {
+/** Everything the CLI reads from its surroundings: the command line, the facts and the output streams. */
+export interface MainInput extends Surroundings, OutputStreams {
   argv: readonly string[];
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  homeDir: string;
-  hostUser: ImageUser;
-  /** Node's `process.arch`: which image of a multi-platform index to pull. */
-  arch: string;
-  /** Node's `process.platform`, for `doctor`. */
-  platform: string;
-  stdin: Readable & { isTTY?: boolean };
-  version: string;
-  /** Aborted when the user interrupts (cli.ts turns SIGINT, SIGTERM and SIGHUP into it). */
-  signal: AbortSignal;
 }
 
 /** Runs one command line and returns the exit status; never throws. */
 export async function main(input: MainInput): Promise<number> {
-  const out = new PlainOutput(input, wantsColor(input.stderr, input.env));
-  let json = input.argv.includes('--json');
+  const { argv, stdout, stderr, ...surroundings } = input;
+  const out = new PlainOutput({ stdout, stderr }, wantsColor(stderr, input.env));
+  let json = argv.includes('--json');
   let failureStatus: number | undefined;
   try {
-    const found = findCommand(input.argv);
+    const found = findCommand(argv);
     const command = found === undefined ? undefined : await loadCommand(found.name);
     if (found !== undefined && command === undefined) {
       const guess = suggest(found.name, Object.keys(COMMANDS));
@@ -49,38 +36,26 @@ export async function main(input: MainInput): Promise<number> {
       );
     }
     if (command === undefined) {
-      const globals = parseCommandLine(input.argv, {}).globals;
+      const globals = parseCommandLine(argv, {}).globals;
       json = globals.json;
       if (globals.version) {
         out.result(input.version);
         return 0;
       }
-      if (!globals.help && input.argv.length > 0) {
+      if (!globals.help && argv.length > 0) {
         throw new UsageError('no command given', 'run "devenv --help" for the list of commands');
       }
       out.result(await mainHelp(input.version));
       return 0;
     }
     failureStatus = command.failureStatus;
-    const args = parseCommandLine(input.argv, command.options);
+    const args = parseCommandLine(argv, command.options);
     json = args.globals.json;
     if (args.globals.help) {
       out.result(commandHelp(command));
       return 0;
     }
-    return await command.run({
-      cwd: input.cwd,
-      env: input.env,
-      homeDir: input.homeDir,
-      hostUser: input.hostUser,
-      arch: input.arch,
-      platform: input.platform,
-      stdin: input.stdin,
-      out,
-      args,
-      version: input.version,
-      signal: input.signal,
-    });
+    return await command.run({ ...surroundings, out, args });
   } catch (error) {
     // Whatever an interrupted call threw (a killed child's status, a closed pipe), the cause is the
     // interruption; reporting it as that is the one short line the user expects after ctrl-c.

@@ -1,10 +1,14 @@
-/** What every command receives from cli.ts: the ambient facts, passed in rather than read globally. */
+/** What a command is and what it receives from main.ts. */
 import type { Readable } from 'node:stream';
 import type { ImageUser } from '../plan/types.js';
 import type { PlainOutput } from '../ui/plain/output.js';
 import type { OptionTable, ParsedArgs } from './args.js';
 
-export interface CommandContext {
+/**
+ * The facts cli.ts reads once from the process and hands down, so nothing below it reads globals and
+ * tests pass small objects instead.
+ */
+export interface Surroundings {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   homeDir: string;
@@ -15,11 +19,18 @@ export interface CommandContext {
   /** Node's `process.platform`, for `doctor`. */
   platform: string;
   stdin: Readable & { isTTY?: boolean };
+  version: string;
+  /**
+   * Aborted when the user interrupts (cli.ts turns SIGINT, SIGTERM and SIGHUP into it): long-running
+   * work takes it and stops, cleanups still run.
+   */
+  signal: AbortSignal;
+}
+
+/** What every command receives: the surroundings, where its output goes and its parsed arguments. */
+export interface CommandContext extends Surroundings {
   out: PlainOutput;
   args: ParsedArgs;
-  version: string;
-  /** Aborted when the user interrupts; long-running work takes it and stops, cleanups still run. */
-  signal: AbortSignal;
 }
 
 /** One verb of the CLI. */

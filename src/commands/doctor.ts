@@ -4,11 +4,10 @@
  * is consistent, with `--repair` fixing what a crash left. Exits 0 when nothing failed. Failures of
  * the runtime not in use are only warnings (see weighChecks).
  */
-import { doctorExitCode, weighChecks } from '../runtime/checks.js';
-import type { CheckSection, HostCheck } from '../runtime/checks.js';
-import { dockerChecks, probeDocker } from '../runtime/docker/doctor.js';
-import { embeddedDoctor } from '../runtime/embedded/doctor.js';
-import { chooseRuntime, dockerTarget, embeddedStoreRoot } from '../runtime/factory.js';
+import { doctorExitCode } from '../runtime/checks.js';
+import type { HostCheck } from '../runtime/checks.js';
+import { chooseRuntime } from '../runtime/factory.js';
+import { diagnoseHost } from '../runtime/host-doctor.js';
 import { defineCommand } from './context.js';
 import { runtimeHost, settingsOf } from './project.js';
 
@@ -33,34 +32,21 @@ export default defineCommand({
   options: { repair: { type: 'boolean', description: 'Repair the embedded store where it can' } },
   async run(ctx) {
     const settings = await settingsOf(ctx);
-    const host = runtimeHost(ctx, settings);
     const choice = chooseRuntime({ flag: ctx.args.globals.runtime, settings: settings.runtime });
-    const binary = choice === 'podman' ? 'podman' : 'docker';
-    const root = embeddedStoreRoot(host);
-    const [docker, embedded] = await Promise.all([
-      probeDocker(dockerTarget(binary, host)).then(dockerChecks),
-      embeddedDoctor({
-        root,
-        repair: ctx.args.options['repair'] === true,
-        env: ctx.env,
-        uid: host.uid,
-        platform: ctx.platform,
-        tmpDir: ctx.env['TMPDIR'] ?? '/tmp',
-      }),
-    ]);
-    // auto picks Docker until the embedded runtime runs containers (see createRuntime).
-    const counted = new Set<CheckSection>([choice === 'embedded' ? 'embedded' : 'docker']);
-    const checks = weighChecks([...docker, ...embedded.checks], counted);
-    const status = doctorExitCode(checks);
+    const report = await diagnoseHost(choice, runtimeHost(ctx, settings), {
+      repair: ctx.args.options['repair'] === true,
+      platform: ctx.platform,
+    });
+    const status = doctorExitCode(report.checks);
     if (ctx.args.globals.json)
       ctx.out.json({
         outcome: status === 0 ? 'ok' : 'failed',
         runtime: choice,
-        store: { root: root.root, source: root.source, issues: embedded.store?.issues ?? [] },
-        repair: embedded.repair === undefined ? undefined : { actions: embedded.repair.actions },
-        checks,
+        store: report.store,
+        repair: report.repair,
+        checks: report.checks,
       });
-    else ctx.out.result(render(checks));
+    else ctx.out.result(render(report.checks));
     return status;
   },
 });

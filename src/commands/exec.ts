@@ -1,6 +1,6 @@
 /** `devenv exec [NAME] -- CMD…`: run one command in the environment; its exit status passes through. */
-import { execIn, EXEC_FAILED } from '../engine/session.js';
-import { UsageError } from '../errors.js';
+import { execIn } from '../engine/session.js';
+import { EXIT_RUNTIME_FAILED, UsageError } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
 
@@ -8,7 +8,7 @@ export default defineCommand({
   name: 'exec',
   summary: 'Run a command in the environment (exit status passes through)',
   usage: '[NAME] [--user U] [--workdir DIR] -- CMD...',
-  failureStatus: EXEC_FAILED,
+  failureStatus: EXIT_RUNTIME_FAILED,
   options: {
     user: { type: 'string', short: 'u', value: 'U', description: 'Run as this user (name or uid[:gid])' },
     workdir: { type: 'string', short: 'w', value: 'DIR', description: 'Working directory in the container' },

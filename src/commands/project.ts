@@ -1,27 +1,21 @@
-/** Shared steps of commands: load devenv.yml and the settings, plan, pick the runtime, find the environment. */
-import path from 'node:path';
+/**
+ * Shared steps of commands, from the command's context to the engine's: load devenv.yml (printing its
+ * warnings) and the settings, open the project and its runtime, find the environment a command names.
+ */
 import { loadConfig } from '../config/load.js';
-import { imageLocator } from '../config/locate-image.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadSettings, settingsPath } from '../config/settings.js';
 import type { Settings } from '../config/settings.js';
 import type { EngineContext } from '../engine/context.js';
 import type { Project } from '../engine/image.js';
+import { planFor, projectOf } from '../engine/project.js';
+import type { Caller } from '../engine/project.js';
 import { UsageError } from '../errors.js';
-import { compilePlan } from '../plan/compile-plan.js';
 import type { Plan } from '../plan/types.js';
 import { chooseRuntime, createRuntime } from '../runtime/factory.js';
 import type { RuntimeHost } from '../runtime/factory.js';
-import { envStateDir } from '../util/paths.js';
-import { loadFragments } from '../config/templates.js';
 import type { CommandContext } from './context.js';
 import { engineContext } from './engine-context.js';
-
-/** A path as diagnostics show it: relative to the working directory unless it lies above it. */
-function shownPath(cwd: string, file: string): string {
-  const relative = path.relative(cwd, file);
-  return relative === '' || relative.startsWith('..') ? file : relative;
-}
 
 /** Loads the user settings file. */
 export async function settingsOf(ctx: CommandContext): Promise<Settings> {
@@ -58,6 +52,11 @@ export async function loadProject(
   return { loaded, settings };
 }
 
+/** The caller a plan is compiled for: this command run's facts and the user settings. */
+export function callerOf(ctx: CommandContext, settings: Settings): Caller {
+  return { cwd: ctx.cwd, homeDir: ctx.homeDir, hostUser: ctx.hostUser, env: ctx.env, settings };
+}
+
 /** Compiles the plan of a loaded project; `stateDir` overrides the per-environment state folder. */
 export async function planProject(
   ctx: CommandContext,
@@ -65,16 +64,8 @@ export async function planProject(
   settings: Settings,
   stateDir?: string,
 ): Promise<Plan> {
-  return compilePlan(loaded.config, {
-    projectDir: loaded.projectDir,
-    configFile: loaded.file,
-    homeDir: ctx.homeDir,
-    hostUser: ctx.hostUser,
-    env: ctx.env,
-    stateDir: stateDir ?? envStateDir(ctx.env, ctx.homeDir, loaded.config.name),
-    fragments: await loadFragments(),
-    settings,
-  });
+  const place = { projectDir: loaded.projectDir, configFile: loaded.file };
+  return planFor(loaded.config, place, callerOf(ctx, settings), stateDir);
 }
 
 /** Everything a command on the current project needs: the project, the runtime and the engine context. */
@@ -87,20 +78,13 @@ export interface ProjectSession {
 /** Loads and plans the project and opens its runtime. */
 export async function openProject(ctx: CommandContext): Promise<ProjectSession> {
   const { loaded, settings } = await loadProject(ctx);
-  const plan = await planProject(ctx, loaded, settings);
+  const project = await projectOf(loaded, callerOf(ctx, settings));
   const choice = chooseRuntime({
     flag: ctx.args.globals.runtime,
     config: loaded.config.runtime,
     settings: settings.runtime,
   });
   const runtime = await createRuntime(choice, runtimeHost(ctx, settings));
-  const project: Project = {
-    plan,
-    projectDir: loaded.projectDir,
-    stateDir: envStateDir(ctx.env, ctx.homeDir, plan.name),
-    configText: loaded.text,
-    locateImage: imageLocator(loaded.text, shownPath(ctx.cwd, loaded.file), loaded.prefix),
-  };
   return { project, settings, engine: engineContext(ctx, runtime) };
 }
 

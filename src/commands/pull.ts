@@ -1,7 +1,6 @@
 /** `devenv pull REF`: fetch an image from a registry. */
-import { checkImageReference } from '../config/values.js';
-import { UsageError } from '../errors.js';
 import { defineCommand } from './context.js';
+import { singleReference } from './image-args.js';
 import { openRuntime } from './project.js';
 
 export default defineCommand({
@@ -10,11 +9,7 @@ export default defineCommand({
   usage: 'REF',
   options: {},
   async run(ctx) {
-    const ref = ctx.args.positionals[0];
-    if (ref === undefined || ctx.args.positionals.length > 1)
-      throw new UsageError('pull takes one image reference', 'example: devenv pull ubuntu:24.04');
-    const problem = checkImageReference(ref);
-    if (problem !== undefined) throw new UsageError(`${ref}: ${problem}`);
+    const ref = singleReference(ctx.args, 'pull', 'example: devenv pull ubuntu:24.04');
     const engine = await openRuntime(ctx);
     const image = await engine.runtime.pullImage(ref, engine.onEvent);
     if (ctx.args.globals.json)

@@ -1,7 +1,8 @@
 /** `devenv run -- CMD…`: a one-off, throwaway container of this environment. */
-import { runOnce, EXEC_FAILED } from '../engine/session.js';
+import { runOnce } from '../engine/session.js';
 import { ensureImage } from '../engine/image.js';
 import { settleShell } from '../engine/shell.js';
+import { EXIT_RUNTIME_FAILED } from '../errors.js';
 import { defineCommand } from './context.js';
 import { openProject } from './project.js';
 
@@ -10,7 +11,7 @@ export default defineCommand({
   summary: 'Run a command in a throwaway container of this environment',
   usage: '-- CMD...',
   options: {},
-  failureStatus: EXEC_FAILED,
+  failureStatus: EXIT_RUNTIME_FAILED,
   async run(ctx) {
     const { project, engine } = await openProject(ctx);
     const { image } = await ensureImage(engine, project, {

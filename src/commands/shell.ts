@@ -1,5 +1,6 @@
 /** `devenv shell [NAME]`: open another interactive shell beside the main session. */
-import { EXEC_FAILED, execIn, requireContainer } from '../engine/session.js';
+import { execIn, requireContainer } from '../engine/session.js';
+import { EXIT_RUNTIME_FAILED } from '../errors.js';
 import { containerShell } from '../engine/shell.js';
 import { defineCommand } from './context.js';
 import { openTarget } from './project.js';
@@ -9,7 +10,7 @@ export default defineCommand({
   summary: 'Open another shell in the environment',
   usage: '[NAME]',
   options: {},
-  failureStatus: EXEC_FAILED,
+  failureStatus: EXIT_RUNTIME_FAILED,
   async run(ctx) {
     const { name, engine, session } = await openTarget(ctx);
     const spec = session?.project.plan.run;

@@ -1,20 +1,15 @@
 /**
  * `devenv storage move DIR`: moves the embedded runtime's store (the seed's "move Docker's storage to
- * the SSD") and records the new place as `storage` in the settings file. The store module copies,
- * verifies and switches under the store lock; the settings file is written as the switch, so a crash
- * leaves the settings naming one complete store.
+ * the SSD") and records the new place as `storage` in the settings file, written as the switch (see
+ * moveEmbeddedStore).
  */
 import path from 'node:path';
 import { settingsPath } from '../config/settings.js';
 import { updateSettingsFile } from '../config/settings-file.js';
 import { UsageError } from '../errors.js';
-import { embeddedStoreRoot } from '../runtime/factory.js';
-import { moveStorage } from '../runtime/embedded/store/index.js';
+import { moveEmbeddedStore } from '../runtime/factory.js';
 import { defineCommand } from './context.js';
 import { runtimeHost, settingsOf } from './project.js';
-
-/** Long enough for another command's short critical section; a long one is reported as busy. */
-const LOCK_WAIT_MS = 15_000;
 
 export default defineCommand({
   name: 'storage',
@@ -25,18 +20,13 @@ export default defineCommand({
     const [verb, dir, extra] = ctx.args.positionals;
     if (verb !== 'move' || dir === undefined || extra !== undefined)
       throw new UsageError('storage takes: move DIR', 'example: devenv storage move /mnt/ssd/devenv');
-    const host = runtimeHost(ctx, await settingsOf(ctx));
-    const from = embeddedStoreRoot(host);
     const to = path.resolve(ctx.cwd, dir);
     const file = settingsPath(ctx.env, ctx.homeDir);
-    const result = await moveStorage({
-      from: from.root,
-      to,
+    const { from, ...result } = await moveEmbeddedStore(runtimeHost(ctx, await settingsOf(ctx)), to, {
       switchTo: (root) => updateSettingsFile(file, 'storage', root),
       onProgress: (message) => {
         ctx.out.info(message);
       },
-      lockTimeoutMs: LOCK_WAIT_MS,
     });
     if (from.source === 'flag' || from.source === 'DEVENV_ROOT')
       ctx.out.warn(

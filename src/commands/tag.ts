@@ -1,7 +1,7 @@
 /** `devenv tag SRC DST`: give an image another name. */
-import { checkImageReference } from '../config/values.js';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './context.js';
+import { checkedReference } from './image-args.js';
 import { openRuntime } from './project.js';
 
 export default defineCommand({
@@ -13,10 +13,7 @@ export default defineCommand({
     const [source, target, extra] = ctx.args.positionals;
     if (source === undefined || target === undefined || extra !== undefined)
       throw new UsageError('tag takes a source and a target reference');
-    for (const ref of [target]) {
-      const problem = checkImageReference(ref);
-      if (problem !== undefined) throw new UsageError(`${ref}: ${problem}`);
-    }
+    checkedReference(target);
     await (await openRuntime(ctx)).runtime.tagImage(source, target);
     if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', source, target });
     else ctx.out.info(`tagged ${source} as ${target}`);

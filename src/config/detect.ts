@@ -70,11 +70,6 @@ export function detectPackageManager(image: string): PackageManager | undefined 
   return familyOf(image)?.manager;
 }
 
-/** True when a well-known base image is known to ship /bin/bash. */
-export function shipsBash(image: string): boolean {
-  return familyOf(image)?.bash ?? false;
-}
-
 /**
  * The shell a well-known base image offers (`/bin/bash`, or `/bin/sh` where it has no bash), or
  * `undefined` when the name says nothing, as with a private image (`registry.lan/team/devbase`).

@@ -99,10 +99,5 @@ export type DevenvConfigInput = z.input<typeof DevenvConfigSchema>;
 export type DevenvConfig = z.output<typeof DevenvConfigSchema>;
 export type Base = z.output<typeof BaseSchema>;
 export type Step = z.output<typeof StepSchema>;
-export type Stage = z.output<typeof StageSchema>;
-export type { NormalizedMount as Mount } from './mount-string.js';
 export type PackageManager = z.output<typeof PackageManagerSchema>;
 export type EnvValue = string | number | boolean;
-
-/** Top-level keys, for "did you mean" hints. */
-export const CONFIG_KEYS: readonly string[] = Object.keys(DevenvConfigSchema.shape);

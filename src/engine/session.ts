@@ -12,9 +12,6 @@ import { resolveRunEnv } from './run-env.js';
 import type { EngineContext } from './context.js';
 import { withEnvLock } from './env-lock.js';
 
-/** Status when devenv itself failed before or instead of running the command. */
-export const EXEC_FAILED = 125;
-
 /** Finds an environment's container or fails with a hint to create it. */
 export async function requireContainer(ctx: EngineContext, name: string): Promise<ContainerSummary> {
   const container = await ctx.runtime.inspectContainer(name);

@@ -12,7 +12,7 @@ import { DockerRuntime } from './docker/docker-runtime.js';
 import type { EmbeddedRuntime } from './embedded/embedded-runtime.js';
 import { resolveStoreRoot } from './embedded/store/root.js';
 import type { StoreRoot } from './embedded/store/root.js';
-import type { Runtime, RuntimeName } from './runtime.js';
+import type { Runtime } from './runtime.js';
 
 /** The runtime names a user can ask for. */
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'docker', 'podman'] as const;
@@ -56,6 +56,30 @@ export function embeddedStoreRoot(host: RuntimeHost): StoreRoot {
     homeDir: host.homeDir,
     cwd: host.cwd,
   });
+}
+
+/** Long enough for another command's short critical section; a longer one is reported as busy. */
+const STORE_MOVE_LOCK_WAIT_MS = 15_000;
+
+/**
+ * Moves the embedded store from where {@link embeddedStoreRoot} finds it to `to`: copied, verified
+ * and switched under the store lock. `switchTo` records the new root (the settings file) as the
+ * switch itself, so a crash leaves the settings naming one complete store.
+ */
+export async function moveEmbeddedStore(
+  host: RuntimeHost,
+  to: string,
+  options: { switchTo: (root: string) => Promise<void>; onProgress: (message: string) => void },
+): Promise<{ from: StoreRoot; root: string; bytes: number }> {
+  const { moveStorage } = await import('./embedded/store/move.js');
+  const from = embeddedStoreRoot(host);
+  const moved = await moveStorage({
+    from: from.root,
+    to,
+    ...options,
+    lockTimeoutMs: STORE_MOVE_LOCK_WAIT_MS,
+  });
+  return { from, ...moved };
 }
 
 /**
@@ -139,9 +163,4 @@ export function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise
       },
     ),
   );
-}
-
-/** The names runtimes record on environments. */
-export function isRuntimeName(value: string | undefined): value is RuntimeName {
-  return value === 'docker' || value === 'podman' || value === 'embedded';
 }

@@ -1,14 +1,10 @@
 /** A fixed plan context for golden and property tests: stable paths, a non-root caller, no proxy. */
 import type { Fragments, PlanContext } from '../../src/plan/types.js';
+import { once } from '../../src/util/once.js';
 import { loadFragments } from '../../src/config/templates.js';
 
-let fragments: Fragments | undefined;
-
 /** The install fragments from templates/, loaded once. */
-export async function testFragments(): Promise<Fragments> {
-  fragments ??= await loadFragments();
-  return fragments;
-}
+export const testFragments: () => Promise<Fragments> = once(loadFragments);
 
 /** A context as a user `dev` (1000:1000) in `/projects/<name>` would have it. */
 export async function fixedContext(name: string, env: Record<string, string> = {}): Promise<PlanContext> {

@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DevenvError } from '../../errors.js';
 import type { RunSpec } from '../../plan/types.js';
+import { once } from '../../util/once.js';
 import type { EventSink } from '../events.js';
 import type {
   AttachResult,
@@ -175,23 +176,22 @@ export class DockerRuntime implements Runtime {
     return created;
   }
 
-  private local: Promise<boolean> | undefined;
+  private readonly local = once(async () => {
+    const host =
+      this.target.context === undefined
+        ? this.target.env['DOCKER_HOST']
+        : await docker(this.target, [
+            'context',
+            'inspect',
+            '--format',
+            '{{.Endpoints.docker.Host}}',
+            this.target.context,
+          ]);
+    return host === undefined || host === '' || host.startsWith('unix://') || host.startsWith('npipe://');
+  });
 
   seesHostFiles(): Promise<boolean> {
-    this.local ??= (async () => {
-      const host =
-        this.target.context === undefined
-          ? this.target.env['DOCKER_HOST']
-          : await docker(this.target, [
-              'context',
-              'inspect',
-              '--format',
-              '{{.Endpoints.docker.Host}}',
-              this.target.context,
-            ]);
-      return host === undefined || host === '' || host.startsWith('unix://') || host.startsWith('npipe://');
-    })();
-    return this.local;
+    return this.local();
   }
 
   async startContainer(name: string): Promise<void> {

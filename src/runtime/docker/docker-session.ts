@@ -5,16 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { DevenvError } from '../../errors.js';
+import { DevenvError, EXIT_RUNTIME_FAILED } from '../../errors.js';
 import type { RunSpec } from '../../plan/types.js';
 import type { AttachResult, RunOptions, Stdio } from '../runtime.js';
 import { baseArgs, dockerMaybe, engineError, envFor } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 import { parseContainers } from './inspect.js';
 import { containerFlags, toExecArgs } from './run-args.js';
-
-/** docker's own status for "the docker command itself failed". */
-export const DOCKER_FAILED = 125;
 
 function stdioOf(stdio: Stdio): [Stdio['stdin'], Stdio['stdout'], Stdio['stderr']] {
   return [stdio.stdin, stdio.stdout, stdio.stderr];
@@ -47,7 +44,7 @@ function runInteractive(
       );
     });
     child.on('close', (code, signal) => {
-      resolve(code ?? (signal === null ? DOCKER_FAILED : 128 + osConstants.signals[signal]));
+      resolve(code ?? (signal === null ? EXIT_RUNTIME_FAILED : 128 + osConstants.signals[signal]));
     });
   });
 }

@@ -3,7 +3,6 @@
  * and the exported run.sh. Every value is its own argv element; nothing goes through a shell.
  */
 import { LABELS } from '../../plan/compile-plan.js';
-import { PROXY_VARIABLES } from '../../plan/proxy.js';
 import { SECRET_ENV_TARGET, SECRET_ENV_WRAPPER, wrapWithSecrets } from '../../plan/secrets.js';
 import { jsonArray } from '../../plan/dockerfile.js';
 import type { RunSpec } from '../../plan/types.js';
@@ -144,9 +143,4 @@ export function toExecArgs(container: string, command: readonly string[], option
   if (options.detachKeys !== undefined) args.push('--detach-keys', options.detachKeys);
   args.push(container, ...command);
   return args;
-}
-
-/** True for the names of proxy variables, which must never be recorded in a config. */
-export function isProxyVariable(name: string): boolean {
-  return PROXY_VARIABLES.includes(name);
 }

@@ -8,6 +8,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Settings } from '../../config/settings.js';
 import { DevenvError } from '../../errors.js';
+import { once } from '../../util/once.js';
 import type { EventSink } from '../events.js';
 import type {
   AttachResult,
@@ -58,7 +59,7 @@ export class EmbeddedRuntime implements Runtime {
   readonly name: RuntimeName = 'embedded';
   readonly root: string;
   private readonly options: EmbeddedRuntimeOptions;
-  private store: Promise<Store> | undefined;
+  private readonly store = once(() => openStore({ root: this.root, unpack: layerUnpacker(this.root) }));
 
   constructor(options: EmbeddedRuntimeOptions) {
     this.options = options;
@@ -67,8 +68,7 @@ export class EmbeddedRuntime implements Runtime {
 
   /** The store, opened (and recovered) on first use, so `login` never creates one. */
   private openStore(): Promise<Store> {
-    this.store ??= openStore({ root: this.root, unpack: layerUnpacker(this.root) });
-    return this.store;
+    return this.store();
   }
 
   /** A registry client for one operation; closed by the caller. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { once } from '../../util/once.js';
 import { applyLayer, overlaySupported } from './layers/index.js';
 import type { LayerMode } from './layers/index.js';
 import type { Unpacker } from './store/index.js';
@@ -72,10 +73,9 @@ async function shortLowerDir(root: string, diffDir: string): Promise<string> {
  * a recovery cannot name.
  */
 export function layerUnpacker(root: string): Unpacker {
-  let mode: Promise<LayerMode> | undefined;
+  const mode = once(() => storeLayerMode(root));
   return async ({ blobPath, diffDir, parentDiffDirs }) => {
-    mode ??= storeLayerMode(root);
-    const chosen = await mode;
+    const chosen = await mode();
     const parents =
       chosen === 'flatten'
         ? parentDiffDirs.slice(0, 1)

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { inject } from 'vitest';
+import { once } from '../../../src/util/once.js';
 import { CLI } from '../../helpers/cli.js';
 
 export const services = inject('services');
@@ -127,25 +128,20 @@ export function storedTags(box: Sandbox): Record<string, string> {
   }
 }
 
-let layered: Promise<string> | undefined;
-
 /**
  * `<registry>/devenv-test/busybox-plus:1`: busybox plus one COPY layer, pushed once per run. It
  * shares its base layer with busybox, so concurrent pulls overlap and a child layer goes through
  * the overlay path of the applier.
  */
-export function layeredImage(): Promise<string> {
-  layered ??= (async () => {
-    const context = mkdtempSync(path.join(os.tmpdir(), 'devenv-emb-ctx-'));
-    made.push(context);
-    writeFileSync(path.join(context, 'Dockerfile'), `FROM ${services.busyboxImage}\nCOPY plus /etc/plus\n`);
-    writeFileSync(path.join(context, 'plus'), 'one more layer\n');
-    const tag = `${services.registry}/devenv-test/busybox-plus:1`;
-    await execa('docker', ['build', '-q', '-t', tag, context], {
-      env: { DOCKER_HOST: services.dockerHost, DOCKER_BUILDKIT: '0' },
-    });
-    await docker(['push', tag]);
-    return tag;
-  })();
-  return layered;
-}
+export const layeredImage = once(async () => {
+  const context = mkdtempSync(path.join(os.tmpdir(), 'devenv-emb-ctx-'));
+  made.push(context);
+  writeFileSync(path.join(context, 'Dockerfile'), `FROM ${services.busyboxImage}\nCOPY plus /etc/plus\n`);
+  writeFileSync(path.join(context, 'plus'), 'one more layer\n');
+  const tag = `${services.registry}/devenv-test/busybox-plus:1`;
+  await execa('docker', ['build', '-q', '-t', tag, context], {
+    env: { DOCKER_HOST: services.dockerHost, DOCKER_BUILDKIT: '0' },
+  });
+  await docker(['push', tag]);
+  return tag;
+});

@@ -46,7 +46,6 @@ export const RefsFileSchema = z.strictObject({
   version: z.literal(1),
   refs: z.record(z.string(), DigestSchema),
 });
-export type RefsFile = z.infer<typeof RefsFileSchema>;
 
 /** `leases/<id>.json`: content an operation in flight uses; a GC root until it expires. */
 export const LeaseSchema = z.strictObject({

@@ -1,0 +1,89 @@
+/**
+ * `load FILE` below the command. A plain image archive is loaded as `docker load` would. A bundle is
+ * verified whole, its devenv.yml checked and planned under the name it gets here, the user asked
+ * before it reaches into the host, and only then restored; its devenv.yml is written to the project
+ * folder last, and only where none is (an existing, different one refuses the load up front).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config/diagnostic.js';
+import { withConfigName } from '../config/rename.js';
+import { validateConfigText } from '../config/validate.js';
+import type { EngineContext } from '../engine/context.js';
+import { withEnvLock } from '../engine/env-lock.js';
+import { planFor, stateDirOf } from '../engine/project.js';
+import type { Caller } from '../engine/project.js';
+import { DevenvError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { loadImageArchive, readBundle } from './load.js';
+import { redactProxyCredentials } from './redact.js';
+import { ensureNameFree, hostReach, restoreBundle } from './restore.js';
+
+/** What to load and where. */
+export interface LoadFileRequest {
+  /** The tarball, as the user named it (messages show it so). */
+  file: string;
+  /** The folder the environment's devenv.yml goes to. */
+  projectDir: string;
+  /** Restore under this name instead of the bundle's (already checked). */
+  name?: string | undefined;
+  /** Allow host access (privileged, host paths, devices) without asking. */
+  allowHostAccess: boolean;
+  caller: Caller;
+}
+
+/** What a load made: the images of a plain archive, or a restored environment. */
+export type LoadFileResult =
+  | { kind: 'images'; loaded: string[] }
+  | { kind: 'environment'; name: string; container: string; image: string };
+
+/** Loads `request.file`; see the module comment. */
+export async function loadFile(ctx: EngineContext, request: LoadFileRequest): Promise<LoadFileResult> {
+  const { file, projectDir, caller } = request;
+  const bundle = await readBundle(ctx, path.resolve(caller.cwd, file));
+  try {
+    if (bundle.manifest === undefined || bundle.configText === undefined)
+      return { kind: 'images', loaded: await loadImageArchive(ctx, bundle.file) };
+    const target = path.join(projectDir, 'devenv.yml');
+    // Under a new name, the devenv.yml written here names the new environment, so `up` drives it.
+    const configText =
+      request.name === undefined ? bundle.configText : withConfigName(bundle.configText, request.name);
+    if (existsSync(target) && redactProxyCredentials(readFileSync(target, 'utf8')).text !== configText) {
+      throw new DevenvError(
+        'DEVENV_FILE_EXISTS',
+        `${target} exists and differs from the bundle's devenv.yml`,
+        { hint: 'load into another folder with -C DIR' },
+      );
+    }
+    const checked = validateConfigText(bundle.configText, {
+      file: `${file}:devenv/devenv.yml`,
+      projectDir,
+      homeDir: caller.homeDir,
+    });
+    if (!checked.ok) throw new ConfigError(checked.diagnostics, `${file}:devenv/devenv.yml`);
+    const name = request.name ?? checked.config.name;
+    await ensureNameFree(ctx, name);
+    const stateDir = stateDirOf(caller, name);
+    const plan = await planFor(
+      { ...checked.config, name },
+      { projectDir, configFile: target },
+      caller,
+      stateDir,
+    );
+    const reach = hostReach(plan, projectDir);
+    if (reach.length > 0 && !request.allowHostAccess) {
+      const question = `${name} asks for ${reach.join(', ')}. Allow?`;
+      if (!(await ctx.confirm(question)))
+        throw new DevenvError('DEVENV_ABORTED', `not restored: ${name} asks for ${reach.join(', ')}`, {
+          hint: 'review devenv/devenv.yml in the bundle, then run again with --yes to allow it',
+        });
+    }
+    const container = await withEnvLock(ctx, name, 'devenv load', () =>
+      restoreBundle(ctx, bundle, plan, stateDir),
+    );
+    if (!existsSync(target)) await writeFileAtomic(target, configText);
+    return { kind: 'environment', name, container: container.id, image: bundle.manifest.image.id };
+  } finally {
+    await bundle.cleanup();
+  }
+}
