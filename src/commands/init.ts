@@ -14,7 +14,7 @@ import { DevenvError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { asFsError } from '../util/fs-problem.js';
 import { initTemplateNames, readInitTemplate } from '../config/templates.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 
 /** Where init vends the schema, relative to the folder of devenv.yml (a path for `$schema`). */
 const VENDORED_SCHEMA = './.devenv/devenv.schema.json';

@@ -2,7 +2,7 @@
 import { execIn, requireContainer } from '../engine/session.js';
 import { EXIT_RUNTIME_FAILED } from '../errors.js';
 import { containerShell } from '../engine/shell.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DevenvConfigSchema } from '../../src/config/schema.js';
 import { createEnvContainer } from '../../src/engine/container.js';
-import type { EngineContext } from '../../src/engine/context.js';
+import type { EngineContext } from '../../src/engine/engine-context.js';
 import { removeHostSecrets } from '../../src/engine/host-files.js';
 import { compilePlan } from '../../src/plan/compile-plan.js';
 import type { Runtime } from '../../src/runtime/runtime.js';

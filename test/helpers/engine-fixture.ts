@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { validateConfigText } from '../../src/config/validate.js';
-import type { EngineContext, EngineEvent } from '../../src/engine/context.js';
+import type { EngineContext, EngineEvent } from '../../src/engine/engine-context.js';
 import type { Project } from '../../src/engine/image.js';
 import type { UpOptions } from '../../src/engine/up.js';
 import { compilePlan } from '../../src/plan/compile-plan.js';

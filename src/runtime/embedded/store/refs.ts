@@ -6,7 +6,7 @@
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { familiarTag, isSha256Digest, normalizeTag } from '../../../image/reference.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import type { ImageStore } from './images.js';
 import { corruptFileError, readJsonFile, writeJsonFile } from './json-file.js';
 import { RefsFileSchema } from './schemas.js';
