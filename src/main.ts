@@ -8,9 +8,9 @@ import { interruption, InterruptedError } from './util/interrupt.js';
 import { PlainOutput, wantsColor } from './ui/plain/output.js';
 import type { OutputStreams } from './ui/plain/output.js';
 import { findCommand, parseCommandLine } from './commands/args.js';
-import type { Surroundings } from './commands/context.js';
+import type { Surroundings } from './commands/command.js';
 import { commandHelp, mainHelp } from './commands/help.js';
-import { COMMANDS, loadCommand } from './commands/registry.js';
+import { COMMANDS, loadCommand } from './commands/command-table.js';
 import { suggest } from './config/suggest.js';
 
 /** Everything the CLI reads from its surroundings: the command line, the facts and the output streams. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ConfigError } from '../config/diagnostic.js';
 import { withConfigName } from '../config/rename.js';
 import { validateConfigText } from '../config/validate.js';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import { withEnvLock } from '../engine/env-lock.js';
 import { planFor, stateDirOf } from '../engine/project.js';
 import type { Caller } from '../engine/project.js';

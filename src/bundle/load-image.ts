@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_DIR, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import { BUNDLE_JSON, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
 import { scanArchive } from './scan.js';

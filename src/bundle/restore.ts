@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { createReadStream } from 'node:fs';
 import { createEnvContainer } from '../engine/container.js';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import { shellOfImage, withShell } from '../engine/shell.js';
 import { DevenvError } from '../errors.js';
 import { volumeName } from '../plan/naming.js';

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { BASE_IMAGE_LABEL } from '../engine/container.js';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import { withEnvLock } from '../engine/env-lock.js';
 import { requireContainer } from '../engine/session.js';
 import { DevenvError } from '../errors.js';

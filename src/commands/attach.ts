@@ -1,6 +1,6 @@
 /** `devenv attach [NAME]`: rejoin the main session; ctrl-p ctrl-q detaches and leaves it running. */
 import { attachTo } from '../engine/session.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 /** `devenv build`: build the environment's image, reusing the layer cache. */
 import { buildEnvironmentImage } from '../engine/image.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openProject } from './project.js';
 
 export default defineCommand({

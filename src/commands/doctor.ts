@@ -8,7 +8,7 @@ import { doctorExitCode } from '../runtime/checks.js';
 import type { HostCheck } from '../runtime/checks.js';
 import { chooseRuntime } from '../runtime/factory.js';
 import { diagnoseHost } from '../runtime/host-doctor.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { runtimeHost, settingsOf } from './project.js';
 
 function render(checks: readonly HostCheck[]): string {

@@ -1,7 +1,7 @@
 /** `devenv exec [NAME] -- CMD…`: run one command in the environment; its exit status passes through. */
 import { execIn } from '../engine/session.js';
 import { EXIT_RUNTIME_FAILED, UsageError, withExitCode } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

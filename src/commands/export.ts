@@ -5,7 +5,7 @@ import { DevenvError, EXIT_USAGE } from '../errors.js';
 import { HEADER } from '../plan/dockerfile.js';
 import { renderRunScript } from '../runtime/docker/run-script.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { loadProject, planProject } from './project.js';
 
 async function refuseForeign(file: string, force: boolean): Promise<void> {

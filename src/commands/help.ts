@@ -1,8 +1,8 @@
 /** `--help` texts for the whole CLI and for each command. */
 import type { OptionTable } from './args.js';
 import { GLOBAL_OPTIONS } from './args.js';
-import type { Command } from './context.js';
-import { COMMANDS, loadCommand } from './registry.js';
+import type { Command } from './command.js';
+import { COMMANDS, loadCommand } from './command-table.js';
 
 function optionLines(table: OptionTable): string[] {
   return Object.entries(table).map(([name, spec]) => {

@@ -1,6 +1,6 @@
 /** `devenv images`: images on the runtime. */
 import { formatTable } from '../ui/plain/table.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openRuntime } from './project.js';
 
 function human(bytes: number | undefined): string {

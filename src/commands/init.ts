@@ -8,7 +8,7 @@ import { checkName } from '../config/values.js';
 import { DevenvError, EXIT_USAGE, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { initTemplateNames, readInitTemplate } from '../util/templates.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 
 /** devenv.schema.json as shipped with this copy of devenv. */
 export const SCHEMA_FILE = fileURLToPath(new URL('../../devenv.schema.json', import.meta.url));

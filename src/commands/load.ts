@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadFile } from '../bundle/load-file.js';
 import { checkName } from '../config/values.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { callerOf, openRuntime, settingsOf } from './project.js';
 
 export default defineCommand({

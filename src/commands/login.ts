@@ -1,7 +1,7 @@
 /** `devenv login REGISTRY -u USER`: store registry credentials; the password is read from stdin, never argv. */
 import { text } from 'node:stream/consumers';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openRuntime } from './project.js';
 
 export default defineCommand({

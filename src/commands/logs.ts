@@ -1,7 +1,7 @@
 /** `devenv logs [NAME] [-f] [--tail N]`: the output of the main session. */
 import { requireContainer } from '../engine/session.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

@@ -1,7 +1,7 @@
 /** `devenv ls`: every environment on this runtime, with its state. */
 import { listEnvironments } from '../engine/lifecycle.js';
 import { formatTable } from '../ui/plain/table.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openRuntime } from './project.js';
 
 export default defineCommand({

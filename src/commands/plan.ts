@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { shellJoin } from '../plan/quote.js';
 import type { Plan } from '../plan/types.js';
 import { toRunArgs } from '../runtime/docker/run-args.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { loadProject, planProject } from './project.js';
 
 /** Replaces secret values (proxy credentials) so plan output never prints them. */

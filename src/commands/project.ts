@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
 import { loadSettings, settingsPath } from '../config/settings.js';
 import type { Settings } from '../config/settings.js';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import type { Project } from '../engine/image.js';
 import { planFor, projectOf } from '../engine/project.js';
 import type { Caller } from '../engine/project.js';
@@ -14,8 +14,8 @@ import { UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import { chooseRuntime, createRuntime } from '../runtime/factory.js';
 import type { RuntimeHost } from '../runtime/factory.js';
-import type { CommandContext } from './context.js';
-import { engineContext } from './engine-context.js';
+import type { CommandContext } from './command.js';
+import { engineContext } from './engine-for-command.js';
 
 /** Loads the user settings file. */
 export async function settingsOf(ctx: CommandContext): Promise<Settings> {

@@ -1,5 +1,5 @@
 /** `devenv prune`: remove images devenv made that nothing uses any more. */
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openRuntime } from './project.js';
 
 export default defineCommand({

@@ -1,5 +1,5 @@
 /** `devenv push REF`: send an image to its registry. */
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { singleReference } from './image-args.js';
 import { openRuntime } from './project.js';
 

@@ -1,6 +1,6 @@
 /** `devenv restart [NAME]`: stop and start again (start hooks run). */
 import { restartEnvironment } from '../engine/lifecycle.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

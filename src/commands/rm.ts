@@ -5,7 +5,7 @@
  */
 import { removeEnvironment } from '../engine/remove.js';
 import type { RemoveResult } from '../engine/remove.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 function summary(name: string, result: RemoveResult): string {

@@ -1,6 +1,6 @@
 /** `devenv rmi REF…`: remove image references (and images nothing else uses). */
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openRuntime } from './project.js';
 
 export default defineCommand({

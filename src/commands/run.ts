@@ -3,7 +3,7 @@ import { runOnce } from '../engine/session.js';
 import { ensureImage } from '../engine/image.js';
 import { settleShell } from '../engine/shell.js';
 import { EXIT_RUNTIME_FAILED, withExitCode } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openProject } from './project.js';
 
 export default defineCommand({

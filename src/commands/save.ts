@@ -6,7 +6,7 @@ import path from 'node:path';
 import { saveBundle } from '../bundle/save.js';
 import { isImageOnly, saveImageArchive } from '../engine/image-archive.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

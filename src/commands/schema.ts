@@ -1,6 +1,6 @@
 /** `devenv schema`: print the JSON schema of devenv.yml (the same text as devenv.schema.json). */
 import { configJsonSchema } from '../config/json-schema.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 
 export default defineCommand({
   name: 'schema',

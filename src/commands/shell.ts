@@ -1,7 +1,7 @@
 /** `devenv shell [NAME]`: open another interactive shell beside the main session. */
 import { execIn, requireContainer } from '../engine/session.js';
 import { containerShell } from '../engine/shell.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

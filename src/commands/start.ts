@@ -1,6 +1,6 @@
 /** `devenv start [NAME]`: start a stopped environment (and run its start hooks). */
 import { startEnvironment } from '../engine/lifecycle.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

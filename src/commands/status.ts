@@ -2,7 +2,7 @@
 import { describe } from '../engine/lifecycle.js';
 import { requireContainer } from '../engine/session.js';
 import { driftOf } from '../engine/up.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 const DRIFT: Record<string, string> = {

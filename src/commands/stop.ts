@@ -1,7 +1,7 @@
 /** `devenv stop [NAME] [-t S]`: stop the environment; its files stay for the next start. */
 import { stopEnvironment } from '../engine/lifecycle.js';
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
 
 export default defineCommand({

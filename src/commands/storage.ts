@@ -8,7 +8,7 @@ import { settingsPath } from '../config/settings.js';
 import { updateSettingsFile } from '../config/settings-file.js';
 import { UsageError } from '../errors.js';
 import { moveEmbeddedStore } from '../runtime/factory.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { runtimeHost, settingsOf } from './project.js';
 
 export default defineCommand({

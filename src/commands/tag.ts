@@ -1,6 +1,6 @@
 /** `devenv tag SRC DST`: give an image another name. */
 import { UsageError } from '../errors.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { checkedReference } from './image-args.js';
 import { openRuntime } from './project.js';
 

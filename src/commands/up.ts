@@ -1,6 +1,6 @@
 /** `devenv up`: build what changed, create or restart the container, and attach in a terminal. */
 import { up } from '../engine/up.js';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { openProject } from './project.js';
 
 export default defineCommand({

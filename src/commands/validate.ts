@@ -1,6 +1,6 @@
 /** `devenv validate`: load and check devenv.yml; every problem at once, with file:line:col. */
 import path from 'node:path';
-import { defineCommand } from './context.js';
+import { defineCommand } from './command.js';
 import { loadProject } from './project.js';
 
 export default defineCommand({

@@ -10,7 +10,7 @@ import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
 import { wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import { resolveRunEnv } from './run-env.js';
 import { RUN_SETTINGS_LABEL } from './run-changes.js';
 import { containerShell, withShell } from './shell.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { failpoint } from '../util/failpoint.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import { withLock } from '../util/lock.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 
 /**
  * Where the lock of `name` lives. Outside the environment's state folder on purpose: `rm --volumes`

@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { DevenvError, isDevenvError } from '../errors.js';
 import { commitPartial } from '../util/atomic.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 
 /** True when `name` is an image and no environment (container) of that name exists. */
 export async function isImageOnly(ctx: EngineContext, name: string): Promise<boolean> {

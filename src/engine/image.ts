@@ -10,7 +10,7 @@ import { hashContext } from '../runtime/context-tar.js';
 import { ImageNotFoundError } from '../runtime/image-not-found.js';
 import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
 import { removeSupersededImages } from './superseded.js';
 

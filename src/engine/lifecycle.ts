@@ -5,7 +5,7 @@ import type { ContainerSummary } from '../runtime/runtime.js';
 import { startEnvContainer } from './container.js';
 import { unpublishedPorts } from './ports.js';
 import type { PlannedPorts, UnpublishedPort } from './ports.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
 import { requireContainer } from './session.js';
 

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
 import { removeEnvironmentImages } from './superseded.js';
 

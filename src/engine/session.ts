@@ -9,7 +9,7 @@ import { SECRET_ENV_TARGET, wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { AttachResult, ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import { resolveRunEnv } from './run-env.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
 
 /** Finds an environment's container or fails with a hint to create it. */

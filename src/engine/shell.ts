@@ -10,7 +10,7 @@ import { LABELS } from '../plan/compile-plan.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ImageSummary } from '../runtime/runtime.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import type { Project } from './image.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 

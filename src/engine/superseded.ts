@@ -7,7 +7,7 @@ import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import { imageTag } from '../plan/naming.js';
 import type { ImageSummary } from '../runtime/runtime.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 
 /** The repository of the environment's image (`devenv/<slug>`); `:state` and base stages live beside it. */
 function repositoryOf(name: string): string {

@@ -16,7 +16,7 @@ import {
   runPendingCreateHooks,
   startEnvContainer,
 } from './container.js';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
 import { ensureImage } from './image.js';
 import { settleShell } from './shell.js';

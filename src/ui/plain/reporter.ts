@@ -2,7 +2,7 @@
  * Engine events → lines on stderr: the current build step (marked when cached), layers as they
  * finish, infos and warnings. Quiet enough to read, complete enough to see where time goes.
  */
-import type { EngineEvent } from '../../engine/context.js';
+import type { EngineEvent } from '../../engine/engine-context.js';
 import type { PlainOutput } from './output.js';
 
 /** A reporter for one command run. */

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, open, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { digestHex, digestMismatch, hashFile } from './digest.js';
 import { exists, listDir } from './fs-util.js';
 import { commitBlobFile, ingestStream } from './ingest.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { chainIdsOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';
 import { parseImageConfig } from './images.js';
 import { readCapped, readJsonFile } from './json-file.js';

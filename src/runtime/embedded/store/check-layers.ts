@@ -3,7 +3,7 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { chainIdOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';
 import { readJsonFile } from './json-file.js';
 import { INCOMPLETE_PREFIX, REMOVING_INFIX } from './layers.js';

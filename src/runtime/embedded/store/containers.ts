@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { listDir } from './fs-util.js';
 import { readJsonFile } from './json-file.js';
 import { normalizeTag } from './refs.js';

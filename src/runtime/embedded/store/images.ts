@@ -9,7 +9,7 @@ import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { BlobStore } from './blobs.js';
 import { chainIdsOf } from './chain-id.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';
 import { readJsonOrThrow, writeJsonFile } from './json-file.js';
 import type { LayerStore } from './layers.js';

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { digestHex, digestMismatch } from './digest.js';
 import { exists } from './fs-util.js';
 import type { LeaseHandle } from './leases.js';

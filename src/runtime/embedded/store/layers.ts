@@ -14,7 +14,7 @@ import { DevenvError } from '../../../errors.js';
 import { syncDir, writeFileAtomic } from '../../../util/atomic.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { chainIdOf } from './chain-id.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { digestHex } from './digest.js';
 import { exists, listDir } from './fs-util.js';
 import { readJsonOrThrow, writeJsonFile } from './json-file.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { currentOwner, isOwnerAlive } from './owner.js';
 import { LeaseSchema } from './schemas.js';

@@ -6,7 +6,7 @@
  */
 import { lstat, readlink, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';
 import { readJsonFile } from './json-file.js';
 import { INCOMPLETE_PREFIX, REMOVING_INFIX, removeLayerLeftover } from './layers.js';

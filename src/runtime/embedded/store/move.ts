@@ -18,7 +18,7 @@ import { syncDir } from '../../../util/atomic.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { checkStore } from './check.js';
 import { runningContainers } from './containers.js';
-import { createContext } from './context.js';
+import { createContext } from './store-context.js';
 import { exists, treeSize } from './fs-util.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { listLeases } from './leases.js';

@@ -11,7 +11,7 @@ import {
   isSha256Digest,
   parseReference,
 } from '../../../util/reference.js';
-import type { StoreContext } from './context.js';
+import type { StoreContext } from './store-context.js';
 import type { ImageStore } from './images.js';
 import { corruptFileError, readJsonFile, writeJsonFile } from './json-file.js';
 import { RefsFileSchema } from './schemas.js';

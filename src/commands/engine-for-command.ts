@@ -1,12 +1,12 @@
 /** Builds the engine's context for a command: the runtime, the plain reporter, the terminal and a prompt. */
 import { createInterface } from 'node:readline/promises';
 import type { Writable } from 'node:stream';
-import type { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/engine-context.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { plainReporter } from '../ui/plain/reporter.js';
 import { interruption, InterruptedError } from '../util/interrupt.js';
 import { stateHome } from '../util/paths.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from './command.js';
 
 /**
  * Asks a yes/no question on the terminal. readline holds the terminal in raw mode while it reads, so

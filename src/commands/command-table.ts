@@ -1,5 +1,5 @@
 /** The command table: each verb is loaded only when it runs, so `devenv --help` stays fast. */
-import type { Command } from './context.js';
+import type { Command } from './command.js';
 
 type Loader = () => Promise<{ default: Command }>;
 
