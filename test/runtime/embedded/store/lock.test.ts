@@ -3,14 +3,11 @@
  * it repeatedly never overlap, ten children tagging at once keep every tag, and a SIGKILLed holder
  * releases it at once (the kernel drops the flock when its helper sees our pipe close).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../../../src/runtime/embedded/store/index.js';
-import { childScript, runChild, startChild } from './helpers/child-runner.js';
+import { runChild, startChild } from './helpers/child-runner.js';
 import { cleanupDirs, freshStore, makeLayer, sha256, storeImage, tempDir } from './helpers/fixtures.js';
 
-beforeAll(() => {
-  childScript();
-});
 afterAll(cleanupDirs);
 
 describe('store lock across processes', () => {
