@@ -15,8 +15,11 @@ import {
 } from '../../../../src/runtime/embedded/layers/index.js';
 import { buildApplyChild, runApplyChild } from './helpers/child.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
+import { skipUnless } from '../../../helpers/requirements.js';
 
-describe.skipIf(!isRoot)('failpoints (needs root for the overlay of a child layer)', () => {
+const noRoot = skipUnless('layer failpoints (overlayfs mounts)', { root: isRoot });
+
+describe.skipIf(noRoot)('failpoints (needs root for the overlay of a child layer)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
   let script: string;
   let cleanupScript: () => Promise<void>;
