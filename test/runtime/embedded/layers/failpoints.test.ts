@@ -71,9 +71,9 @@ describe.skipIf(noRoot)('failpoints (needs root for the overlay of a child layer
   });
 });
 
-/** Whether any process on the machine still sees a mount under `prefix` (polls briefly: the helper shell exits on EOF). */
+/** Whether any process on the machine still sees a mount under `prefix` (polls up to 15 s: the helper shell exits on EOF). */
 async function mountedAnywhere(prefix: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 150; attempt++) {
     let found = false;
     for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
       const info = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');

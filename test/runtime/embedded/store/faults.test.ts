@@ -55,7 +55,8 @@ async function imageSpec(dir: string) {
   return spec;
 }
 
-describe('kill -9 at each failpoint, then doctor, then rerun', () => {
+// Each test starts Node child processes, which take seconds apiece on a loaded 2-core machine.
+describe('kill -9 at each failpoint, then doctor, then rerun', { timeout: 180_000 }, () => {
   it.each([
     'store.blob.mid-write',
     'store.blob.after-fsync',

@@ -22,7 +22,8 @@ async function populated() {
   return { store, image, listing: await treeListing(store.root, new Set(['locks'])) };
 }
 
-describe('moveStorage', () => {
+// Each test starts Node child processes, which take seconds apiece on a loaded 2-core machine.
+describe('moveStorage', { timeout: 180_000 }, () => {
   it('copies everything, verifies, switches, and only then removes the old store', async () => {
     const { store, image, listing } = await populated();
     const to = path.join(tempDir(), 'ssd', 'devenv');
