@@ -9,10 +9,14 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { inject } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
+import { lacks } from '../needs.js';
 
 export const services = inject('services');
-/** The registry and the busybox image exist (the Docker parts are checked separately). */
-export const registryReady = services.registry !== '' && services.dockerHost !== '';
+/**
+ * For `describe.skipIf`: true, after printing why, unless the registry and the busybox image pushed
+ * by the private dockerd exist (see ../needs.ts).
+ */
+export const noRegistry = lacks('docker', 'registry');
 
 /** One isolated user with one store. */
 export interface Sandbox {
