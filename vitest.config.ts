@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Runs once for all projects: builds dist/ if it is stale and compiles the child-process helpers.
+    globalSetup: ['test/setup/global-setup.ts'],
     projects: [
       {
         test: {

@@ -18,7 +18,8 @@ function project(tree: Record<string, string | null> = {}): string {
   return dir;
 }
 
-describe('devenv CLI', () => {
+// Each test starts the built CLI, which takes seconds on a loaded 2-core machine.
+describe('devenv CLI', { timeout: 120_000 }, () => {
   it('--version and --help', async () => {
     const version = await devenv(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);

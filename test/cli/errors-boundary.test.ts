@@ -9,10 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, devenv } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { makeProject, removeProject } from '../helpers/project.js';
+import { isRoot, skipUnless } from '../helpers/requirements.js';
 import { execa } from 'execa';
 
 const NOBODY = 65534;
-const isRoot = process.getuid?.() === 0;
+const noRoot = skipUnless('the permission cases (they run as user nobody through setpriv)', {
+  root: isRoot,
+});
 let box = '';
 let project = '';
 let store = '';
@@ -149,7 +152,7 @@ describe('error boundary of the built CLI', () => {
     expect(result.stdout).toBe('');
   });
 
-  it.skipIf(!isRoot)('a devenv.yml found by discovery but unreadable says permission denied', async () => {
+  it.skipIf(noRoot)('a devenv.yml found by discovery but unreadable says permission denied', async () => {
     const dir = makeProject({ 'devenv.yml': 'base: alpine\n' });
     try {
       chmodSync(path.join(dir, 'devenv.yml'), 0o600);
@@ -161,7 +164,7 @@ describe('error boundary of the built CLI', () => {
     }
   });
 
-  it.skipIf(!isRoot)('an unreadable folder inside the store names it instead of a bug', async () => {
+  it.skipIf(noRoot)('an unreadable folder inside the store names it instead of a bug', async () => {
     const images = path.join(store, 'images');
     chmodSync(images, 0o000);
     try {
@@ -174,7 +177,7 @@ describe('error boundary of the built CLI', () => {
     }
   });
 
-  it.skipIf(!isRoot)('an unreadable --root store names the store folder', async () => {
+  it.skipIf(noRoot)('an unreadable --root store names the store folder', async () => {
     chmodSync(store, 0o000);
     try {
       const result = await asUser(['--root', store, 'doctor'], box);

@@ -31,7 +31,8 @@ describe('parseYaml', () => {
       );
     const start = Date.now();
     const errors = errorsOf(lines.join('\n'));
-    expect(Date.now() - start).toBeLessThan(1000);
+    // Expanding the aliases would take hours; 10 s is a bound a busy machine still meets.
+    expect(Date.now() - start).toBeLessThan(10_000);
     expect(errors[0]).toMatchObject({ code: 'alias', message: 'aliases are not allowed (*a)', line: 2 });
   });
 

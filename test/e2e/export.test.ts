@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { devenv } from '../helpers/cli.js';
 import { makeProject, removeProject } from '../helpers/project.js';
+import { lacks } from './needs.js';
 
 const services = inject('services');
 const dockerEnv = { DOCKER_HOST: services.dockerHost };
@@ -21,7 +22,7 @@ afterAll(() => {
   for (const dir of projects) removeProject(dir);
 });
 
-describe.skipIf(services.dockerHost === '')('devenv export → plain docker', () => {
+describe.skipIf(lacks('docker'))('devenv export → plain docker', () => {
   it('busybox base: run.sh builds, starts and runs a command that sees the mount, env and user', async () => {
     const name = 'export-busybox';
     await cleanup(name);
@@ -76,7 +77,7 @@ describe.skipIf(services.dockerHost === '')('devenv export → plain docker', ()
     await cleanup(name);
   });
 
-  it.skipIf(services.debianImage === '')(
+  it.skipIf(lacks('debian'))(
     'debian base: packages install with apt, user: host maps to the caller',
     async () => {
       const name = 'export-debian';

@@ -9,7 +9,7 @@ import { describe, it } from 'vitest';
 import { devenv } from '../../helpers/cli.js';
 import type { CliOptions, CliResult } from '../../helpers/cli.js';
 import { dockerAvailable, isolatedEnv, services } from '../docker/env.js';
-import { registryReady, sandbox } from '../embedded/env.js';
+import { sandbox } from '../embedded/env.js';
 
 /** One user of one runtime: their environment and the global flags that pick the runtime. */
 export interface RuntimeUser {
@@ -50,7 +50,10 @@ export const RUNTIMES: readonly RuntimeUnderTest[] = [
   {
     name: 'embedded',
     lacks: 'building images and running containers (devenv up says they are not available yet)',
-    unavailable: registryReady ? undefined : 'the loopback registry or the private dockerd did not start',
+    unavailable:
+      services.registry !== '' && services.dockerHost !== ''
+        ? undefined
+        : 'the loopback registry or the private dockerd did not start',
     base: services.busyboxImage,
     user: () => {
       const box = sandbox();

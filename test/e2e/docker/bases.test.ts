@@ -7,13 +7,13 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
-import { docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { docker, noDocker, isolatedEnv, run, services } from './env.js';
 
 afterAll(async () => {
   await docker(['rm', '-f', 'base-df', 'base-rootfs', 'base-save', 'base-stages']);
 });
 
-describe.skipIf(!dockerAvailable)('non-registry bases and stages', () => {
+describe.skipIf(noDocker)('non-registry bases and stages', () => {
   it('base: {dockerfile} is built first, with its build arguments; devenv.yml adds on top', async () => {
     const dir = makeProject({
       'devenv.yml': [

@@ -11,7 +11,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { makeProject } from '../../helpers/project.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run } from './env.js';
+import { lacks } from '../needs.js';
 
 /**
  * Every named image on the engine (unnamed ones are nobody's tag), less the helper image devenv makes
@@ -37,7 +38,7 @@ async function runWithFailpoint(cwd: string, env: Record<string, string>, args: 
   return { signal: result.signal, exitCode: result.exitCode, stderr: result.stderr };
 }
 
-describe.skipIf(!dockerAvailable)('bundles: kill -9 at every bundle failpoint, and a full disk', () => {
+describe.skipIf(noDocker)('bundles: kill -9 at every bundle failpoint, and a full disk', () => {
   const env = isolatedEnv();
   let dir = '';
   let bundle = '';
@@ -106,7 +107,7 @@ describe.skipIf(!dockerAvailable)('bundles: kill -9 at every bundle failpoint, a
     expect(inside.stdout).toBe('state\nv');
   });
 
-  describe.skipIf(process.getuid?.() !== 0)('on a full disk', () => {
+  describe.skipIf(lacks('root'))('on a full disk', () => {
     const small = mkdtempSync(path.join(os.tmpdir(), 'devenv-full-'));
     afterAll(async () => {
       await execa('umount', [small], { reject: false });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
 import { editTar } from '../../helpers/tar-edit.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run, services } from './env.js';
 
 /** Every image and tag on the engine, including untagged ones. */
 async function engineImages(): Promise<string[]> {
@@ -27,7 +27,7 @@ function tmpFile(name: string): string {
   return path.join(mkdtempSync(path.join(os.tmpdir(), 'devenv-trust-')), name);
 }
 
-describe.skipIf(!dockerAvailable)('a poisoned bundle changes nothing on the engine', () => {
+describe.skipIf(noDocker)('a poisoned bundle changes nothing on the engine', () => {
   const env = isolatedEnv();
   let bundle = '';
   let bundleId = '';
@@ -129,7 +129,7 @@ describe.skipIf(!dockerAvailable)('a poisoned bundle changes nothing on the engi
   });
 });
 
-describe.skipIf(!dockerAvailable)('load and build on a loaded environment', () => {
+describe.skipIf(noDocker)('load and build on a loaded environment', () => {
   it('a name clash is reported before any question, and nothing is loaded', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('clash', ['mounts: ["/etc:/host-etc:ro"]']);

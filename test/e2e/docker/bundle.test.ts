@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { startDockerd } from '../setup/services.js';
 import { makeProject } from '../../helpers/project.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, dockerAvailable, noDocker, isolatedEnv, run, services } from './env.js';
 
 let other: Awaited<ReturnType<typeof startDockerd>>;
 
@@ -25,7 +25,7 @@ afterAll(async () => {
   await new Promise((r) => other?.child.once('exit', r));
 });
 
-describe.skipIf(!dockerAvailable)('save and load between two engines', () => {
+describe.skipIf(noDocker)('save and load between two engines', () => {
   it('moves image, container state, volumes and config; plain docker load accepts the file', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject(

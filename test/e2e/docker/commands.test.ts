@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { TmuxSession } from '../../helpers/tmux.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run, services } from './env.js';
 
 const names = [
   'cmd-hooks',
@@ -27,7 +27,7 @@ afterAll(async () => {
   await docker(['rm', '-f', ...names]);
 });
 
-describe.skipIf(!dockerAvailable)('devenv commands on Docker', () => {
+describe.skipIf(noDocker)('devenv commands on Docker', () => {
   it('hooks.create runs once per container, hooks.start on every start', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('cmd-hooks', [

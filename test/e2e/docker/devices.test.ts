@@ -11,7 +11,8 @@ import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run, services } from './env.js';
+import { lacks } from '../needs.js';
 
 let xvfb: ResultPromise | undefined;
 let madeUsbBus = false;
@@ -22,10 +23,8 @@ afterAll(async () => {
   if (madeUsbBus) rmSync('/dev/bus', { recursive: true, force: true });
 });
 
-const root = process.getuid?.() === 0;
-
-describe.skipIf(!dockerAvailable)('devices', () => {
-  it.skipIf(services.debianImage === '' || !existsSync('/usr/bin/Xvfb'))(
+describe.skipIf(noDocker)('devices', () => {
+  it.skipIf(lacks('debian', 'xvfb'))(
     'X11: xdpyinfo in the environment describes the host display, through the cookie only',
     async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'x11-'));
@@ -59,43 +58,46 @@ describe.skipIf(!dockerAvailable)('devices', () => {
     },
   );
 
-  it.skipIf(!root)('USB: /dev/bus/usb is shared live through a cgroup rule, not --privileged', async () => {
-    if (!existsSync('/dev/bus/usb')) {
-      madeUsbBus = !existsSync('/dev/bus');
-      mkdirSync('/dev/bus/usb/001', { recursive: true });
-      await execa('mknod', ['/dev/bus/usb/001/001', 'c', '189', '0']);
-    }
-    const env = isolatedEnv();
-    const dir = busyboxProject('dev-usb', ['devices: {usb: true}']);
-    const up = await run(dir, env, ['up', '-d']);
-    expect(up.exitCode, up.stderr).toBe(0);
-    expect(
-      (
-        await docker([
-          'inspect',
-          '--format',
-          '{{.HostConfig.Privileged}} {{json .HostConfig.DeviceCgroupRules}}',
-          'dev-usb',
-        ])
-      ).stdout,
-    ).toBe('false ["c 189:* rmw"]');
-    // Opening the node is allowed by the cgroup (no EPERM); the fake device itself does not answer.
-    const open = await run(dir, env, [
-      'exec',
-      '--',
-      'sh',
-      '-c',
-      'head -c1 /dev/bus/usb/001/001; echo " status=$?"',
-    ]);
-    expect(`${open.stdout}${open.stderr}`).not.toMatch(/Operation not permitted/);
-    if (madeUsbBus) {
-      await execa('mknod', ['/dev/bus/usb/001/002', 'c', '189', '1']);
-      expect((await run(dir, env, ['exec', '--', 'ls', '/dev/bus/usb/001'])).stdout.split('\n')).toEqual([
-        '001',
-        '002',
+  it.skipIf(lacks('root'))(
+    'USB: /dev/bus/usb is shared live through a cgroup rule, not --privileged',
+    async () => {
+      if (!existsSync('/dev/bus/usb')) {
+        madeUsbBus = !existsSync('/dev/bus');
+        mkdirSync('/dev/bus/usb/001', { recursive: true });
+        await execa('mknod', ['/dev/bus/usb/001/001', 'c', '189', '0']);
+      }
+      const env = isolatedEnv();
+      const dir = busyboxProject('dev-usb', ['devices: {usb: true}']);
+      const up = await run(dir, env, ['up', '-d']);
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect(
+        (
+          await docker([
+            'inspect',
+            '--format',
+            '{{.HostConfig.Privileged}} {{json .HostConfig.DeviceCgroupRules}}',
+            'dev-usb',
+          ])
+        ).stdout,
+      ).toBe('false ["c 189:* rmw"]');
+      // Opening the node is allowed by the cgroup (no EPERM); the fake device itself does not answer.
+      const open = await run(dir, env, [
+        'exec',
+        '--',
+        'sh',
+        '-c',
+        'head -c1 /dev/bus/usb/001/001; echo " status=$?"',
       ]);
-    }
-  });
+      expect(`${open.stdout}${open.stderr}`).not.toMatch(/Operation not permitted/);
+      if (madeUsbBus) {
+        await execa('mknod', ['/dev/bus/usb/001/002', 'c', '189', '1']);
+        expect((await run(dir, env, ['exec', '--', 'ls', '/dev/bus/usb/001'])).stdout.split('\n')).toEqual([
+          '001',
+          '002',
+        ]);
+      }
+    },
+  );
 
   it('usb: true on a host without a USB bus fails clearly', async () => {
     if (existsSync('/dev/bus/usb') && !madeUsbBus) return;

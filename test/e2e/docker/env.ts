@@ -7,9 +7,12 @@ import { inject } from 'vitest';
 import { devenv } from '../../helpers/cli.js';
 import type { CliOptions, CliResult } from '../../helpers/cli.js';
 import { makeProject } from '../../helpers/project.js';
+import { lacks } from '../needs.js';
 
 export const services = inject('services');
 export const dockerAvailable = services.dockerHost !== '';
+/** For `describe.skipIf`: true, after printing why, without the private dockerd (see ../needs.ts). */
+export const noDocker = lacks('docker');
 
 /** An isolated user: own HOME (state, docker config), the private dockerd. */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {

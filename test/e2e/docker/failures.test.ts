@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { makeProject } from '../../helpers/project.js';
-import { dockerAvailable, services } from './env.js';
+import { services } from './env.js';
+import { lacks } from '../needs.js';
 
 async function devenvAs(args: string[], env: Record<string, string>, prefix: string[] = []) {
   const [bin = process.execPath, ...rest] = prefix.length > 0 ? prefix : [process.execPath];
@@ -47,21 +48,18 @@ describe('Docker failure modes', () => {
     expect(result.stderr).toContain('start it (sudo systemctl start docker, or run dockerd)');
   });
 
-  it.skipIf(!dockerAvailable || process.getuid?.() !== 0)(
-    'permission denied on the socket: says how to fix it',
-    async () => {
-      const home = mkdtempSync(path.join(os.tmpdir(), 'perm-'));
-      mkdirSync(path.join(home, 'h'), { mode: 0o777 });
-      const result = await devenvAs(
-        ['--runtime', 'docker', 'ls'],
-        { PATH: process.env['PATH'] ?? '', HOME: path.join(home, 'h'), DOCKER_HOST: services.dockerHost },
-        ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'],
-      );
-      expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/error: permission denied on the Docker socket unix:\/\/\S+docker\.sock/);
-      expect(result.stderr).toContain('sudo usermod -aG docker');
-    },
-  );
+  it.skipIf(lacks('docker', 'root'))('permission denied on the socket: says how to fix it', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'perm-'));
+    mkdirSync(path.join(home, 'h'), { mode: 0o777 });
+    const result = await devenvAs(
+      ['--runtime', 'docker', 'ls'],
+      { PATH: process.env['PATH'] ?? '', HOME: path.join(home, 'h'), DOCKER_HOST: services.dockerHost },
+      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'],
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/error: permission denied on the Docker socket unix:\/\/\S+docker\.sock/);
+    expect(result.stderr).toContain('sudo usermod -aG docker');
+  });
 
   it('auto with neither docker nor podman explains how to get one', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'noruntime-'));

@@ -11,7 +11,8 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { makeProject } from '../../helpers/project.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run, services } from './env.js';
+import { lacks } from '../needs.js';
 
 const names = ['honest-ports', 'honest-host-ports', 'honest-shell'];
 const mounts: string[] = [];
@@ -19,8 +20,6 @@ afterAll(async () => {
   await docker(['rm', '-f', ...names]);
   for (const dir of mounts) execFileSync('umount', [dir]);
 });
-
-const isRoot = process.getuid?.() === 0;
 
 /** A folder on a fresh read-only tmpfs: as root, only a read-only mount refuses a write. */
 function readOnlyDir(): string {
@@ -37,8 +36,8 @@ function aFile(): string {
   return file;
 }
 
-describe.skipIf(!dockerAvailable)('honest errors on Docker', () => {
-  it.skipIf(services.debianImage === '')(
+describe.skipIf(noDocker)('honest errors on Docker', () => {
+  it.skipIf(lacks('debian'))(
     'a base the registry lacks: one error at its devenv.yml position, the registry name as hint, no docker noise',
     async () => {
       const registry = services.registry;
@@ -103,7 +102,7 @@ describe.skipIf(!dockerAvailable)('honest errors on Docker', () => {
     });
   });
 
-  it.skipIf(services.debianImage === '')(
+  it.skipIf(lacks('debian'))(
     'a mirrored Debian base gets bash: main process, devenv shell, login shell, label',
     async () => {
       const mirror = `${services.registry}/mirror/debian:bookworm`;
@@ -158,7 +157,7 @@ describe.skipIf(!dockerAvailable)('honest errors on Docker', () => {
       `error: cannot create or write the store folder ${file}/store: ${file} is a file, not a folder\n` +
         '  hint: choose a folder you can write with --root DIR, DEVENV_ROOT or the storage setting',
     );
-    if (!isRoot) return;
+    if (lacks('root')) return;
     const ro = readOnlyDir();
     const readOnly = await run(os.tmpdir(), isolatedEnv({ DEVENV_ROOT: `${ro}/store` }), [
       '--runtime',
@@ -180,7 +179,7 @@ describe.skipIf(!dockerAvailable)('honest errors on Docker', () => {
       `error: cannot create or write the devenv state folder ${file}/devenv/envs/honest-state: ${file} is a file, not a folder\n` +
         '  hint: set XDG_STATE_HOME to a folder you can write (devenv keeps its state in $XDG_STATE_HOME/devenv)',
     );
-    if (!isRoot) return;
+    if (lacks('root')) return;
     const ro = readOnlyDir();
     const readOnly = await run(dir, isolatedEnv({ XDG_STATE_HOME: ro }), ['up', '-d']);
     expect(readOnly.stderr).toContain(`${ro} is on a read-only file system`);
@@ -196,7 +195,7 @@ describe.skipIf(!dockerAvailable)('honest errors on Docker', () => {
     expect(pipe.stderr).toContain(
       `error: ${dir}/tools/pipe is a named pipe; a copy step can send only files, folders and symbolic links`,
     );
-    if (!isRoot) return;
+    if (lacks('root')) return;
     execFileSync('rm', [path.join(dir, 'tools', 'pipe')]);
     const secret = path.join(dir, 'tools', 'secret.txt');
     writeFileSync(secret, 'root only\n');

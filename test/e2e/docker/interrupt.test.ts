@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { TmuxSession } from '../../helpers/tmux.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run } from './env.js';
 
 const sessions: TmuxSession[] = [];
 afterAll(async () => {
@@ -62,7 +62,7 @@ function startDevenv(cwd: string, env: Record<string, string>, args: string[]) {
   };
 }
 
-describe.skipIf(!dockerAvailable)('ctrl-c', () => {
+describe.skipIf(noDocker)('ctrl-c', () => {
   it('during a docker build: exit 130, no build folder left, no "hit a bug"', async () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'devenv-int-tmp-'));
     const env = isolatedEnv({ TMPDIR: tmp });

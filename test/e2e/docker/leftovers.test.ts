@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run, services } from './env.js';
 
 afterAll(async () => {
   await docker(['rm', '-f', 'lf-vol', 'lf-state', 'lf-super', 'lf-keep', 'lf-gone']);
@@ -35,7 +35,7 @@ function edit(dir: string, from: string, to: string): void {
   writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
 }
 
-describe.skipIf(!dockerAvailable)('leftovers on Docker', () => {
+describe.skipIf(noDocker)('leftovers on Docker', () => {
   it('rm --volumes after a plain rm -f still removes the volumes, found by their labels', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('lf-vol', ['mounts: [{volume: cache, target: /cache}]']);

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { TmuxSession } from '../../helpers/tmux.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run } from './env.js';
 
 const RAW_DOCKER = /No such container|marked for removal|hit a bug|Error response from daemon/i;
 
@@ -22,7 +22,7 @@ async function containerState(name: string): Promise<string> {
   return inspected.exitCode === 0 ? inspected.stdout : 'absent';
 }
 
-describe.skipIf(!dockerAvailable)('environment locks and attach feedback on Docker', () => {
+describe.skipIf(noDocker)('environment locks and attach feedback on Docker', () => {
   it('up -d racing rm -f: every run ends in success or a clear devenv message, and the state is consistent', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('lk-race', []);
@@ -53,10 +53,11 @@ describe.skipIf(!dockerAvailable)('environment locks and attach feedback on Dock
   it('rm waits for an up that holds the lock, says so, then removes what up made', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('lk-wait', []);
-    const up = run(dir, { ...env, DEVENV_FAILPOINTS: 'env.lock.held:sleep=4000' }, ['up', '-d'], {
+    const up = run(dir, { ...env, DEVENV_FAILPOINTS: 'env.lock.held:sleep=20000' }, ['up', '-d'], {
       timeout: 240_000,
     });
-    // The holder records itself next to the lock; start rm only once up is inside.
+    // The holder records itself next to the lock; start rm only once up is inside. Up holds it for
+    // 20 s so that rm, slow to start on a busy machine, still finds it held.
     const owner = `${env['HOME']}/.local/state/devenv/locks/lk-wait.owner`;
     for (let i = 0; i < 1200; i++) {
       if ((await readFile(owner, 'utf8').catch(() => '')).includes('devenv up lk-wait')) break;

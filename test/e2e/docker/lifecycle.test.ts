@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
 import { TmuxSession } from '../../helpers/tmux.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run } from './env.js';
 
 const sessions: TmuxSession[] = [];
 afterAll(async () => {
@@ -25,7 +25,7 @@ afterAll(async () => {
   ]);
 });
 
-describe.skipIf(!dockerAvailable)('environment lifecycle on Docker', () => {
+describe.skipIf(noDocker)('environment lifecycle on Docker', () => {
   it('up in a terminal attaches; exiting stops it; the next up brings back the same container with its files', async () => {
     const env = isolatedEnv();
     const dir = busyboxProject('seed-up', []);

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run } from './env.js';
 
 const CANARY = `CANARY-${randomUUID()}`;
 const proxy = `http://user:${CANARY}@127.0.0.1:9`;
@@ -60,7 +60,7 @@ async function tarTexts(stream: NodeJS.ReadableStream, depth = 0): Promise<{ nam
   return found;
 }
 
-describe.skipIf(!dockerAvailable)('the proxy never lands in an image, a config, a bundle or a log', () => {
+describe.skipIf(noDocker)('the proxy never lands in an image, a config, a bundle or a log', () => {
   it('build and run see the canary; history, inspect, bundle layers and logs do not', async () => {
     const env = isolatedEnv({ HTTP_PROXY: proxy, http_proxy: proxy, HTTPS_PROXY: proxy });
     const dir = busyboxProject('canary', [

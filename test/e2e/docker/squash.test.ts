@@ -9,7 +9,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
 import { startDockerd, stopChild } from '../setup/services.js';
-import { busyboxProject, docker, dockerAvailable, isolatedEnv, run, services } from './env.js';
+import { busyboxProject, docker, noDocker, isolatedEnv, run, services } from './env.js';
+import { lacks } from '../needs.js';
 
 const STEPS = [
   'steps:',
@@ -48,7 +49,7 @@ afterAll(async () => {
   await docker(['rm', '-f', 'squash-cli', 'squash-yml']);
 });
 
-describe.skipIf(!dockerAvailable)('build --squash on an engine without experimental mode', () => {
+describe.skipIf(noDocker)('build --squash on an engine without experimental mode', () => {
   it('squashes the layers the build added into one: base + 1 layers, the deleted 5 MB gone, and it runs', async () => {
     expect((await docker(['version', '--format', '{{.Server.Experimental}}'])).stdout).toBe('false');
     const env = isolatedEnv();
@@ -98,7 +99,7 @@ describe.skipIf(!dockerAvailable)('build --squash on an engine without experimen
     expect((await inspect('devenv/squash-cli:latest')).id).toBe(squashed.id);
   });
 
-  it.skipIf(services.debianImage === '')(
+  it.skipIf(lacks('debian'))(
     'on Debian with apt: the squashed tree equals the unsquashed one, capabilities and base deletions included',
     async () => {
       const env = isolatedEnv();
@@ -240,7 +241,7 @@ describe.skipIf(!dockerAvailable)('build --squash on an engine without experimen
   });
 });
 
-describe.skipIf(!dockerAvailable)('build --squash on an experimental engine', () => {
+describe.skipIf(noDocker)('build --squash on an experimental engine', () => {
   let engine: Awaited<ReturnType<typeof startDockerd>>;
   beforeAll(async () => {
     engine = await startDockerd(mkdtempSync(path.join(services.root, 'experimental-')), ['--experimental']);

@@ -14,6 +14,7 @@ import type { Store } from '../../../src/runtime/embedded/store/index.js';
 import { cleanupDirs, tempDir } from '../../runtime/embedded/store/helpers/fixtures.js';
 import { tarUnpacker } from '../../runtime/embedded/store/helpers/tar-unpacker.js';
 import { differences, treeHash, treeOfDir, treeOfTar, without } from './tree-hash.js';
+import { lacks } from '../needs.js';
 
 const services = inject('services');
 const dockerEnv = { DOCKER_HOST: services.dockerHost };
@@ -69,7 +70,7 @@ const images = [
   ['debian', services.debianImage],
 ] as const;
 
-describe.skipIf(services.dockerHost === '')('embedded store ⇄ Docker 20.10', () => {
+describe.skipIf(lacks('docker'))('embedded store ⇄ Docker 20.10', () => {
   it.each(images.filter(([, image]) => image !== ''))(
     'docker save of %s imports and unpacks to the same tree as docker export',
     async (_name, image) => {

@@ -12,7 +12,7 @@ import {
   devenvJson,
   imageRecord,
   layeredImage,
-  registryReady,
+  noRegistry,
   sandbox,
   services,
 } from './env.js';
@@ -60,7 +60,7 @@ async function countingProxy(
   };
 }
 
-describe.skipIf(!registryReady)('embedded runtime: concurrent pulls (K4)', () => {
+describe.skipIf(noRegistry)('embedded runtime: concurrent pulls (K4)', () => {
   it('busybox, busybox-plus (same base layer) and Debian twice, all at once: each blob fetched once', async () => {
     const box = sandbox();
     const proxy = await countingProxy(services.registry);

@@ -9,15 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../helpers/cli.js';
-import {
-  cleanupSandboxes,
-  devenv,
-  devenvJson,
-  layeredImage,
-  registryReady,
-  sandbox,
-  services,
-} from './env.js';
+import { cleanupSandboxes, devenv, devenvJson, layeredImage, noRegistry, sandbox, services } from './env.js';
 import type { ListedImage, Sandbox } from './env.js';
 
 afterAll(cleanupSandboxes);
@@ -36,7 +28,7 @@ function withSettings(box: Sandbox, storage: string): string {
   return file;
 }
 
-describe.skipIf(!registryReady)('embedded runtime: doctor and storage move', () => {
+describe.skipIf(noRegistry)('embedded runtime: doctor and storage move', () => {
   it('doctor --json on a store with images: nothing fails, the store is clean, exit 0', async () => {
     const box = sandbox();
     expect((await devenv(box, ['pull', services.busyboxImage])).exitCode).toBe(0);
@@ -119,14 +111,15 @@ describe.skipIf(!registryReady)('embedded runtime: doctor and storage move', () 
     const usage = await devenv(box, ['storage', 'shuffle', busy], { bare: true });
     expect(usage.exitCode).toBe(2);
 
-    // A pull paused mid-download holds a lease on the store.
+    // A pull paused mid-download holds a lease on the store; 20 s leaves a busy machine time to start
+    // `storage move` while it does.
     const pulling = execa(process.execPath, [CLI, 'pull', await layeredImage()], {
       cwd: box.dir,
-      env: { ...box.env, DEVENV_FAILPOINTS: 'registry.blob.mid-stream:sleep=4000' },
+      env: { ...box.env, DEVENV_FAILPOINTS: 'registry.blob.mid-stream:sleep=20000' },
       extendEnv: false,
       reject: false,
     });
-    for (let i = 0; i < 100 && !(await leaseExists(from)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 600 && !(await leaseExists(from)); i++) await new Promise((r) => setTimeout(r, 100));
     const inUse = await devenv(box, ['storage', 'move', path.join(box.dir, 'elsewhere')], { bare: true });
     expect(inUse.exitCode).toBe(1);
     expect(inUse.stderr).toMatch(/cannot move the store while it is in use by pid \d+ \(pulling /);

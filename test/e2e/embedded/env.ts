@@ -10,10 +10,14 @@ import { execa } from 'execa';
 import { inject } from 'vitest';
 import { once } from '../../../src/util/once.js';
 import { CLI } from '../../helpers/cli.js';
+import { lacks } from '../needs.js';
 
 export const services = inject('services');
-/** The registry and the busybox image exist (the Docker parts are checked separately). */
-export const registryReady = services.registry !== '' && services.dockerHost !== '';
+/**
+ * For `describe.skipIf`: true, after printing why, unless the registry and the busybox image pushed
+ * by the private dockerd exist (see ../needs.ts).
+ */
+export const noRegistry = lacks('docker', 'registry');
 
 /** One isolated user with one store. */
 export interface Sandbox {

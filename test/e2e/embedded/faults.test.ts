@@ -13,7 +13,7 @@ import {
   devenvJson,
   docker,
   layeredImage,
-  registryReady,
+  noRegistry,
   sandbox,
   services,
   storedTags,
@@ -51,7 +51,7 @@ async function doctorUntilClean(box: Sandbox): Promise<string[]> {
   return kinds;
 }
 
-describe.skipIf(!registryReady)('embedded runtime: kill -9 during pull, load and save', () => {
+describe.skipIf(noRegistry)('embedded runtime: kill -9 during pull, load and save', () => {
   let image = '';
   let imageId = '';
   let archive = '';
@@ -143,7 +143,7 @@ async function registryManifest(ref: string): Promise<number> {
   return response.status;
 }
 
-describe.skipIf(!registryReady)('embedded runtime: kill -9 in the registry client (pull and push)', () => {
+describe.skipIf(noRegistry)('embedded runtime: kill -9 in the registry client (pull and push)', () => {
   let image = '';
   let imageId = '';
   let unique = '';

@@ -16,11 +16,12 @@ import {
   docker,
   imageRecord,
   layeredImage,
-  registryReady,
+  noRegistry,
   sandbox,
   services,
 } from './env.js';
 import type { ListedImage } from './env.js';
+import { lacks } from '../needs.js';
 
 afterAll(cleanupSandboxes);
 
@@ -52,7 +53,7 @@ async function dockerExportTree(image: string) {
   }
 }
 
-describe.skipIf(!registryReady)('embedded runtime: image commands', () => {
+describe.skipIf(noRegistry)('embedded runtime: image commands', () => {
   it("pulls busybox and Debian; images lists them with sizes; IDs equal Docker's", async () => {
     const box = sandbox();
     const busybox = await devenv(box, ['pull', services.busyboxImage]);
@@ -83,7 +84,7 @@ describe.skipIf(!registryReady)('embedded runtime: image commands', () => {
     expect(again.stderr).not.toMatch(/pull complete/);
   });
 
-  it.skipIf(services.debianImage === '')(
+  it.skipIf(lacks('debian'))(
     'the pulled Debian tree equals the tree of a container of the same image in Docker',
     async () => {
       const box = sandbox();

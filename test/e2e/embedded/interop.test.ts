@@ -6,12 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, devenv, devenvJson, docker, registryReady, sandbox, services } from './env.js';
+import { cleanupSandboxes, devenv, devenvJson, docker, noRegistry, sandbox, services } from './env.js';
 import type { ListedImage } from './env.js';
+import { lacks } from '../needs.js';
 
 afterAll(cleanupSandboxes);
 
-describe.skipIf(!registryReady || services.authRegistry === '')(
+describe.skipIf(lacks('docker', 'registry', 'auth-registry'))(
   'embedded runtime: registry with basic auth',
   () => {
     it('push needs login; a wrong password fails clearly; login, push, pull back', async () => {
@@ -63,27 +64,24 @@ describe.skipIf(!registryReady || services.authRegistry === '')(
   },
 );
 
-describe.skipIf(!registryReady)('embedded runtime ⇄ Docker', () => {
-  it.skipIf(services.debianImage === '')(
-    'save IMAGE -o FILE loads with docker load and runs in Docker',
-    async () => {
-      const box = sandbox();
-      expect((await devenv(box, ['pull', services.debianImage])).exitCode).toBe(0);
-      const tag = 'devenv-e2e/embedded-saved:1';
-      expect((await devenv(box, ['tag', services.debianImage, tag])).exitCode).toBe(0);
-      const file = path.join(box.dir, 'debian.tar');
-      const saved = await devenvJson<{ file: string; images: string[] }>(box, ['save', tag, '-o', file]);
-      expect(saved).toMatchObject({ file, images: [tag] });
-      expect(existsSync(`${file}.partial`)).toBe(false);
-      await docker(['rmi', '-f', tag]).catch(() => undefined);
-      expect(await docker(['load', '-i', file])).toContain(`Loaded image: ${tag}`);
-      const [ours] = await devenvJson<ListedImage[]>(box, ['images']);
-      expect(await docker(['inspect', '--format', '{{.Id}}', tag])).toBe(ours?.id);
-      const release = await docker(['run', '--rm', '--network', 'none', tag, 'cat', '/etc/os-release']);
-      expect(release).toContain('Debian GNU/Linux 12 (bookworm)');
-      await docker(['rmi', tag]);
-    },
-  );
+describe.skipIf(noRegistry)('embedded runtime ⇄ Docker', () => {
+  it.skipIf(lacks('debian'))('save IMAGE -o FILE loads with docker load and runs in Docker', async () => {
+    const box = sandbox();
+    expect((await devenv(box, ['pull', services.debianImage])).exitCode).toBe(0);
+    const tag = 'devenv-e2e/embedded-saved:1';
+    expect((await devenv(box, ['tag', services.debianImage, tag])).exitCode).toBe(0);
+    const file = path.join(box.dir, 'debian.tar');
+    const saved = await devenvJson<{ file: string; images: string[] }>(box, ['save', tag, '-o', file]);
+    expect(saved).toMatchObject({ file, images: [tag] });
+    expect(existsSync(`${file}.partial`)).toBe(false);
+    await docker(['rmi', '-f', tag]).catch(() => undefined);
+    expect(await docker(['load', '-i', file])).toContain(`Loaded image: ${tag}`);
+    const [ours] = await devenvJson<ListedImage[]>(box, ['images']);
+    expect(await docker(['inspect', '--format', '{{.Id}}', tag])).toBe(ours?.id);
+    const release = await docker(['run', '--rm', '--network', 'none', tag, 'cat', '/etc/os-release']);
+    expect(release).toContain('Debian GNU/Linux 12 (bookworm)');
+    await docker(['rmi', tag]);
+  });
 
   it("docker save output loads into devenv with Docker's image ID and tag", async () => {
     const box = sandbox();

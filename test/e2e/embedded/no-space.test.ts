@@ -8,8 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, devenv, devenvJson, registryReady, sandbox, services } from './env.js';
+import { cleanupSandboxes, devenv, devenvJson, sandbox, services } from './env.js';
 import type { ListedImage, Sandbox } from './env.js';
+import { lacks } from '../needs.js';
 
 const mounts: string[] = [];
 afterAll(async () => {
@@ -32,61 +33,56 @@ async function expectCleanDoctor(box: Sandbox, bare = false): Promise<void> {
   expect((JSON.parse(doctor.stdout) as { store: { issues: unknown[] } }).store.issues).toEqual([]);
 }
 
-const root = process.getuid?.() === 0;
-
 // The Debian image: 82 MB of gzip that unpacks to 153 MB, so both limits are far from any rounding.
-describe.skipIf(!registryReady || !root || services.debianImage === '')(
-  'embedded runtime: a full disk',
-  () => {
-    it('a blob that cannot fit is refused before downloading; after enlarging, the pull succeeds', async () => {
-      const box = sandbox();
-      const small = await tmpfs(box, '40m');
-      const store = { ...box, root: path.join(small, 'store') };
-      const full = await devenv(store, ['pull', services.debianImage, '--json']);
-      expect(full.exitCode).toBe(1);
-      expect(JSON.parse(full.stdout)).toMatchObject({ outcome: 'error', code: 'DEVENV_NO_SPACE' });
-      expect(full.stderr).toMatch(
-        new RegExp(
-          `not enough space for blob sha256:[a-f0-9]{64} in ${store.root}/ingest \\(need ~[\\d.]+ MiB, free [\\d.]+ MiB\\)`,
-        ),
-      );
-      expect(full.stderr).toContain('devenv storage move DIR');
-      await expectCleanDoctor(store);
-      await execa('mount', ['-o', 'remount,size=400m', small]);
-      const again = await devenv(store, ['pull', services.debianImage]);
-      expect(again.exitCode, again.stderr).toBe(0);
-      await expectCleanDoctor(store);
-    });
+describe.skipIf(lacks('docker', 'registry', 'root', 'debian'))('embedded runtime: a full disk', () => {
+  it('a blob that cannot fit is refused before downloading; after enlarging, the pull succeeds', async () => {
+    const box = sandbox();
+    const small = await tmpfs(box, '40m');
+    const store = { ...box, root: path.join(small, 'store') };
+    const full = await devenv(store, ['pull', services.debianImage, '--json']);
+    expect(full.exitCode).toBe(1);
+    expect(JSON.parse(full.stdout)).toMatchObject({ outcome: 'error', code: 'DEVENV_NO_SPACE' });
+    expect(full.stderr).toMatch(
+      new RegExp(
+        `not enough space for blob sha256:[a-f0-9]{64} in ${store.root}/ingest \\(need ~[\\d.]+ MiB, free [\\d.]+ MiB\\)`,
+      ),
+    );
+    expect(full.stderr).toContain('devenv storage move DIR');
+    await expectCleanDoctor(store);
+    await execa('mount', ['-o', 'remount,size=400m', small]);
+    const again = await devenv(store, ['pull', services.debianImage]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    await expectCleanDoctor(store);
+  });
 
-    it('a layer that cannot fit fails mid-extract, naming its path; after storage move the pull succeeds', async () => {
-      const box = sandbox();
-      const small = await tmpfs(box, '120m');
-      const file = path.join(box.home, '.config', 'devenv', 'config.yml');
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, `runtime: embedded\nstorage: ${small}/store\n`);
-      const full = await devenv(box, ['pull', services.debianImage], { bare: true });
-      expect(full.exitCode).toBe(1);
-      expect(full.stderr).toMatch(
-        new RegExp(
-          `no space left on device unpacking layer sha256:[a-f0-9]{64} into ${small}/store/layers/incomplete-[0-9a-f]+`,
-        ),
-      );
-      await expectCleanDoctor(box, true);
-      // Nothing half-unpacked stays behind: only the downloaded blob, which the rerun reuses.
-      const { stdout } = await execa('find', [path.join(small, 'store', 'layers'), '-mindepth', '1']);
-      expect(stdout).toBe('');
+  it('a layer that cannot fit fails mid-extract, naming its path; after storage move the pull succeeds', async () => {
+    const box = sandbox();
+    const small = await tmpfs(box, '120m');
+    const file = path.join(box.home, '.config', 'devenv', 'config.yml');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `runtime: embedded\nstorage: ${small}/store\n`);
+    const full = await devenv(box, ['pull', services.debianImage], { bare: true });
+    expect(full.exitCode).toBe(1);
+    expect(full.stderr).toMatch(
+      new RegExp(
+        `no space left on device unpacking layer sha256:[a-f0-9]{64} into ${small}/store/layers/incomplete-[0-9a-f]+`,
+      ),
+    );
+    await expectCleanDoctor(box, true);
+    // Nothing half-unpacked stays behind: only the downloaded blob, which the rerun reuses.
+    const { stdout } = await execa('find', [path.join(small, 'store', 'layers'), '-mindepth', '1']);
+    expect(stdout).toBe('');
 
-      const roomy = path.join(box.dir, 'disk', 'store');
-      const moved = await devenv(box, ['storage', 'move', roomy], { bare: true });
-      expect(moved.exitCode, moved.stderr).toBe(0);
-      expect(readFileSync(file, 'utf8')).toBe(`runtime: embedded\nstorage: ${roomy}\n`);
-      const again = await devenv(box, ['pull', services.debianImage], { bare: true });
-      expect(again.exitCode, again.stderr).toBe(0);
-      expect(again.stderr).toMatch(/: already there$/m);
-      expect((await devenvJson<ListedImage[]>(box, ['images'], { bare: true })).map((i) => i.tags)).toEqual([
-        [services.debianImage],
-      ]);
-      await expectCleanDoctor(box, true);
-    });
-  },
-);
+    const roomy = path.join(box.dir, 'disk', 'store');
+    const moved = await devenv(box, ['storage', 'move', roomy], { bare: true });
+    expect(moved.exitCode, moved.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(`runtime: embedded\nstorage: ${roomy}\n`);
+    const again = await devenv(box, ['pull', services.debianImage], { bare: true });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/: already there$/m);
+    expect((await devenvJson<ListedImage[]>(box, ['images'], { bare: true })).map((i) => i.tags)).toEqual([
+      [services.debianImage],
+    ]);
+    await expectCleanDoctor(box, true);
+  });
+});

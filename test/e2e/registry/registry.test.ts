@@ -16,6 +16,7 @@ import type { ResolvedImage } from '../../../src/runtime/embedded/registry/clien
 import { platformFromNode } from '../../../src/image/oci/platform.js';
 import { fileSink } from '../../../src/runtime/embedded/registry/sink.js';
 import type { Descriptor } from '../../../src/image/oci/manifest-schemas.js';
+import { lacks } from '../needs.js';
 
 const services = inject('services');
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -100,7 +101,7 @@ async function dockerAccepts(ref: string, dockerConfig: string): Promise<void> {
   await execa('docker', ['rmi', '-f', ref], { env, reject: false });
 }
 
-describe.skipIf(services.registry === '')('registry client against docker-registry', () => {
+describe.skipIf(lacks('registry'))('registry client against docker-registry', () => {
   it('resolves and downloads busybox, verifying every blob and diffID, then pushes it back (monolithic) for docker and skopeo', async () => {
     const c = client('open');
     const image = await c.resolveImage(services.busyboxImage);
@@ -159,7 +160,7 @@ describe.skipIf(services.registry === '')('registry client against docker-regist
       await dockerAccepts(multi, mkdtempSync(path.join(root, 'docker-config-')));
   });
 
-  it.skipIf(services.debianImage === '')(
+  it.skipIf(lacks('debian'))(
     'downloads Debian, pushes it with chunked uploads and with cross-repository mounts',
     async () => {
       const c = client('debian');
@@ -179,7 +180,7 @@ describe.skipIf(services.registry === '')('registry client against docker-regist
     },
   );
 
-  it.skipIf(services.authRegistry === '')(
+  it.skipIf(lacks('auth-registry'))(
     'logs in to the htpasswd registry, pushes there, and docker and skopeo pull it with the same credentials',
     async () => {
       const source = client('source');

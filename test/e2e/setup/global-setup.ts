@@ -3,10 +3,11 @@
  * tests with `provide`. When DEVENV_E2E=require (as .ci/run sets it), a service that cannot start
  * fails the run instead of letting its tests skip.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { hasCli, isRoot } from '../../helpers/requirements.js';
 import { startServices } from './services.js';
 import type { Services } from './services.js';
 
@@ -15,8 +16,21 @@ let services: Services | undefined;
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'devenv-e2e-'));
   const cache = process.env['DEVENV_TEST_CACHE'] ?? '/var/tmp/devenv-test-cache';
-  services = await startServices(root, cache);
   const required = process.env['DEVENV_E2E'] === 'require';
+  if (required) {
+    // What the tests use beyond the services below; checked first so one message lists it all.
+    const missing = [
+      !isRoot && 'root (the private dockerd, mounts and devices need it)',
+      !['/bin/busybox', '/usr/bin/busybox'].some((bin) => existsSync(bin)) && 'busybox (busybox-static)',
+      !hasCli('zstd') && 'zstd',
+      !existsSync('/usr/bin/Xvfb') && 'Xvfb (xvfb)',
+    ].filter(Boolean);
+    if (missing.length > 0)
+      throw new Error(
+        `DEVENV_E2E=require but this machine lacks: ${missing.join(', ')} (.ci/run installs them)`,
+      );
+  }
+  services = await startServices(root, cache);
   if (required) {
     const missing = [
       services.dockerHost === undefined && 'dockerd',

@@ -15,6 +15,7 @@ import { expectNothingLeft } from './helpers/breakout.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
 import type { FixtureEntry } from './helpers/fixtures.js';
 import { END, paxEntry, rawEntry } from './helpers/raw-tar.js';
+import { waitFor } from '../../../helpers/wait-for.js';
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 let target: string;
@@ -121,8 +122,8 @@ describe('resources', () => {
       return source;
     };
     await expect(applyLayer({ open, target })).rejects.toThrow(/leaves the layer/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sources.map((source) => source.destroyed)).toEqual([true]);
+    await waitFor(() => sources.every((source) => source.destroyed), 'the source to be destroyed', 15_000);
+    expect(sources).toHaveLength(1);
   });
 });
 

@@ -15,6 +15,9 @@ import { HeaderScanner } from '../../../../src/image/layer/header-scanner.js';
 import { applyLayer, diffLayer, openOverlays } from '../../../../src/runtime/embedded/layers/index.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
 import { mergedListing } from './helpers/merged.js';
+import { skipUnless } from '../../../helpers/requirements.js';
+
+const noRoot = skipUnless('diffLayer (overlayfs mounts)', { root: isRoot });
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -34,7 +37,7 @@ async function headers(data: Buffer): Promise<string[]> {
   return out;
 }
 
-describe.skipIf(!isRoot)('diffLayer (needs root and overlayfs)', () => {
+describe.skipIf(noRoot)('diffLayer (needs root and overlayfs)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
   let base: string;
   let upper: string;

@@ -15,8 +15,11 @@ import {
 } from '../../../../src/runtime/embedded/layers/index.js';
 import { buildApplyChild, runApplyChild } from './helpers/child.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
+import { skipUnless } from '../../../helpers/requirements.js';
 
-describe.skipIf(!isRoot)('failpoints (needs root for the overlay of a child layer)', () => {
+const noRoot = skipUnless('layer failpoints (overlayfs mounts)', { root: isRoot });
+
+describe.skipIf(noRoot)('failpoints (needs root for the overlay of a child layer)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
   let script: string;
   let cleanupScript: () => Promise<void>;
@@ -68,9 +71,9 @@ describe.skipIf(!isRoot)('failpoints (needs root for the overlay of a child laye
   });
 });
 
-/** Whether any process on the machine still sees a mount under `prefix` (polls briefly: the helper shell exits on EOF). */
+/** Whether any process on the machine still sees a mount under `prefix` (polls up to 15 s: the helper shell exits on EOF). */
 async function mountedAnywhere(prefix: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 150; attempt++) {
     let found = false;
     for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
       const info = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');

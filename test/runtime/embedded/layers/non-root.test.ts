@@ -8,10 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApplyChild, runApplyChild } from './helpers/child.js';
 import { isRoot, scratch } from './helpers/fixtures.js';
 import { END, rawEntry } from './helpers/raw-tar.js';
+import { skipUnless } from '../../../helpers/requirements.js';
+
+const noRoot = skipUnless('extraction as nobody (switching users)', { root: isRoot });
 
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
 
-describe.skipIf(!isRoot)('extraction as a non-root user (needs root to switch to nobody)', () => {
+describe.skipIf(noRoot)('extraction as a non-root user (needs root to switch to nobody)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
   let script: string;
   let cleanupScript: () => Promise<void>;

@@ -12,6 +12,9 @@ import {
 } from '../../../../src/runtime/embedded/layers/index.js';
 import { expectNothingLeft } from './helpers/breakout.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
+import { skipUnless } from '../../../helpers/requirements.js';
+
+const noRoot = skipUnless('overlay mounts', { root: isRoot });
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -45,7 +48,7 @@ describe('overlayOptions', () => {
 });
 
 describe('overlaySupported', () => {
-  it.skipIf(!isRoot)('is true on this machine’s temp filesystem (needs root)', async () => {
+  it.skipIf(noRoot)('is true on this machine’s temp filesystem (needs root)', async () => {
     expect(await overlaySupported(tmp.dir)).toBe(true);
   });
 
@@ -55,7 +58,7 @@ describe('overlaySupported', () => {
   });
 });
 
-describe.skipIf(!isRoot)('a failing mount (needs root)', () => {
+describe.skipIf(noRoot)('a failing mount (needs root)', () => {
   it('is a clear error with mount’s own message, and leaves nothing', async () => {
     const target = path.join(tmp.dir, 'child');
     const open = opener(await makeTar([{ name: 'f', content: 'x' }]));

@@ -13,9 +13,12 @@ import { applyLayer, computeDiffId } from '../../../../src/runtime/embedded/laye
 import { makeBusyboxTar } from '../../../e2e/setup/services.js';
 import { isRoot, scratch } from './helpers/fixtures.js';
 import { treeListing } from './helpers/tree.js';
+import { skipBecause, skipUnless } from '../../../helpers/requirements.js';
 
 const CACHE = '/var/tmp/devenv-test-cache';
 const hasBusybox = existsSync('/usr/bin/busybox') || existsSync('/bin/busybox');
+const noRoot = skipUnless('real root filesystems (chown, devices)', { root: isRoot });
+const noBusybox = skipUnless('busybox rootfs extraction', { busybox: hasBusybox });
 
 /** The newest cached Debian rootfs tarball, if the e2e setup made one on this machine. */
 function cachedDebianTar(): string | undefined {
@@ -40,7 +43,7 @@ async function compareWithGnuTar(dir: string, tar: string): Promise<number> {
   return expected.length;
 }
 
-describe.skipIf(!isRoot)('real root filesystems (needs root for chown and devices)', () => {
+describe.skipIf(noRoot)('real root filesystems (needs root for chown and devices)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
   beforeAll(async () => {
     tmp = await scratch();
@@ -49,7 +52,7 @@ describe.skipIf(!isRoot)('real root filesystems (needs root for chown and device
     await tmp.cleanup();
   });
 
-  it.skipIf(!hasBusybox)('busybox rootfs extracts exactly like GNU tar', async () => {
+  it.skipIf(noBusybox)('busybox rootfs extracts exactly like GNU tar', async () => {
     const tar = makeBusyboxTar(tmp.dir);
     const count = await compareWithGnuTar(path.join(tmp.dir, 'busybox'), tar);
     expect(count).toBeGreaterThan(250);
@@ -66,7 +69,11 @@ describe.skipIf(!isRoot)('real root filesystems (needs root for chown and device
   });
 
   const debian = cachedDebianTar();
-  it.skipIf(debian === undefined)(
+  const noDebian = skipBecause(
+    'Debian rootfs extraction',
+    debian === undefined ? 'no cached rootfs' : undefined,
+  );
+  it.skipIf(noDebian)(
     'debootstrapped Debian rootfs (cached by the e2e setup, else skipped) extracts exactly like GNU tar',
     async () => {
       const count = await compareWithGnuTar(path.join(tmp.dir, 'debian'), debian!);

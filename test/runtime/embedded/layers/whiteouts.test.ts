@@ -9,6 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeTar, scratch } from './helpers/fixtures.js';
 import { applyChain, chainListing } from './helpers/chain.js';
+import { skipUnless } from '../../../helpers/requirements.js';
+
+const noRoot = skipUnless('whiteouts across layers (overlayfs mounts)', { root: isRoot });
 
 const dir = { name: '', type: 'directory' as const };
 const layers = async (): Promise<Buffer[]> => [
@@ -48,7 +51,7 @@ const layers = async (): Promise<Buffer[]> => [
   ]),
 ];
 
-describe.skipIf(!isRoot)('whiteouts across layers (needs root and overlayfs)', () => {
+describe.skipIf(noRoot)('whiteouts across layers (needs root and overlayfs)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
   beforeAll(async () => {
     tmp = await scratch();

@@ -8,6 +8,7 @@ import { sha256 } from './helpers/fake-registry.js';
 import { recordingFetch } from './helpers/net.js';
 import { startServer } from './helpers/servers.js';
 import { trackServers, makeClient, memorySink } from './helpers/setup.js';
+import { waitFor } from '../../../helpers/wait-for.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const { closers, start } = trackServers();
@@ -94,8 +95,7 @@ describe('R5: caps and idle timeouts', () => {
       return true;
     };
     await expect(client.resolveImage(`${r.address}/endless:v1`)).rejects.toThrow(/larger than 4194304 bytes/);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(closed).toBe(true); // we closed the socket instead of reading forever
+    await waitFor(() => closed, 'the client to close the socket instead of reading forever', 15_000);
     await client.close();
   });
 

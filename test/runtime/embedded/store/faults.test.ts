@@ -6,11 +6,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkStore, openStore, repairStore } from '../../../../src/runtime/embedded/store/index.js';
 import type { IssueKind } from '../../../../src/runtime/embedded/store/index.js';
 import { legacyParts } from '../archive/helpers/archives.js';
-import { childScript, runChild } from './helpers/child-runner.js';
+import { runChild } from './helpers/child-runner.js';
 import {
   cleanupDirs,
   freshStore,
@@ -22,9 +22,6 @@ import {
 } from './helpers/fixtures.js';
 import { tarUnpacker } from './helpers/tar-unpacker.js';
 
-beforeAll(() => {
-  childScript();
-});
 afterAll(cleanupDirs);
 
 /** Leftovers are what a crash may leave; anything else would be a half-written final object. */
@@ -58,7 +55,8 @@ async function imageSpec(dir: string) {
   return spec;
 }
 
-describe('kill -9 at each failpoint, then doctor, then rerun', () => {
+// Each test starts Node child processes, which take seconds apiece on a loaded 2-core machine.
+describe('kill -9 at each failpoint, then doctor, then rerun', { timeout: 180_000 }, () => {
   it.each([
     'store.blob.mid-write',
     'store.blob.after-fsync',

@@ -5,16 +5,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkStore, moveStorage, openStore } from '../../../../src/runtime/embedded/store/index.js';
 import { treeListing } from '../../../../src/runtime/embedded/store/tree-listing.js';
-import { childScript, runChild } from './helpers/child-runner.js';
+import { runChild } from './helpers/child-runner.js';
 import { cleanupDirs, freshStore, makeLayer, storeImage, tempDir } from './helpers/fixtures.js';
 import { tarUnpacker } from './helpers/tar-unpacker.js';
 
-beforeAll(() => {
-  childScript();
-});
 afterAll(cleanupDirs);
 
 async function populated() {
@@ -25,7 +22,8 @@ async function populated() {
   return { store, image, listing: await treeListing(store.root, new Set(['locks'])) };
 }
 
-describe('moveStorage', () => {
+// Each test starts Node child processes, which take seconds apiece on a loaded 2-core machine.
+describe('moveStorage', { timeout: 180_000 }, () => {
   it('copies everything, verifies, switches, and only then removes the old store', async () => {
     const { store, image, listing } = await populated();
     const to = path.join(tempDir(), 'ssd', 'devenv');

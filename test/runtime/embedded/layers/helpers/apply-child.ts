@@ -1,7 +1,7 @@
 /**
  * Applies one layer in a child process, the way the CLI would: failpoints configured from
  * DEVENV_FAILPOINTS. argv: <layer file> <target> [parent dirs as JSON]. With APPLY_CHILD_REMOVE=1 it
- * then removes the result again (for the non-root test). Bundled by child.ts.
+ * then removes the result again (for the non-root test). Started by child.ts.
  */
 import { createReadStream } from 'node:fs';
 import { applyLayer } from '../../../../../src/runtime/embedded/layers/index.js';

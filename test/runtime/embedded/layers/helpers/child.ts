@@ -1,40 +1,16 @@
 /**
- * Runs the layer applier in a real child process. Node 20 cannot run TypeScript, so the child script
- * is bundled once per test file with vite (already a dev dependency) into a scratch .mjs that imports
- * its npm dependencies from this checkout's node_modules.
+ * Runs the layer applier in a real child process: apply-child.ts as transpiled by the test run's
+ * global setup, loading the built dist/ (Node 20 cannot run TypeScript).
  */
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { build } from 'vite';
+import { childScript } from '../../../../helpers/child-script.js';
 
-const REPO = fileURLToPath(new URL('../../../../../', import.meta.url));
-const ENTRY = fileURLToPath(new URL('./apply-child.ts', import.meta.url));
-
-/**
- * Bundles apply-child.ts into a runnable .mjs inside the repo (so its imports resolve); returns its
- * path and the removal of the bundle.
- */
-export async function buildApplyChild(): Promise<{ script: string; cleanup: () => Promise<void> }> {
-  const outDir = path.join(REPO, 'node_modules', '.cache', 'devenv-layer-tests', String(process.pid));
-  await mkdir(outDir, { recursive: true });
-  await build({
-    configFile: false,
-    logLevel: 'silent',
-    root: REPO,
-    build: {
-      ssr: ENTRY,
-      outDir,
-      emptyOutDir: true,
-      minify: false,
-      rollupOptions: { output: { format: 'es', entryFileNames: 'apply-child.mjs' } },
-    },
+/** The runnable apply-child script; `cleanup` is a no-op kept for the callers' teardown. */
+export function buildApplyChild(): Promise<{ script: string; cleanup: () => Promise<void> }> {
+  return Promise.resolve({
+    script: childScript(new URL('./apply-child.ts', import.meta.url)),
+    cleanup: () => Promise.resolve(),
   });
-  return {
-    script: path.join(outDir, 'apply-child.mjs'),
-    cleanup: () => rm(outDir, { recursive: true, force: true }),
-  };
 }
 
 /** How a child run ended. */

@@ -33,15 +33,15 @@ export async function diffIdOf(file: string): Promise<{ diffId: string; size: nu
   return { diffId: `sha256:${hash.digest('hex')}`, size };
 }
 
+/**
+ * Owners are kept as recorded when running as root; anyone else cannot chown to other users, so the
+ * files are theirs (the fixtures' owners matter to no store test).
+ */
+const OWNERS = process.getuid?.() === 0 ? ['--numeric-owner', '--same-owner'] : ['--no-same-owner'];
+
 /** Unpacks with `tar -xf`; a full disk surfaces as an ENOSPC error like the real applier's. */
 export const tarUnpacker: Unpacker = async ({ blobPath, diffDir }) => {
-  const result = await execa(
-    'tar',
-    ['-xf', blobPath, '-C', diffDir, '--numeric-owner', '--same-owner', '-p'],
-    {
-      reject: false,
-    },
-  );
+  const result = await execa('tar', ['-xf', blobPath, '-C', diffDir, ...OWNERS, '-p'], { reject: false });
   if (result.exitCode !== 0) {
     const code = /No space left on device|Wrote only \d+ of \d+ bytes/.test(result.stderr) ? 'ENOSPC' : 'EIO';
     throw Object.assign(new Error(`tar failed: ${result.stderr}`), { code });

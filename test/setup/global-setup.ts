@@ -1,0 +1,30 @@
+/**
+ * vitest global setup for every project: makes sure dist/ is built and current, and compiles the
+ * TypeScript helper scripts that tests start as child processes (see child-scripts.ts). Their
+ * location reaches the tests through `provide` (read it with test/helpers/child-script.ts).
+ */
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { ensureBuiltDist } from './built-dist.js';
+import { compileChildScripts } from './child-scripts.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  await ensureBuiltDist(REPO, (line) => {
+    process.stderr.write(`${line}\n`);
+  });
+  const helpers = compileChildScripts(REPO);
+  project.provide('childScripts', helpers);
+  return () => {
+    rmSync(helpers, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where the transpiled test helpers are: test/x/y.ts is at `<childScripts>/test/x/y.js`. */
+    childScripts: string;
+  }
+}
