@@ -131,3 +131,24 @@ describe('documentation citations', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('the docs themselves', () => {
+  const pages = filesUnder('docs').filter((f) => f.endsWith('.md'));
+  /** A path into the repo written in backticks, such as `src/image/reference.ts` or `test/e2e/`. */
+  const repoPath = /`((?:src|test|bench|templates|examples|\.ci)\/[\w./-]*)`/g;
+
+  it('name only files and folders of the repo that exist', () => {
+    const cited = pages.flatMap((page) =>
+      readFileSync(join(repo, page), 'utf8')
+        .split('\n')
+        .flatMap((line, i) =>
+          [...line.matchAll(repoPath)].map((m) => ({ at: `${page}:${i + 1}`, path: m[1] ?? '' })),
+        ),
+    );
+    expect(cited.length).toBeGreaterThan(10);
+    const missing = cited
+      .filter(({ path }) => !existsSync(join(repo, path)))
+      .map((c) => `${c.at}: ${c.path}`);
+    expect(missing).toEqual([]);
+  });
+});
