@@ -80,7 +80,9 @@ function report(
   if (isDevenvError(error)) {
     if (error instanceof ConfigError) {
       out.diagnostics(error.diagnostics);
-      const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
+      const errors = error.diagnostics
+        .filter((d) => d.severity === 'error')
+        .reduce((sum, d) => sum + 1 + (d.repeats ?? 0), 0);
       out.error(`${errors} problem${errors === 1 ? '' : 's'} found; nothing was changed`);
     } else {
       out.error(error.message, error.hint);

@@ -12,7 +12,11 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { Header } from 'tar-stream';
 import { DevenvError } from '../errors.js';
+import { asFsError } from '../util/fs-problem.js';
 import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, bundleInvalid } from './format.js';
+
+/** Errnos that say the path to the bundle is wrong rather than the bundle. */
+const READ_ERRNOS = new Set(['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ELOOP']);
 
 /** bundle.json and devenv.yml are text files of a few kilobytes. */
 const SMALL_DEVENV_FILE = 1024 * 1024;
@@ -145,6 +149,14 @@ export async function scanArchive(file: string, volumesDir: string): Promise<Sca
     await pipeline(createReadStream(file), extract);
   } catch (error) {
     if (error instanceof DevenvError) throw error;
+    // A wrong path is the user's to fix, not a damaged file.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new DevenvError('DEVENV_NOT_FOUND', `${file} does not exist`, {
+        hint: 'check the path of the bundle (devenv save -o FILE writes one)',
+      });
+    if (code !== undefined && READ_ERRNOS.has(code))
+      throw await asFsError(error, file, `cannot read ${file}`, 'check the path of the bundle and its mode');
     const why = error instanceof Error ? error.message : 'unknown error';
     throw bundleInvalid(file, `not a readable tar archive (${why})`);
   }

@@ -70,7 +70,10 @@ export default defineCommand({
         'choose a folder you can write with -C DIR',
       );
     };
-    await mkdir(path.dirname(schemaFile), { recursive: true }).catch(cannotWrite(schemaFile));
+    // Not recursive: init writes into the project folder, it does not create one.
+    await mkdir(path.dirname(schemaFile)).catch((error: unknown) =>
+      (error as NodeJS.ErrnoException).code === 'EEXIST' ? undefined : cannotWrite(schemaFile)(error),
+    );
     await writeFileAtomic(schemaFile, `${JSON.stringify(configJsonSchema(), null, 2)}\n`).catch(
       cannotWrite(schemaFile),
     );

@@ -113,6 +113,10 @@ export async function loadConfig(options: LocateOptions): Promise<LoadedConfig> 
   const found = await findConfig(options);
   if (found === undefined) {
     const where = path.resolve(options.cwd, options.dir ?? '.');
+    if (options.dir !== undefined && !(await isFolder(where)))
+      throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `${where} does not exist or is not a folder`, {
+        hint: 'pass -C the project folder that holds devenv.yml',
+      });
     throw new DevenvError('DEVENV_CONFIG_NOT_FOUND', `no devenv.yml in ${where} or the folders above it`, {
       hint: 'run "devenv init" to write one, or pass -f FILE or -C DIR',
     });
@@ -166,4 +170,8 @@ export async function readConfigText(file: string): Promise<string> {
       cause: error,
     });
   }
+}
+
+async function isFolder(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() === true;
 }

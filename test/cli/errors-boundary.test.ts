@@ -3,7 +3,7 @@
  * exits with the documented status (2 usage or config, 1 other failure, 125 for exec and run), names
  * the path or field at fault, and never calls a user's mistake a bug.
  */
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, devenv } from '../helpers/cli.js';
@@ -57,6 +57,9 @@ interface Case {
   /** What the message must name: the path or field at fault. */
   names: () => string;
 }
+
+/** The embedded runtime on a store of this caller's own (root, or not). */
+const rootStore = () => ['--runtime', 'embedded', '--root', path.join(box, 'own-store')];
 
 const noDocker = { PATH: '/nonexistent', DOCKER_HOST: undefined };
 const deadDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
@@ -116,6 +119,45 @@ const CASES: Case[] = [
       asUser(['--runtime', 'embedded', '--root', store, 'push', `busybox@sha256:${'a'.repeat(64)}`], box),
     status: 2,
     names: () => 'busybox@sha256',
+  },
+  {
+    name: 'load of a bundle that does not exist',
+    run: () => devenv([...rootStore(), 'load', '/tmp/no-such-bundle.tar'], { cwd: box }),
+    status: 1,
+    names: () => '/tmp/no-such-bundle.tar does not exist',
+  },
+  {
+    name: 'load of a bundle under a file (/dev/null/x.tar)',
+    run: () => devenv([...rootStore(), 'load', '/dev/null/x.tar'], { cwd: box }),
+    status: 1,
+    names: () => '/dev/null is a file, not a folder',
+  },
+  {
+    name: 'load of a folder',
+    run: () => devenv([...rootStore(), 'load', box], { cwd: box }),
+    status: 1,
+    names: () => `${box} is a folder, not a file`,
+  },
+  {
+    name: '-C a folder that does not exist',
+    run: () => devenv(['-C', path.join(box, 'nowhere'), 'validate'], { cwd: box }),
+    status: 2,
+    names: () => `${path.join(box, 'nowhere')} does not exist`,
+  },
+  {
+    name: 'an alias bomb: one line per distinct problem, every one counted',
+    run: () => {
+      const dir = path.join(box, 'bomb');
+      mkdirSync(dir, { recursive: true });
+      const aliases = Array.from({ length: 70 }, (_, i) => `  B${String(i)}: *a`).join('\n');
+      writeFileSync(
+        path.join(dir, 'devenv.yml'),
+        `name: bomb\nbase: alpine:3\nenv:\n  A: &a x\n${aliases}\n`,
+      );
+      return devenv(['-C', dir, 'validate'], { cwd: box });
+    },
+    status: 2,
+    names: () => 'error: 70 problems found',
   },
   {
     name: 'exec with no docker CLI on PATH',
