@@ -10,7 +10,11 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
           exclude: ['test/e2e/**'],
-          testTimeout: 20_000,
+          // Many "unit" tests drive real stores: fsync, flock and child processes. On a busy 2-core
+          // machine (CI runs them beside a CPU-heavy job) one of those takes tens of seconds; a test
+          // that hangs still fails, just later.
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
         },
       },
       {

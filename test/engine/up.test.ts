@@ -3,7 +3,7 @@
  * (and did not make) to get there.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DevenvError, EXIT_USAGE } from '../../src/errors.js';
+import { DevenvError, EXIT_FAILURE } from '../../src/errors.js';
 import { up } from '../../src/engine/up.js';
 import type { UpOptions } from '../../src/engine/up.js';
 import { cleanupFixtures, engineFixture, UP_DETACHED } from '../helpers/engine-fixture.js';
@@ -205,7 +205,7 @@ describe('up on the in-memory runtime', () => {
     );
     const { error, methods } = await upFails(f);
     expect(error.code).toBe('DEVENV_BUSY');
-    expect(error.exitCode).toBe(EXIT_USAGE);
+    expect(error.exitCode).toBe(EXIT_FAILURE);
     expect(error.message).toBe('a container named foreign exists and devenv did not make it');
     for (const change of CHANGES) expect(methods).not.toContain(change);
     expect(await f.runtime.inspectContainer('foreign')).toMatchObject({ image: 'someone/else:1' });
@@ -217,7 +217,7 @@ describe('up on the in-memory runtime', () => {
     const f = await engineFixture('shared-name', [], {}, other.runtime);
     const { error, methods } = await upFails(f);
     expect(error.code).toBe('DEVENV_BUSY');
-    expect(error.exitCode).toBe(EXIT_USAGE);
+    expect(error.exitCode).toBe(EXIT_FAILURE);
     expect(error.message).toBe(`the environment shared-name belongs to another project (${other.dir})`);
     for (const change of CHANGES) expect(methods).not.toContain(change);
   });

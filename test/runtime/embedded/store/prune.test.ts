@@ -150,7 +150,7 @@ describe('pruneStore', () => {
           await pruneStore(store);
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 8 },
     );
-  }, 120_000);
+  }, 300_000);
 });
