@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     // Runs once for all projects: builds dist/ if it is stale and compiles the child-process helpers.
     globalSetup: ['test/setup/global-setup.ts'],
+    // Vitest's default on 2 cores is one file at a time for the whole run. Most unit files wait on
+    // fsync, locks and child processes, and e2e files on dockerd, so a few at once finish sooner.
+    maxWorkers: 4,
     projects: [
       {
         test: {
@@ -15,6 +18,7 @@ export default defineConfig({
           // that hangs still fails, just later.
           testTimeout: 90_000,
           hookTimeout: 120_000,
+          maxWorkers: 3,
         },
       },
       {
