@@ -2,7 +2,7 @@
  * The built CLI as users run it: exit statuses (2 for usage and config errors), nothing on stdout but
  * the result, one JSON document with --json, and init/validate/plan/export/schema end to end.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv } from '../helpers/cli.js';
@@ -65,6 +65,7 @@ describe('devenv CLI', { timeout: 120_000 }, () => {
     expect(readFileSync(path.join(dir, '.devenv/devenv.schema.json'), 'utf8')).toBe(shipped);
     // With -f elsewhere, the schema goes next to that file; --force refreshes a stale copy.
     writeFileSync(path.join(dir, '.devenv/devenv.schema.json'), '{}');
+    mkdirSync(path.join(dir, 'sub')); // init writes into a folder, it does not make one
     const other = await devenv(['init', '-f', 'sub/devenv.yml', '--name', 'other'], { cwd: dir });
     expect(other.exitCode, other.stderr).toBe(0);
     expect(readFileSync(path.join(dir, 'sub/devenv.yml'), 'utf8')).toMatch(
