@@ -26,7 +26,8 @@ export async function devenv(args: readonly string[], options: CliOptions = {}):
     env: { NO_COLOR: '1', ...options.env },
     input: options.input ?? '',
     reject: false,
-    timeout: options.timeout ?? 120_000,
+    // A build or a squash beside a CPU-heavy job takes minutes; a hung command still fails.
+    timeout: options.timeout ?? 280_000,
   });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

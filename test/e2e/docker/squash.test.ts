@@ -150,6 +150,8 @@ describe.skipIf(noDocker)('build --squash on an engine without experimental mode
       expect(squashedTree).toContain('/var/log/fresh f 644 0:0 6 1 ');
       expect(squashedTree.filter((line) => /^\/usr\/share\/doc[ /]/.test(line))).toEqual([]);
     },
+    // Two Debian builds with apt and a squash of the result: minutes on a busy 2-core machine.
+    1_200_000,
   );
 
   it("multi-stage, on a tarball base: keeps exactly the layers of the final stage's base", async () => {
