@@ -26,7 +26,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/setup/global-setup.ts'],
-          testTimeout: 300_000,
+          // A test makes several builds; beside a CPU-heavy job each can take minutes.
+          testTimeout: 900_000,
           hookTimeout: 600_000,
           fileParallelism: false,
         },
