@@ -29,9 +29,7 @@ const PACKAGES: Record<keyof HostTools, string> = {
 /** Finds every tool; undefined values name what is missing. */
 export async function findHostTools(): Promise<Partial<HostTools>> {
   const names = Object.keys(PACKAGES) as (keyof HostTools)[];
-  const found = await Promise.all(
-    names.map((name) => findOnPath(name, { PATH: HOST_PATH })),
-  );
+  const found = await Promise.all(names.map((name) => findOnPath(name, { PATH: HOST_PATH })));
   return Object.fromEntries(names.map((name, i) => [name, found[i]]));
 }
 

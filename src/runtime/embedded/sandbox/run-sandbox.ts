@@ -6,28 +6,22 @@
  * the new PID namespace's first process (setup-script.ts) and execs, through host `setpriv` and
  * `unshare --root`, the program, which becomes PID 1 of the sandbox.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { mkdir, realpath } from 'node:fs/promises';
-import { constants } from 'node:os';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
-import { DevenvError } from '../../../errors.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import { overlayOptions } from '../layers/overlay-mount.js';
 import { boundingSetArg, DOCKER_CAPABILITIES } from './capabilities.js';
 import { startHolder } from './holder.js';
-import { HOST_PATH, hostTools } from './host-tools.js';
+import { hostTools } from './host-tools.js';
 import type { HostTools } from './host-tools.js';
 import type { SandboxResult, SandboxSpec } from './index.js';
 import { mountPlan, planArgs } from './mount-plan.js';
 import { prepareRoot } from './prepare-root.js';
 import type { PreparedRoot } from './prepare-root.js';
 import { writeInitLayer, writeScratchFiles } from './scratch-files.js';
+import { KILLED, runChain } from './runner.js';
 import { SETUP_SCRIPT } from './setup-script.js';
 import { checkSpec } from './check-spec.js';
-
-const KILLED: SandboxResult = { exitCode: 128 + constants.signals.SIGKILL, signal: 'SIGKILL' };
 
 /** The longest directory that holds every path, so overlay options can name them relative to it. */
 function commonDir(paths: readonly string[]): string {
@@ -137,117 +131,4 @@ export async function runInSandbox(spec: SandboxSpec): Promise<SandboxResult> {
   } finally {
     await removeTree(spec.scratchDir);
   }
-}
-
-/** Kills `pid` if it still exists. */
-function kill(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Starts the runner and follows its control channel (fd 3): `init <pid>` (arm the holder, answer
- * `go`), `ready` (the program starts) or `fail <what>` with the tool's output.
- */
-async function runChain(
-  argv: readonly string[],
-  spec: SandboxSpec,
-  arm: (pid: number) => void,
-): Promise<SandboxResult> {
-  const piped = spec.output !== 'inherit';
-  const stdio: StdioOptions = [
-    spec.stdin === undefined || spec.stdin === 'ignore' ? 'ignore' : 'pipe',
-    piped ? 'pipe' : 'inherit',
-    piped ? 'pipe' : 'inherit',
-    'pipe',
-  ];
-  const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { stdio, env: { PATH: HOST_PATH } });
-  // Mutated by the event handlers below.
-  const state: { initPid?: number; aborted: boolean; ready: boolean; failure?: string } = {
-    aborted: false,
-    ready: false,
-  };
-  const onAbort = () => {
-    state.aborted = true;
-    kill(state.initPid);
-    kill(child.pid);
-  };
-  spec.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const pending: [(chunk: Buffer) => void, Buffer][] = [];
-  const earlyStderr: Buffer[] = [];
-  if (spec.output !== 'inherit') {
-    const { stdout, stderr } = spec.output;
-    const forward = (to: (chunk: Buffer) => void, early?: Buffer[]) => (chunk: Buffer) => {
-      if (state.ready) to(chunk);
-      else {
-        pending.push([to, chunk]);
-        early?.push(chunk);
-      }
-    };
-    child.stdout?.on('data', forward(stdout));
-    child.stderr?.on('data', forward(stderr, earlyStderr));
-  }
-  if (child.stdin !== null && spec.stdin !== undefined && spec.stdin !== 'ignore') {
-    child.stdin.on('error', () => undefined);
-    spec.stdin.pipe(child.stdin);
-  }
-
-  const control = child.stdio[3] as Duplex;
-  control.on('error', () => undefined);
-  let text = '';
-  control.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    if (state.failure !== undefined) return;
-    for (;;) {
-      const newline = text.indexOf('\n');
-      if (newline < 0 || state.failure !== undefined) break;
-      const line = text.slice(0, newline);
-      text = text.slice(newline + 1);
-      const [word, rest = ''] = line.split('\t');
-      if (word === 'init' && /^[0-9]+$/.test(rest) && !state.aborted) {
-        state.initPid = Number(rest);
-        arm(state.initPid);
-        control.write('go\n');
-      } else if (word === 'ready') {
-        state.ready = true;
-        for (const [to, chunk] of pending.splice(0)) to(chunk);
-      } else if (word === 'fail') state.failure = rest;
-    }
-  });
-
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-    child.once('error', () => {
-      resolve([null, null]);
-    });
-    child.once('close', (c, s) => {
-      resolve([c, s]);
-    });
-  });
-  spec.signal?.removeEventListener('abort', onAbort);
-  if (state.aborted) return KILLED;
-  if (state.failure !== undefined)
-    throw new DevenvError(
-      'DEVENV_RUNTIME_FAILED',
-      `sandbox setup failed while ${state.failure}: ${text.trim()}`,
-      {
-        hint: 'Run `devenv doctor` to check this host; the step and the tool output above say what the kernel refused.',
-      },
-    );
-  if (!state.ready) {
-    const early = Buffer.concat(earlyStderr).toString().trim();
-    throw new DevenvError(
-      'DEVENV_RUNTIME_FAILED',
-      `the sandbox did not start (${signal ?? `exit ${code ?? '?'}`})${early === '' ? '' : `: ${early}`}`,
-      {
-        hint: 'Run `devenv doctor` to check that this host allows namespaces and has util-linux 2.38 or later.',
-      },
-    );
-  }
-  if (signal !== null) return { exitCode: 128 + constants.signals[signal], signal };
-  return { exitCode: code ?? 1 };
 }

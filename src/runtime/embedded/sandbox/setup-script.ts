@@ -27,8 +27,8 @@ exit 0
  * The setup: runs as the first process of the sandbox's new PID namespace, still as root with all
  * capabilities and the host's root directory. It reports its host pid on fd 3 and waits for `go` on
  * fd 3 (devenv has then armed the holder), runs the steps of mount-plan.ts (six arguments each, up to
- * `--`), reports `ready` and execs the rest of its arguments with fd 3 closed, so the workload sees
- * only stdin, stdout and stderr: descriptors devenv itself inherited without close-on-exec are closed
+ * `--`), reports `ready` and execs the rest of its arguments with the program's stderr (fd 4) as fd
+ * 2 and fd 3 and 4 closed, so the workload sees only stdin, stdout and stderr: descriptors devenv itself inherited without close-on-exec are closed
 too (an open directory would be a way out of the root), which needs bash (dash cannot name a
 descriptor above 9). A failed step is reported as `fail<TAB>what` plus the tool's output
  * and exits 125. Until the exec, this process keeps the parent-death signal of `unshare
@@ -61,8 +61,8 @@ done
 shift
 for fd in /proc/"$self"/fd/*; do
   fd=\${fd##*/}
-  case $fd in 0|1|2|3) ;; *) eval "exec $fd>&-" ;; esac
+  case $fd in 0|1|2|3|4) ;; *) eval "exec $fd>&-" ;; esac
 done
 printf 'ready\\n' >&3
-exec 3>&- "$@"
+exec 2>&4 3>&- 4>&- "$@"
 `;

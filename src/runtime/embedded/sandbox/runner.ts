@@ -1,0 +1,137 @@
+/**
+ * The runner process of a sandbox and its three channels besides stdin and stdout: fd 2 carries the
+ * host tools' own complaints (nsenter, unshare, the setup script), fd 3 is the control channel of
+ * the setup script (setup-script.ts), and fd 4 becomes the program's stderr once the setup is done.
+ * Keeping the tools' stderr apart means their errors reach the message of a failed start even when
+ * the program's output goes straight to the terminal, and never mix into the program's output.
+ */
+import { spawn } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Duplex, Readable } from 'node:stream';
+import { DevenvError } from '../../../errors.js';
+import { HOST_PATH } from './host-tools.js';
+import type { SandboxResult, SandboxSpec } from './index.js';
+
+/** The result of a sandbox whose processes were killed with SIGKILL. */
+export const KILLED: SandboxResult = { exitCode: 128 + constants.signals.SIGKILL, signal: 'SIGKILL' };
+
+/**
+ * What util-linux 2.38 `unshare --fork` prints when its child died of SIGKILL: it tries to re-raise
+ * the signal on itself, cannot reset SIGKILL's handler, and exits 1 instead.
+ */
+const UNSHARE_KILLED = /^unshare: sigprocmask unblock failed/m;
+
+/** Kills `pid` if it still exists. */
+function kill(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Starts the runner `argv` and follows its control channel: `init <pid>` (arm the holder, answer
+ * `go`), `ready` (the program starts) or `fail <what>` with the tool's output. Returns the
+ * program's result; throws `DEVENV_RUNTIME_FAILED` when the sandbox could not be set up.
+ */
+export async function runChain(
+  argv: readonly string[],
+  spec: SandboxSpec,
+  arm: (pid: number) => void,
+): Promise<SandboxResult> {
+  const piped = spec.output !== 'inherit';
+  const stdio: StdioOptions = [
+    spec.stdin === undefined || spec.stdin === 'ignore' ? 'ignore' : 'pipe',
+    piped ? 'pipe' : 'inherit',
+    'pipe',
+    'pipe',
+    piped ? 'pipe' : 2,
+  ];
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio, env: { PATH: HOST_PATH } });
+  // Mutated by the event handlers below.
+  const state: { initPid?: number; aborted: boolean; ready: boolean; failure?: string } = {
+    aborted: false,
+    ready: false,
+  };
+  const onAbort = () => {
+    state.aborted = true;
+    // The first process no longer has a parent-death signal once it changed its identity, so it is
+    // killed by pid; killing the runner covers the time before it reported that pid.
+    kill(state.initPid);
+    kill(child.pid);
+  };
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const pending: [(chunk: Buffer) => void, Buffer][] = [];
+  if (spec.output !== 'inherit') {
+    const forward = (to: (chunk: Buffer) => void) => (chunk: Buffer) => {
+      if (state.ready) to(chunk);
+      else pending.push([to, chunk]);
+    };
+    (child.stdio[1] as Readable).on('data', forward(spec.output.stdout));
+    (child.stdio[4] as Readable).on('data', forward(spec.output.stderr));
+  }
+  let toolErrors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    toolErrors += chunk.toString();
+  });
+  if (child.stdin !== null && spec.stdin !== undefined && spec.stdin !== 'ignore') {
+    child.stdin.on('error', () => undefined);
+    spec.stdin.pipe(child.stdin);
+  }
+
+  const control = child.stdio[3] as Duplex;
+  control.on('error', () => undefined);
+  let text = '';
+  control.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    for (;;) {
+      const newline = text.indexOf('\n');
+      if (newline < 0 || state.failure !== undefined) break;
+      const line = text.slice(0, newline);
+      text = text.slice(newline + 1);
+      const [word, rest = ''] = line.split('\t');
+      if (word === 'init' && /^[0-9]+$/.test(rest) && !state.aborted) {
+        state.initPid = Number(rest);
+        arm(state.initPid);
+        control.write('go\n');
+      } else if (word === 'ready') {
+        state.ready = true;
+        for (const [to, chunk] of pending.splice(0)) to(chunk);
+      } else if (word === 'fail') state.failure = rest;
+    }
+  });
+
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.once('error', () => {
+      resolve([null, null]);
+    });
+    child.once('close', (c, s) => {
+      resolve([c, s]);
+    });
+  });
+  spec.signal?.removeEventListener('abort', onAbort);
+  if (state.aborted) return KILLED;
+  if (state.failure !== undefined)
+    throw new DevenvError(
+      'DEVENV_RUNTIME_FAILED',
+      `sandbox setup failed while ${state.failure}: ${text.trim()}`,
+      {
+        hint: 'Run `devenv doctor` to check this host; the step and the tool output above say what was refused.',
+      },
+    );
+  if (!state.ready)
+    throw new DevenvError(
+      'DEVENV_RUNTIME_FAILED',
+      `the sandbox did not start (${signal ?? `exit ${code ?? '?'}`})${toolErrors.trim() === '' ? '' : `: ${toolErrors.trim()}`}`,
+      {
+        hint: 'Run `devenv doctor` to check that this host allows namespaces and has util-linux 2.38 or later.',
+      },
+    );
+  if (signal !== null) return { exitCode: 128 + constants.signals[signal], signal };
+  if (code === 1 && UNSHARE_KILLED.test(toolErrors)) return KILLED;
+  return { exitCode: code ?? 1 };
+}
