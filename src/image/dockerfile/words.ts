@@ -7,6 +7,8 @@
 
 const isSpace = (ch: string): boolean => /\s/u.test(ch);
 
+const unprefixed = (words: string[]): string[] => words.map((w) => w.replace(/^--/, ''));
+
 /**
  * Splits the leading `--flag[=value]` words off an instruction's arguments, as Docker does before
  * anything else: quotes group, a backslash escapes one character, `--` alone ends the flags.
@@ -23,7 +25,8 @@ export function splitFlags(args: string): { flags: string[]; rest: string } {
     if (phase === 'spaces') {
       if (pos === args.length) break;
       if (isSpace(ch)) continue;
-      if (ch !== '-' || args[pos + 1] !== '-') return { flags: words, rest: args.slice(pos).trim() };
+      if (ch !== '-' || args[pos + 1] !== '-')
+        return { flags: unprefixed(words), rest: args.slice(pos).trim() };
       phase = 'word';
     }
     if (pos === args.length) {
@@ -33,7 +36,7 @@ export function splitFlags(args: string): { flags: string[]; rest: string } {
     if (phase === 'word') {
       if (isSpace(ch)) {
         phase = 'spaces';
-        if (word === '--') return { flags: words, rest: args.slice(pos).trim() };
+        if (word === '--') return { flags: unprefixed(words), rest: args.slice(pos).trim() };
         if (blankOk || word.length > 0) words.push(word);
         word = '';
         blankOk = false;
@@ -69,7 +72,7 @@ export function splitFlags(args: string): { flags: string[]; rest: string } {
     }
     word += ch;
   }
-  return { flags: words.map((w) => w.replace(/^--/, '')), rest: '' };
+  return { flags: unprefixed(words), rest: '' };
 }
 
 /**
