@@ -92,7 +92,9 @@ export function copyStep(input: CopyInput): CopyStep {
   const destIsDir = written.endsWith('/') || /(^|\/)\.$/.test(written) || sources.length > 1;
   const flagText = `${chown === undefined ? '' : `--chown=${chown}`}${chmod === undefined ? '' : `--chmod=${chmod.toString(8).padStart(4, '0')} `}`;
   const comment = (hash: string) => `#(nop) ${keyword} ${flagText}${hash} in ${written} `;
-  const probeFor = (hash: string): RunConfig => probeOf(config, [...shellOf(config), comment(hash)]);
+  // The hash comes later; the stage's config will have moved on by then.
+  const snapshot = copyRunConfig(config);
+  const probeFor = (hash: string): RunConfig => probeOf(snapshot, [...shellOf(snapshot), comment(hash)]);
   return {
     kind: 'copy',
     instruction,
@@ -104,7 +106,7 @@ export function copyStep(input: CopyInput): CopyStep {
     destIsDir,
     chown,
     chmod,
-    config: copyRunConfig(config),
+    config: copyRunConfig(snapshot),
     probeFor,
     createdByFor: (hash) => (probeFor(hash).Cmd ?? []).join(' '),
   };
