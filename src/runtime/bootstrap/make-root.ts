@@ -75,6 +75,10 @@ export async function chooseTool(
   );
 }
 
+function duration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}
+
 interface ToolRun {
   file: string;
   args: string[];
@@ -140,7 +144,7 @@ function runTool(run: ToolRun, request: RootTarballRequest, what: string): Promi
         reject(
           new DevenvError(
             'DEVENV_TIMEOUT',
-            `${what} did not finish within ${Math.round(timeoutMs / 60_000)} min; devenv stopped it`,
+            `${what} did not finish within ${duration(timeoutMs)}; devenv stopped it`,
             { hint: 'is the mirror reachable and answering? Set base.mirror in devenv.yml to a closer one' },
           ),
         );
