@@ -112,7 +112,9 @@ describe('makeRootTarball', () => {
     const dir = tempDir();
     const controller = new AbortController();
     const started = Date.now();
-    setTimeout(() => controller.abort(), 1_500);
+    setTimeout(() => {
+      controller.abort();
+    }, 1_500);
     const error = await failure(
       makeRootTarball({
         spec: {

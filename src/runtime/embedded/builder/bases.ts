@@ -132,7 +132,7 @@ async function tarballBase(
   if (!(await isImageArchive(file))) {
     const existing = await labelled(store, pre.tag, SOURCE_LABEL, digest);
     if (existing !== undefined) return existing;
-    onEvent({ type: 'info', message: `importing the base image from ${pre.tarball}` });
+    onEvent({ type: 'info', message: `loading the base image from ${pre.tarball}` });
     return importRootfs(store, file, {
       tag: pre.tag,
       labels: { [SOURCE_LABEL]: digest },
