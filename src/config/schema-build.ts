@@ -53,14 +53,18 @@ const BootstrapBaseSchema = z
       .regex(/^(debian|ubuntu):[a-z]+$/, {
         error: 'bootstrap takes debian:SUITE or ubuntu:SUITE, such as debian:bookworm',
       })
-      .describe('Distribution and suite to bootstrap with debootstrap, such as debian:bookworm.'),
+      .describe(
+        'Distribution and suite to bootstrap, such as debian:bookworm or ubuntu:jammy (a minbase system: essential packages and apt).',
+      ),
     mirror: z
       .url({ protocol: /^https?$/, error: 'mirror must be an http:// or https:// URL' })
       .optional()
-      .describe('Package mirror for debootstrap.'),
+      .describe(
+        "Package mirror to bootstrap from; default: the Debian (or Ubuntu) archive this host's apt sources name, else deb.debian.org for Debian.",
+      ),
   })
   .describe(
-    'Bootstrap a Debian or Ubuntu root filesystem with debootstrap (needs root and debootstrap on the host).',
+    'Bootstrap a Debian or Ubuntu root filesystem with mmdebstrap (or debootstrap when mmdebstrap is not installed), no registry needed; made once and reused until build --pull.',
   );
 
 /** Where the environment starts from. */

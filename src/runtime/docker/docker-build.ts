@@ -1,20 +1,27 @@
 /**
- * Building on Docker: the prerequisite images (a user Dockerfile, a tarball, a debootstrap root) and
+ * Building on Docker: the prerequisite images (a user Dockerfile, a tarball, a bootstrap root) and
  * then the generated Dockerfile, sent with a minimal context tar on stdin. Proxy values reach the
  * builder as Docker's predefined build arguments, named in argv and valued through the environment,
  * so they appear in no argv, image config or history.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import { execa } from 'execa';
 import { DevenvError } from '../../errors.js';
 import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
 import { hashFile } from '../../util/hash-file.js';
 import { CONTEXT_DOCKERFILE, packContext } from '../../image/context-tar.js';
+import { isImageArchive } from '../../image/archive/is-image-archive.js';
+import { chooseMirror, readAptSources } from '../bootstrap/apt-sources.js';
+import {
+  BOOTSTRAP_LABEL,
+  BOOTSTRAP_VARIANT,
+  SOURCE_LABEL,
+  bootstrapKey,
+  labelChange,
+} from '../bootstrap/bootstrap-key.js';
+import { makeRootTarball } from '../bootstrap/make-root.js';
 import type { EventSink } from '../events.js';
 import { ImageNotFoundError, pullProblem, similarImageHint } from '../image-not-found.js';
 import type { BuildRequest } from '../runtime.js';
@@ -91,26 +98,6 @@ async function checkBaseFound(
   throw new ImageNotFoundError(image, { problem, hint, cause: new Error(stderr) });
 }
 
-/** True when a tarball is an image archive (docker save / OCI layout) rather than a root filesystem. */
-async function isImageArchive(file: string): Promise<boolean> {
-  const extract = tar.extract();
-  const seen = { image: false };
-  extract.on('entry', (header, stream, next) => {
-    const name = header.name.replace(/^\.\//, '');
-    if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout') seen.image = true;
-    stream.resume();
-    if (seen.image) extract.destroy();
-    else next();
-  });
-  try {
-    await pipeline(createReadStream(file), extract);
-  } catch (error) {
-    if (!seen.image)
-      throw new DevenvError('DEVENV_ARCHIVE_INVALID', `${file} is not a tar archive`, { cause: error });
-  }
-  return seen.image;
-}
-
 async function buildPrerequisite(
   target: DockerTarget,
   pre: BasePrerequisite,
@@ -157,33 +144,47 @@ async function buildPrerequisite(
         'image',
         'inspect',
         '--format',
-        '{{index .Config.Labels "dev.devenv.source"}}',
+        `{{index .Config.Labels "${SOURCE_LABEL}"}}`,
         pre.tag,
       ]);
       if (existing !== digest)
-        await docker(target, ['import', '--change', `LABEL dev.devenv.source=${digest}`, file, pre.tag]);
+        await docker(target, ['import', '--change', labelChange(SOURCE_LABEL, digest), file, pre.tag]);
     }
   } else {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'devenv-bootstrap-'));
-    try {
-      onEvent({ type: 'info', message: `bootstrapping ${pre.distribution}:${pre.suite} with debootstrap` });
-      await execa(
-        'debootstrap',
-        ['--variant=minbase', pre.suite, root, ...(pre.mirror === undefined ? [] : [pre.mirror])],
-        { env: { ...request.env, ...request.image.proxyArgs }, extendEnv: false },
-      ).catch((error: unknown) => {
-        throw new DevenvError('DEVENV_RUNTIME_FAILED', `debootstrap of ${pre.suite} failed`, {
-          hint: 'bootstrap needs root and the debootstrap package',
-          cause: error,
-        });
+    await bootstrapBase(target, pre, request, onEvent);
+  }
+}
+
+/**
+ * A bootstrap base: reused while the image under `pre.tag` carries the same key (distribution, suite,
+ * variant, mirror), so a second build runs no tool and needs no network; `--pull` makes it again.
+ */
+async function bootstrapBase(
+  target: DockerTarget,
+  pre: Extract<BasePrerequisite, { kind: 'bootstrap' }>,
+  request: BuildRequest,
+  onEvent: EventSink,
+): Promise<void> {
+  const mirror = chooseMirror(pre.distribution, pre.suite, pre.mirror, await readAptSources());
+  const spec = { distribution: pre.distribution, suite: pre.suite, variant: BOOTSTRAP_VARIANT, mirror };
+  const key = bootstrapKey(spec);
+  if (!request.pull) {
+    const format = `{{index .Config.Labels "${BOOTSTRAP_LABEL}"}}`;
+    if ((await dockerMaybe(target, ['image', 'inspect', '--format', format, pre.tag])) === key) {
+      onEvent({
+        type: 'info',
+        message: `using the ${pre.distribution}:${pre.suite} base made before (--pull makes it again)`,
       });
-      const packer = execa('tar', ['-C', root, '--numeric-owner', '-c', '.'], { buffer: false });
-      const importer = spawnDocker(target, ['import', '-', pre.tag], { stdin: 'pipe' });
-      if (importer.stdin !== null) await pipeline(packer.stdout, importer.stdin);
-      checkResult(target, ['import'], await importer);
-    } finally {
-      await rm(root, { recursive: true, force: true });
+      return;
     }
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-bootstrap-'));
+  try {
+    const out = path.join(dir, 'rootfs.tar');
+    await makeRootTarball({ spec, out, env: request.env, proxyArgs: request.image.proxyArgs, onEvent });
+    await docker(target, ['import', '--change', labelChange(BOOTSTRAP_LABEL, key), out, pre.tag]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,16 +1,18 @@
 /**
  * Bases that are not registry images, and multi-stage builds, on a real engine: a user Dockerfile
- * (with a build argument), a plain root filesystem tarball, a docker save archive, and a stage whose
- * output is copied into the final image.
+ * (with a build argument), a plain root filesystem tarball, a docker save archive, a Debian root
+ * bootstrapped from this host's apt mirror (and reused, offline, by the next build), and a stage
+ * whose output is copied into the final image.
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject } from '../../helpers/project.js';
+import { lacks } from '../needs.js';
 import { docker, noDocker, isolatedEnv, run, services } from './env.js';
 
 afterAll(async () => {
-  await docker(['rm', '-f', 'base-df', 'base-rootfs', 'base-save', 'base-stages']);
+  await docker(['rm', '-f', 'base-df', 'base-rootfs', 'base-save', 'base-stages', 'base-bootstrap']);
 });
 
 describe.skipIf(noDocker)('non-registry bases and stages', () => {
@@ -89,4 +91,35 @@ describe.skipIf(noDocker)('non-registry bases and stages', () => {
     expect(inside.stdout.split('\n')[0]).toBe('artifact');
     expect(inside.stdout).toContain('No such file');
   });
+
+  it.skipIf(lacks('debian'))(
+    'base: {bootstrap} is made once from the apt mirror; the next build reuses it without the network',
+    async () => {
+      const dir = makeProject({
+        'devenv.yml': 'name: base-bootstrap\nbase: {bootstrap: debian:bookworm}\nnetwork: none\n',
+      });
+      const env = isolatedEnv();
+      const first = await run(dir, env, ['build'], { timeout: 1_200_000 });
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/bootstrapping debian:bookworm from \S+ with (mmdebstrap|debootstrap)/);
+      const label = await docker([
+        'image',
+        'inspect',
+        '--format',
+        '{{index .Config.Labels "dev.devenv.bootstrap"}}',
+        'devenv/base-bootstrap-base:latest',
+      ]);
+      expect(label.stdout).toMatch(/^debian:bookworm minbase https?:\/\/\S+$/);
+      // Every download through a proxy nobody listens on: a second bootstrap could not succeed.
+      const offline = isolatedEnv({ http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9' });
+      const again = await run(dir, offline, ['build'], { timeout: 1_200_000 });
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.stderr).toContain('using the debian:bookworm base made before');
+      expect(again.stderr).not.toContain('bootstrapping');
+      const up = await run(dir, offline, ['up', '-d']);
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect((await run(dir, offline, ['exec', '--', 'cat', '/etc/debian_version'])).stdout).toMatch(/^12\./);
+    },
+    1_500_000,
+  );
 });
