@@ -6,6 +6,8 @@
 export type RuntimeEvent =
   /** A build step started: `Step 3/7 : RUN make`. */
   | { type: 'build:step'; step: number; total: number; instruction: string; cached?: boolean | undefined }
+  /** A build step that ran (not cached) finished, after `ms` milliseconds. */
+  | { type: 'build:step-end'; step: number; total: number; ms: number }
   /** One line of build output (the command's own stdout/stderr). */
   | { type: 'build:output'; line: string }
   /** Bytes of one layer or blob moved so far (pull, push, save, load). */

@@ -12,6 +12,7 @@ import { once } from '../../util/once.js';
 import type { EventSink } from '../events.js';
 import type {
   AttachResult,
+  BuildRequest,
   ContainerSummary,
   ImageSummary,
   Runtime,
@@ -19,6 +20,8 @@ import type {
   VolumeSummary,
 } from '../runtime.js';
 import { exportImages, importArchive } from './archive/index.js';
+import { buildWithEmbedded } from './builder/index.js';
+import { sandboxSupport } from './sandbox/index.js';
 import { layerUnpacker } from './layer-mode.js';
 import { pullImage } from './pull-image.js';
 import { pushImage } from './push-image.js';
@@ -144,12 +147,21 @@ export class EmbeddedRuntime implements Runtime {
     return (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded;
   }
 
-  buildImage(): Promise<ImageSummary> {
-    return Promise.reject(
-      new DevenvError('DEVENV_UNSUPPORTED', 'building images on the embedded runtime is not available yet', {
-        hint: 'use --runtime docker for build and up; the embedded builder is the next issue',
-      }),
+  async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+    const support = await sandboxSupport();
+    if (!support.ok) throw new DevenvError('DEVENV_UNSUPPORTED', `the embedded builder cannot run here: ${support.reason}`, { hint: support.hint });
+    const store = await this.openStore();
+    const id = await buildWithEmbedded(
+      {
+        store,
+        pull: (ref) => this.withClient((client) => pullImage({ store, client, onEvent }, ref)),
+        arch: this.options.arch,
+        onEvent,
+        signal: this.options.signal,
+      },
+      request,
     );
+    return store.summary(id);
   }
 
   /** The embedded runtime always runs on this machine. */

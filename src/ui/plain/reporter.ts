@@ -22,6 +22,10 @@ export function plainReporter(out: PlainOutput): (event: EngineEvent) => void {
         }
         return;
       }
+      case 'build:step-end':
+        // Only steps worth waiting for get a line; quick ones would double the output.
+        if (event.ms >= 1000) out.info(out.style('dim', `  step ${event.step}/${event.total}: ${(event.ms / 1000).toFixed(1)} s`));
+        return;
       case 'build:output':
         out.info(out.style('dim', `  ${event.line}`));
         return;

@@ -17,6 +17,7 @@
  * tmp/<op>-<rand>/                      scratch space on the same filesystem (archive import)
  * locks/                                flock(1) lock files
  * containers/<id>/                      containers (a later issue; read here only as GC roots)
+ * build-cache/<key-hex>                 the image a build step committed (docs/embedded-runtime.md#build-cache)
  * ```
  */
 import path from 'node:path';
@@ -60,6 +61,7 @@ export const STORE_DIRS = [
   'ingest',
   'tmp',
   'locks',
+  'build-cache',
 ] as const;
 
 /** Path helpers for the store at `root` (an absolute path). */
