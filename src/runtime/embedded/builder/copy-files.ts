@@ -68,6 +68,10 @@ async function makeDirs(run: CopyRun, rel: string): Promise<string> {
     const full = path.join(run.view, current);
     const info = await lstat(full).catch(() => undefined);
     if (info === undefined) {
+      // A link may lead to a path whose parents are missing too.
+      const parent = path.posix.dirname(current);
+      if (parent !== '.' && (await lstat(path.join(run.view, parent)).catch(() => undefined)) === undefined)
+        await makeDirs(run, parent);
       await mkdir(full, { mode: 0o755 });
       await chmod(full, 0o755);
       const owner = run.ownership.owner ?? { uid: 0, gid: 0 };
