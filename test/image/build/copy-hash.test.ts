@@ -2,7 +2,7 @@
  * COPY source hashes, bit-exact with Docker 20.10: every value below was read from
  * `docker history --no-trunc` of a classic build (`DOCKER_BUILDKIT=0`) of the same files.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,36 @@ describe('copySourceHash, build context', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DevenvError);
     expect((error as DevenvError).message).toMatch(/^Dockerfile:3: COPY: /);
+  });
+});
+
+describe('copySourceHash, a whole context with a hardlink', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'devenv-copy-root-'));
+    const file = (rel: string, text: string, mode: number) => {
+      writeFileSync(path.join(root, rel), text);
+      chmodSync(path.join(root, rel), mode);
+    };
+    mkdirSync(path.join(root, 'd', 'sub'), { recursive: true });
+    file('f.txt', 'one\n', 0o644);
+    file('d/a', 'x', 0o600);
+    linkSync(path.join(root, 'd', 'a'), path.join(root, 'd', 'hard'));
+    file('d/sub/b', 'yy', 0o644);
+    file('Dockerfile', 'FROM bbox:1\nCOPY . /ctx/\nCOPY d/* /w/\nCOPY d /x/\n', 0o644);
+    chmodSync(path.join(root, 'd'), 0o755);
+    chmodSync(path.join(root, 'd', 'sub'), 0o755);
+  });
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+  const hash = async (source: string) =>
+    copySourceHash(await collectCopySources(root, [source], { flavour: 'context', where: 'x' }));
+
+  it('matches docker build for COPY ., a wildcard and a directory holding a hardlink', async () => {
+    expect(await hash('.')).toBe('dir:85ad33fcdb5089cbfd1bc45278496609fd3c070d82928347f35b3ed4c351025d');
+    expect(await hash('d/*')).toBe('multi:803406cf943bb6c13219a51f93b66d924781a4654ec05810a44378825b596d8e');
+    expect(await hash('d')).toBe('dir:c3762658738405ac7f11354d888b4fe61c2e3dcdf01226cf87f01505c2dcd6ba');
   });
 });
 
