@@ -35,8 +35,8 @@ export interface RuntimeUnderTest {
   unavailable: string | undefined;
   /** A base image this runtime can build from. */
   base: string;
-  /** A fresh isolated user (own HOME, state and storage). */
-  user(): RuntimeUser;
+  /** A fresh isolated user (own HOME, state and storage), with `extra` in their environment. */
+  user(extra?: Record<string, string>): RuntimeUser;
 }
 
 function userOf(env: Record<string, string>, globals: string[]): RuntimeUser {
@@ -52,7 +52,7 @@ export const RUNTIMES: readonly RuntimeUnderTest[] = [
     name: 'docker',
     unavailable: dockerAvailable ? undefined : 'the private dockerd did not start',
     base: services.busyboxImage,
-    user: () => userOf(isolatedEnv(), ['--runtime', 'docker']),
+    user: (extra = {}) => userOf(isolatedEnv(extra), ['--runtime', 'docker']),
   },
   {
     name: 'embedded',
@@ -65,9 +65,9 @@ export const RUNTIMES: readonly RuntimeUnderTest[] = [
         ? undefined
         : 'the loopback registry or the private dockerd did not start',
     base: services.busyboxImage,
-    user: () => {
+    user: (extra = {}) => {
       const box = sandbox();
-      return userOf(box.env, ['--runtime', 'embedded', '--root', box.root]);
+      return userOf({ ...box.env, ...extra }, ['--runtime', 'embedded', '--root', box.root]);
     },
   },
 ];
