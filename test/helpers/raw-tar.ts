@@ -2,7 +2,9 @@
  * A small tar reader for tests that need what tar-stream loses: PAX values as raw bytes. An extended
  * attribute such as `security.capability` is binary, and tar-stream decodes every PAX value as UTF-8,
  * which turns bytes above 0x7f into replacement characters. Reads ustar, PAX (`x`) and GNU long names
- * (`L`, `K`), the formats Docker's and devenv's layer writers use. Test input only: no limits.
+ * (`L`, `K`), the formats Docker's and devenv's layer writers use. Test input only: no limits. It is
+ * deliberately not the product's layer reader: the parity tests judge layers devenv wrote, and a
+ * reader shared with the writer's side could agree with it on a mistake.
  */
 
 /** One member of a tar. `type` is the ustar typeflag (`0` file, `1` hardlink, `2` symlink, `5` dir…). */
