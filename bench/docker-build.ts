@@ -10,7 +10,8 @@ import { compare } from './lib/compare.js';
 import { busyboxConfig, devenvArgv, makeProject, setup } from './lib/project.js';
 import type { BenchContext, Row } from './lib/types.js';
 
-const STEPS = [
+/** The steps of the benchmark project: three `run` layers, then a `copy` of a folder. */
+export const BUILD_STEPS = [
   'steps:',
   '  - run: mkdir -p /opt/one && echo one > /opt/one/file',
   '  - run: echo two > /opt/two',
@@ -19,7 +20,7 @@ const STEPS = [
 ];
 
 /** The `docker build` line of the exported run.sh, with its own tag so the two images never collide. */
-async function plainBuild(ctx: BenchContext, project: string): Promise<string[]> {
+export async function plainBuild(ctx: BenchContext, project: string): Promise<string[]> {
   const exported = path.join(ctx.workDir, 'export');
   await setup(ctx, devenvArgv(ctx, project, ['export', exported]));
   const plan = JSON.parse(await setup(ctx, devenvArgv(ctx, project, ['plan', '--json']))) as {
@@ -43,7 +44,7 @@ async function plainBuild(ctx: BenchContext, project: string): Promise<string[]>
 /** See the file comment. */
 export async function bench(ctx: BenchContext): Promise<Row[]> {
   const project = await makeProject(ctx, 'build', {
-    'devenv.yml': busyboxConfig(ctx, 'bench-build', STEPS),
+    'devenv.yml': busyboxConfig(ctx, 'bench-build', BUILD_STEPS),
     'tools/stamp': 'initial\n',
   });
   const docker = await plainBuild(ctx, project);

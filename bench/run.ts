@@ -16,6 +16,7 @@ import { startServices } from '../test/e2e/setup/services.js';
 import type { Services } from '../test/e2e/setup/services.js';
 import { bench as dockerBuild } from './docker-build.js';
 import { bench as dockerSession } from './docker-session.js';
+import { bench as embeddedBuild } from './embedded-build.js';
 import { bench as embeddedImages } from './embedded-images.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
 import type { MachineFacts } from './lib/machine.js';
@@ -29,6 +30,7 @@ const MODULES: Record<string, BenchModule> = {
   'docker-session': dockerSession,
   'docker-build': dockerBuild,
   'embedded-images': embeddedImages,
+  'embedded-build': embeddedBuild,
 };
 
 const USAGE = `usage: npm run bench -- [--only NAME] [--runs N] [--warmup N]

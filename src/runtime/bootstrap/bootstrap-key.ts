@@ -3,7 +3,8 @@
  * as a label on the base image, on both runtimes, so a later build finds the base it made before and
  * does not run the tool (or touch the network) again until `--pull`.
  */
-import type { BootstrapDistribution } from './apt-sources.js';
+import { chooseMirror } from './apt-sources.js';
+import type { AptSource, BootstrapDistribution } from './apt-sources.js';
 
 /** The label holding a bootstrap base's key. */
 export const BOOTSTRAP_LABEL = 'dev.devenv.bootstrap';
@@ -33,4 +34,18 @@ export function bootstrapKey(spec: BootstrapSpec): string {
  */
 export function labelChange(name: string, value: string): string {
   return `LABEL ${name}="${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+/** What devenv.yml says about a bootstrap base (a plan's `bootstrap` prerequisite has these). */
+export interface BootstrapRequest {
+  distribution: BootstrapDistribution;
+  suite: string;
+  mirror?: string | undefined;
+}
+
+/** The spec a bootstrap base is made from: its mirror chosen (see chooseMirror), variant minbase. */
+export function bootstrapSpec(request: BootstrapRequest, hostSources: readonly AptSource[]): BootstrapSpec {
+  const { distribution, suite } = request;
+  const mirror = chooseMirror(distribution, suite, request.mirror, hostSources);
+  return { distribution, suite, variant: BOOTSTRAP_VARIANT, mirror };
 }

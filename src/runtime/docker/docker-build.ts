@@ -13,12 +13,12 @@ import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
 import { hashFile } from '../../util/hash-file.js';
 import { CONTEXT_DOCKERFILE, packContext } from '../../image/context-tar.js';
 import { isImageArchive } from '../../image/archive/is-image-archive.js';
-import { chooseMirror, readAptSources } from '../bootstrap/apt-sources.js';
+import { readAptSources } from '../bootstrap/apt-sources.js';
 import {
   BOOTSTRAP_LABEL,
-  BOOTSTRAP_VARIANT,
   SOURCE_LABEL,
   bootstrapKey,
+  bootstrapSpec,
   labelChange,
 } from '../bootstrap/bootstrap-key.js';
 import { makeRootTarball } from '../bootstrap/make-root.js';
@@ -165,8 +165,7 @@ async function bootstrapBase(
   request: BuildRequest,
   onEvent: EventSink,
 ): Promise<void> {
-  const mirror = chooseMirror(pre.distribution, pre.suite, pre.mirror, await readAptSources());
-  const spec = { distribution: pre.distribution, suite: pre.suite, variant: BOOTSTRAP_VARIANT, mirror };
+  const spec = bootstrapSpec(pre, await readAptSources());
   const key = bootstrapKey(spec);
   if (!request.pull) {
     const format = `{{index .Config.Labels "${BOOTSTRAP_LABEL}"}}`;

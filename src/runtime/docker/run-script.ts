@@ -163,10 +163,17 @@ load_base() { # tarball tag: a docker save archive, or a plain root filesystem
   fi
 }
 
-bootstrap_base() { # distribution suite mirror tag
+bootstrap_base() { # distribution suite mirror tag: mmdebstrap where installed, else debootstrap
+  if command -v mmdebstrap >/dev/null 2>&1; then
+    rootfs=$(mktemp)
+    mmdebstrap --variant=minbase --format=tar "$2" "$rootfs" \${3:+"$3"} && docker import "$rootfs" "$4"
+    status=$?
+    rm -f "$rootfs"
+    return "$status"
+  fi
   root=$(mktemp -d)
   debootstrap --variant=minbase "$2" "$root" \${3:+"$3"}
-  tar -C "$root" -c . | docker import - "$4"
+  tar -C "$root" --numeric-owner -c . | docker import - "$4"
   rm -rf "$root"
 }
 

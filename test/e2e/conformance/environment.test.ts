@@ -43,7 +43,7 @@ async function state(user: RuntimeUser, dir: string): Promise<string> {
   return (JSON.parse(await ok(user, dir, ['status', '--json'])) as { state: string }).state;
 }
 
-forEachRuntime('an environment', (runtime) => {
+forEachRuntime('an environment', ['build', 'containers'], (runtime) => {
   const name = (what: string) => `conf-${runtime.name}-${what}`;
 
   it('up -d creates and runs it; exec sees the project mount, the env and the user', async () => {

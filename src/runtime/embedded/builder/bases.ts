@@ -15,13 +15,8 @@ import { ociArchitecture } from '../../../image/oci/platform.js';
 import type { BasePrerequisite } from '../../../plan/types.js';
 import { hashFile, sha256Of } from '../../../util/hash-file.js';
 import { throwIfInterrupted } from '../../../util/interrupt.js';
-import { chooseMirror, readAptSources } from '../../bootstrap/apt-sources.js';
-import {
-  BOOTSTRAP_LABEL,
-  BOOTSTRAP_VARIANT,
-  SOURCE_LABEL,
-  bootstrapKey,
-} from '../../bootstrap/bootstrap-key.js';
+import { readAptSources } from '../../bootstrap/apt-sources.js';
+import { BOOTSTRAP_LABEL, SOURCE_LABEL, bootstrapKey, bootstrapSpec } from '../../bootstrap/bootstrap-key.js';
 import { makeRootTarball } from '../../bootstrap/make-root.js';
 import type { EventSink } from '../../events.js';
 import { importArchive, scratchDir } from '../archive/import.js';
@@ -66,8 +61,7 @@ async function bootstrapBase(
   pre: Extract<BasePrerequisite, { kind: 'bootstrap' }>,
 ): Promise<string> {
   const { store } = context;
-  const mirror = chooseMirror(pre.distribution, pre.suite, pre.mirror, await readAptSources());
-  const spec = { distribution: pre.distribution, suite: pre.suite, variant: BOOTSTRAP_VARIANT, mirror };
+  const spec = bootstrapSpec(pre, await readAptSources());
   const key = bootstrapKey(spec);
   if (!context.pull) {
     const existing = await labelled(store, pre.tag, BOOTSTRAP_LABEL, key);
