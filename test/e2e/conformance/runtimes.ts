@@ -57,7 +57,6 @@ export const RUNTIMES: readonly RuntimeUnderTest[] = [
   {
     name: 'embedded',
     lacks: {
-      build: 'building images (devenv build says it is not available yet)',
       containers: 'running containers (devenv status says they are not available yet)',
     },
     unavailable:

@@ -55,6 +55,11 @@ interface CopyRun {
   links: Map<string, string>;
 }
 
+/** True for a copy from a stage or image without --chown: owners and modes come across as they are. */
+function keepsOwner(run: CopyRun): boolean {
+  return run.ownership.keepOwner && run.ownership.owner === undefined;
+}
+
 function ownerOf(run: CopyRun, info: Stats): Owner {
   if (run.ownership.owner !== undefined) return run.ownership.owner;
   return run.ownership.keepOwner ? { uid: info.uid, gid: info.gid } : { uid: 0, gid: 0 };
@@ -104,7 +109,9 @@ async function copyEntry(run: CopyRun, full: string, info: Stats, destRel: strin
   } else {
     if (existing !== undefined) await rm(dest, { recursive: existing.isDirectory(), force: true });
     const inode = `${info.dev}:${info.ino}`;
-    const first = info.nlink > 1 && !info.isSymbolicLink() ? run.links.get(inode) : undefined;
+    // Hardlinks survive a copy from a stage; the build context sends every file on its own.
+    const linked = keepsOwner(run) && info.nlink > 1 && !info.isSymbolicLink();
+    const first = linked ? run.links.get(inode) : undefined;
     if (first !== undefined) {
       await link(path.join(run.view, first), dest);
       return;
@@ -119,12 +126,20 @@ async function copyEntry(run: CopyRun, full: string, info: Stats, destRel: strin
           hint: 'remove it, or narrow the src of the copy step so it leaves it out',
         },
       );
-    if (info.nlink > 1 && !info.isSymbolicLink()) run.links.set(inode, target);
+    if (linked) run.links.set(inode, target);
   }
   const owner = ownerOf(run, info);
-  await lchown(dest, owner.uid, owner.gid);
-  // chown clears setuid and setgid bits, so the mode comes after it.
-  if (!info.isSymbolicLink()) await chmod(dest, run.ownership.mode ?? info.mode & 0o7777);
+  const mode = run.ownership.mode ?? info.mode & 0o7777;
+  // Linux clears setuid and setgid when a file's owner is set. Docker's copy from the build context
+  // (or with --chown) sets the mode first and the owner last, so those bits are lost; a copy from a
+  // stage keeps the owner and sets the mode last, so they survive. Both orders are kept as Docker has them.
+  if (keepsOwner(run)) {
+    await lchown(dest, owner.uid, owner.gid);
+    if (!info.isSymbolicLink()) await chmod(dest, mode);
+  } else {
+    if (!info.isSymbolicLink()) await chmod(dest, mode);
+    await lchown(dest, owner.uid, owner.gid);
+  }
   await lutimes(dest, info.atime, info.mtime);
 }
 
