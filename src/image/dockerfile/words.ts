@@ -7,81 +7,21 @@
 
 const isSpace = (ch: string): boolean => /\s/u.test(ch);
 
-const unprefixed = (words: string[]): string[] => words.map((w) => w.replace(/^--/, ''));
-
 /**
- * Splits the leading `--flag[=value]` words off an instruction's arguments, as Docker does before
- * anything else: quotes group, a backslash escapes one character, `--` alone ends the flags.
- * Returns the flags (without their `--`, quotes removed) and the trimmed rest.
+ * The word scanner behind Docker's two word splitters (`extractBuilderFlags` and `parseWords`):
+ * whitespace separates words, quotes group, the escape character escapes one character.
+ * `keep` keeps quotes and escapes in the words (for the expander); without it they are removed, and
+ * then the escape works inside single quotes too, as in Docker's flag parser. `flags` stops at the
+ * first word that does not start with `--`, or after a lone `--`.
  */
-export function splitFlags(args: string): { flags: string[]; rest: string } {
-  const words: string[] = [];
-  let word = '';
-  let phase: 'spaces' | 'word' | 'quote' = 'spaces';
-  let quote = '';
-  let blankOk = false;
-  for (let pos = 0; pos <= args.length; pos++) {
-    const ch = args[pos] ?? '';
-    if (phase === 'spaces') {
-      if (pos === args.length) break;
-      if (isSpace(ch)) continue;
-      if (ch !== '-' || args[pos + 1] !== '-')
-        return { flags: unprefixed(words), rest: args.slice(pos).trim() };
-      phase = 'word';
-    }
-    if (pos === args.length) {
-      if (word !== '--' && (blankOk || word.length > 0)) words.push(word);
-      break;
-    }
-    if (phase === 'word') {
-      if (isSpace(ch)) {
-        phase = 'spaces';
-        if (word === '--') return { flags: unprefixed(words), rest: args.slice(pos).trim() };
-        if (blankOk || word.length > 0) words.push(word);
-        word = '';
-        blankOk = false;
-        continue;
-      }
-      if (ch === "'" || ch === '"') {
-        quote = ch;
-        blankOk = true;
-        phase = 'quote';
-        continue;
-      }
-      if (ch === '\\') {
-        if (pos + 1 === args.length) continue;
-        pos++;
-        word += args[pos] ?? '';
-        continue;
-      }
-      word += ch;
-      continue;
-    }
-    if (ch === quote) {
-      phase = 'word';
-      continue;
-    }
-    if (ch === '\\') {
-      if (pos + 1 === args.length) {
-        phase = 'word';
-        continue;
-      }
-      pos++;
-      word += args[pos] ?? '';
-      continue;
-    }
-    word += ch;
-  }
-  return { flags: unprefixed(words), rest: '' };
-}
-
-/**
- * Splits arguments into words on unquoted whitespace, keeping quotes and escapes in the words (the
- * expander removes them later). This is how `ENV`, `LABEL` and `ARG` find their `KEY=VALUE` pairs.
- */
-export function splitWords(text: string, escape: string): string[] {
-  const words: string[] = [];
+function scanWords(
+  text: string,
+  options: { escape: string; keep: boolean; flags: boolean },
+): { words: string[]; rest: string } {
+  const { escape, keep, flags } = options;
   const chars = Array.from(text); // code points, as Go reads runes
+  const words: string[] = [];
+  const restFrom = (pos: number) => ({ words, rest: chars.slice(pos).join('').trim() });
   let word = '';
   let phase: 'spaces' | 'word' | 'quote' = 'spaces';
   let quote = '';
@@ -91,15 +31,17 @@ export function splitWords(text: string, escape: string): string[] {
     if (phase === 'spaces') {
       if (pos === chars.length) break;
       if (isSpace(ch)) continue;
+      if (flags && (ch !== '-' || chars[pos + 1] !== '-')) return restFrom(pos);
       phase = 'word';
     }
     if (pos === chars.length) {
-      if (blankOk || word.length > 0) words.push(word);
+      if (!(flags && word === '--') && (blankOk || word.length > 0)) words.push(word);
       break;
     }
     if (phase === 'word') {
       if (isSpace(ch)) {
         phase = 'spaces';
+        if (flags && word === '--') return restFrom(pos);
         if (blankOk || word.length > 0) words.push(word);
         word = '';
         blankOk = false;
@@ -109,29 +51,42 @@ export function splitWords(text: string, escape: string): string[] {
         quote = ch;
         blankOk = true;
         phase = 'quote';
+        if (!keep) continue;
       }
-      if (ch === escape) {
-        if (pos + 1 === chars.length) continue;
-        word += ch;
-        pos++;
-        ch = chars[pos] ?? '';
-      }
-      word += ch;
-      continue;
+    } else if (ch === quote) {
+      phase = 'word';
+      if (!keep) continue;
     }
-    if (ch === quote) phase = 'word';
-    if (ch === escape && quote !== "'") {
+    if (ch === escape && (phase === 'word' || !keep || quote !== "'")) {
       if (pos + 1 === chars.length) {
-        phase = 'word';
+        if (phase === 'quote') phase = 'word';
         continue;
       }
-      word += ch;
+      if (keep) word += ch;
       pos++;
       ch = chars[pos] ?? '';
     }
     word += ch;
   }
-  return words;
+  return { words, rest: '' };
+}
+
+/**
+ * Splits the leading `--flag[=value]` words off an instruction's arguments, as Docker does before
+ * anything else: quotes group, a backslash escapes one character, `--` alone ends the flags.
+ * Returns the flags (without their `--`, quotes removed) and the trimmed rest.
+ */
+export function splitFlags(args: string): { flags: string[]; rest: string } {
+  const { words, rest } = scanWords(args, { escape: '\\', keep: false, flags: true });
+  return { flags: words.map((w) => w.replace(/^--/, '')), rest };
+}
+
+/**
+ * Splits arguments into words on unquoted whitespace, keeping quotes and escapes in the words (the
+ * expander removes them later). This is how `ENV`, `LABEL` and `ARG` find their `KEY=VALUE` pairs.
+ */
+export function splitWords(text: string, escape: string): string[] {
+  return scanWords(text, { escape, keep: true, flags: false }).words;
 }
 
 /** Splits on runs of whitespace (Docker's `parseStringsWhitespaceDelimited`). */

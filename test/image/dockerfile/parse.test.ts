@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DevenvError } from '../../../src/errors.js';
 import { parseDockerfile } from '../../../src/image/dockerfile/index.js';
+import { splitFlags, splitWords } from '../../../src/image/dockerfile/words.js';
 
 const parse = (text: string) => parseDockerfile(text, 'Dockerfile');
 const only = (text: string) => parse(`FROM scratch\n${text}`).stages[0]?.instructions[0];
@@ -95,5 +96,20 @@ describe('parseDockerfile', () => {
       keyword: 'MAINTAINER',
       text: 'Jane <j@example.com>',
     });
+  });
+});
+
+describe('word splitting', () => {
+  it('splits flags as Docker does: quotes removed, backslash escapes, a lone -- ends them', () => {
+    expect(splitFlags(`--a="x y" --b='p\\'q' -- --c rest`)).toEqual({
+      flags: ['a=x y', "b=p'q"],
+      rest: '--c rest',
+    });
+    expect(splitFlags('--only')).toEqual({ flags: ['only'], rest: '' });
+  });
+
+  it('keeps quotes and escapes in KEY=VALUE words; the escape is literal in single quotes', () => {
+    expect(splitWords(`a="b c" d\\ e f='g\\ h'`, '\\')).toEqual(['a="b c"', 'd\\ e', "f='g\\ h'"]);
+    expect(splitWords('a=`"b c` d', '`')).toEqual(['a=`"b', 'c` d']);
   });
 });
