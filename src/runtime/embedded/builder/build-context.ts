@@ -9,8 +9,6 @@ export interface BuildContext {
   lease: LeaseHandle;
   /** The build's scratch folder in the store (`tmp/build-…`). */
   scratch: string;
-  /** The placeholder layer (mount points the sandbox covers). */
-  placeholders: string;
   /** Pulls `ref` into the store; resolves with the image ID. */
   pull(ref: string): Promise<string>;
   arch: string;

@@ -5,7 +5,7 @@
  * probe config match, until the first miss of the stage.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { cacheKey, StageBuilder, stageStarts, targetStage } from '../../../image/build/index.js';
@@ -70,10 +70,18 @@ async function runStep(
   where: string,
   progress: Progress,
 ): Promise<ImageState> {
-  const root = await openStepRoot(ctx.store, ctx.scratch, ctx.placeholders, state.chainId, progress.step);
+  const root = await openStepRoot(ctx.store, ctx.scratch, state.chainId, progress.step);
   try {
     const env = step.env.some((entry) => entry.startsWith('PATH=')) ? step.env : [DEFAULT_PATH, ...step.env];
     const out = lineSink(ctx);
+    // A RUN sees each VOLUME as an empty mount, as on Docker: the folder is made in the image, and
+    // what the step writes there is thrown away.
+    const binds = [];
+    for (const [i, target] of Object.keys(step.config.Volumes ?? {}).entries()) {
+      const source = path.join(path.dirname(root.upper), `volume-${i}`);
+      await mkdir(source);
+      binds.push({ source, target, readonly: false });
+    }
     const result = await runInSandbox({
       rootfs: { kind: 'overlay', lowers: root.lowers, upper: root.upper, work: root.work },
       argv: step.argv,
@@ -82,6 +90,7 @@ async function runStep(
       user: step.user,
       network: 'host',
       hostname: randomBytes(6).toString('hex'),
+      binds,
       stdin: 'ignore',
       output: {
         stdout: (chunk) => {

@@ -25,7 +25,6 @@ import { buildDockerfile } from './build-dockerfile.js';
 import { loadState } from './image-state.js';
 import type { ImageState } from './image-state.js';
 import { StepCache } from './step-cache.js';
-import { makePlaceholderLayer } from './step-layer.js';
 
 /** What the embedded builder needs from the runtime. */
 export interface BuilderDeps {
@@ -114,14 +113,11 @@ export async function buildWithEmbedded(deps: BuilderDeps, request: BuildRequest
       const lease = await store.createLease(`building ${image.tag}`, 24 * 60 * 60_000);
       const scratch = await scratchDir(store, 'build');
       try {
-        const placeholders = path.join(scratch, 'placeholders');
-        await makePlaceholderLayer(placeholders);
         const ctx: BuildContext = {
           store,
           cache: new StepCache(store),
           lease,
           scratch,
-          placeholders,
           pull: (ref) => deps.pull(ref),
           arch: deps.arch,
           onEvent,

@@ -161,10 +161,11 @@ export async function copyInto(
   for (const source of sources) {
     if (source.info.isDirectory()) {
       const dir = await makeDirs(run, destRel);
-      // The folder itself takes the source folder's mode and owner rules, as Docker's copy does.
-      const owner = ownerOf(run, source.info);
-      await lchown(path.join(view, dir), owner.uid, owner.gid);
+      // The folder itself takes the source folder's mode, and root (or --chown) as its owner, even
+      // from a stage, as Docker's copy does.
+      const owner = ownership.owner ?? { uid: 0, gid: 0 };
       await chmod(path.join(view, dir), ownership.mode ?? source.info.mode & 0o7777);
+      await lchown(path.join(view, dir), owner.uid, owner.gid);
       for (const name of (await readdir(source.full)).sort()) {
         const child = path.join(source.full, name);
         await copyEntry(run, child, await lstat(child), path.posix.join(dir, name));

@@ -109,7 +109,7 @@ export async function runCopy(
     const hit = await input.cached(cacheKey(parent, step.probeFor(found.hash)));
     if (hit !== undefined) return hit;
   }
-  const root = await openStepRoot(ctx.store, ctx.scratch, ctx.placeholders, state.chainId, input.step);
+  const root = await openStepRoot(ctx.store, ctx.scratch, state.chainId, input.step);
   try {
     const extra = from === undefined ? [] : [{ lowers: await readOnlyLowers(ctx, from) }];
     const outcome = await withMergedRoot(ctx, root, extra, async (view, [sourceView]) => {
@@ -132,7 +132,7 @@ export async function runCopy(
     const next = await commitStep(
       ctx.store,
       state,
-      { config: step.config, probe, createdBy: step.createdByFor(outcome.hash) },
+      { config: step.config, probe, createdBy: step.createdByFor(outcome.hash), author: step.author },
       added,
       ctx.lease,
       ctx.now(),

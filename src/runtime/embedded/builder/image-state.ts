@@ -45,7 +45,7 @@ export function runConfigOf(state: ImageState): RunConfig | null {
 export async function commitStep(
   store: Store,
   state: ImageState,
-  step: { config: RunConfig; probe: RunConfig; createdBy: string },
+  step: { config: RunConfig; probe: RunConfig; createdBy: string; author?: string | undefined },
   added: StepLayer | undefined,
   lease: LeaseHandle,
   now: Date,
@@ -60,6 +60,8 @@ export async function commitStep(
     base: state.config,
     config: step.config,
     containerConfig: step.probe,
+    parent: state.id ?? '',
+    author: step.author,
     history,
     diffIds: layers.map((layer) => layer.diffId),
     created,

@@ -1,28 +1,19 @@
 /**
  * The filesystem side of one build step (docs/embedded-runtime.md#building): an overlay root made of
- * the image's layers, a placeholder layer and a fresh upper dir, and afterwards the upper dir turned
- * into a layer of the store. The placeholder layer plays the part of Docker's "init" layer: it holds
- * the mount points the sandbox covers (`/proc`, `/dev`, `/etc/hosts`, …), so that a step's diff never
- * records them, whether the image had them or not.
+ * the image's layers and a fresh upper dir, and afterwards the upper dir turned into a layer of the
+ * store. (For RUN, the sandbox adds its own init layer of mount points on top, so a step's diff never
+ * records them.)
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OCI_LAYER_TAR } from '../../../image/oci/media-types.js';
 import { diffLayer } from '../layers/index.js';
 import type { ImageLayer, LeaseHandle, Store } from '../store/index.js';
 
-/** Directories and empty files the sandbox mounts over, relative to the root. */
-const PLACEHOLDER_DIRS = ['dev', 'proc', 'sys', 'etc'];
-const PLACEHOLDER_FILES = ['etc/hosts', 'etc/hostname', 'etc/resolv.conf'];
-
-/** Writes the placeholder layer into `dir` (once per build). */
-export async function makePlaceholderLayer(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  for (const name of PLACEHOLDER_DIRS) await mkdir(path.join(dir, name), { mode: 0o755 });
-  for (const name of PLACEHOLDER_FILES) await writeFile(path.join(dir, name), '', { mode: 0o644 });
-}
-
-/** The overlay dirs of one step; `chainLowers` are the image's own layers, top first. */
+/**
+ * The overlay dirs of one step: `lowers` top first (the image's layers, or one empty dir for an
+ * image without any, as overlayfs needs a lower dir), `chainLowers` the image's layers alone.
+ */
 export interface StepRoot {
   lowers: string[];
   chainLowers: string[];
@@ -40,7 +31,6 @@ export async function chainDirs(store: Store, chainId: string | undefined): Prom
 export async function openStepRoot(
   store: Store,
   scratch: string,
-  placeholders: string,
   chainId: string | undefined,
   step: number,
 ): Promise<StepRoot> {
@@ -50,7 +40,10 @@ export async function openStepRoot(
   await mkdir(upper, { recursive: true, mode: 0o755 });
   await mkdir(work, { recursive: true, mode: 0o700 });
   const chainLowers = await chainDirs(store, chainId);
-  return { lowers: [placeholders, ...chainLowers], chainLowers, upper, work };
+  if (chainLowers.length > 0) return { lowers: chainLowers, chainLowers, upper, work };
+  const empty = path.join(base, 'empty');
+  await mkdir(empty);
+  return { lowers: [empty], chainLowers, upper, work };
 }
 
 /** A layer a step added: its record in the image and its chain ID. */

@@ -54,7 +54,7 @@ export async function makeWorkdir(
   step: Extract<BuildStep, { kind: 'workdir' }>,
   index: number,
 ): Promise<ImageState> {
-  const root = await openStepRoot(ctx.store, ctx.scratch, ctx.placeholders, state.chainId, index);
+  const root = await openStepRoot(ctx.store, ctx.scratch, state.chainId, index);
   try {
     await withMergedRoot(ctx, root, [], (view) => makeDirsInRoot(view, step.path.replace(/^\/+/, '')));
     const added = await commitStepRoot(ctx.store, root, state.chainId, ctx.lease, ctx.scratch);
