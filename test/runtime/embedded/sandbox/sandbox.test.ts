@@ -3,7 +3,7 @@
  * inside, environment, working directory, network none and exit statuses. Real namespaces and real
  * processes; each run takes about a second.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../../../../src/runtime/embedded/sandbox/index.js';
@@ -219,6 +219,28 @@ describe.skipIf(skip)('runInSandbox on a plain root', () => {
     expect(pids).toHaveLength(1);
     process.kill(pids[0] as number, 'SIGKILL');
     expect(await running).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
+  });
+
+  it('binds host paths in, read-only when asked', async () => {
+    const data = path.join(tmp.dir, 'data');
+    await mkdir(data);
+    await writeFile(path.join(data, 'in'), 'from host\n');
+    const note = path.join(tmp.dir, 'note');
+    await writeFile(note, '');
+    const result = await sh(
+      'cat /mnt/data/in; echo x > /mnt/data/new; echo y > /note; grep -E " /(mnt/data|note) " /proc/mounts',
+      {
+        binds: [
+          { source: data, target: '/mnt/data', readonly: true },
+          { source: note, target: '/note', readonly: false },
+        ],
+      },
+    );
+    expect(result.stdout).toMatch(/^from host\n/);
+    expect(result.stderr).toMatch(/Read-only file system/);
+    expect(result.stdout).toMatch(/ \/mnt\/data \S+ ro,nosuid,nodev/);
+    expect(await readFile(note, 'utf8')).toBe('y\n');
+    expect(await readdir(data)).toEqual(['in']);
   });
 
   it('pipes stdin in', async () => {
