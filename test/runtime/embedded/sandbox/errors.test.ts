@@ -5,13 +5,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../../../../src/runtime/embedded/sandbox/index.js';
 import { runInSandbox, sandboxSupport } from '../../../../src/runtime/embedded/sandbox/index.js';
 import { runChain } from '../../../../src/runtime/embedded/sandbox/runner.js';
 import { SETUP_SCRIPT } from '../../../../src/runtime/embedded/sandbox/setup-script.js';
 import { isRoot, skipUnless } from '../../../helpers/requirements.js';
-import { capture, hasBusybox, hostMountsUnder, makeBusyboxRoot, scratch } from './helpers/rootfs.js';
+import { capture, hasBusybox, hostMountsUnder, useBusyboxRoot } from './helpers/rootfs.js';
 
 const skip = skipUnless('sandbox error tests (namespaces, mounts)', {
   root: isRoot,
@@ -19,26 +19,17 @@ const skip = skipUnless('sandbox error tests (namespaces, mounts)', {
 });
 
 describe.skipIf(skip)('sandbox errors', () => {
-  let tmp: Awaited<ReturnType<typeof scratch>>;
-  let root: string;
-  beforeAll(async () => {
-    tmp = await scratch();
-    root = path.join(tmp.dir, 'root');
-    await makeBusyboxRoot(root);
-  }, 60_000);
-  afterAll(async () => {
-    await tmp.cleanup();
-  });
+  const fixture = useBusyboxRoot();
 
   const base = (): Omit<SandboxSpec, 'output'> => ({
-    rootfs: { kind: 'dir', dir: root },
+    rootfs: { kind: 'dir', dir: fixture.root },
     argv: ['/bin/true'],
     env: ['PATH=/bin'],
     cwd: '/',
     user: '',
     network: 'host',
     hostname: 'errors-test',
-    scratchDir: path.join(tmp.dir, 'scratch'),
+    scratchDir: path.join(fixture.dir, 'scratch'),
   });
   const quiet = { stdout: () => undefined, stderr: () => undefined };
 
@@ -78,19 +69,19 @@ describe.skipIf(skip)('sandbox errors', () => {
   });
 
   it('says when the overlay root does not mount', async () => {
-    const upper = path.join(tmp.dir, 'upper');
-    const work = path.join(tmp.dir, 'work');
+    const upper = path.join(fixture.dir, 'upper');
+    const work = path.join(fixture.dir, 'work');
     await mkdir(upper);
     await mkdir(work);
     const spec = {
       ...base(),
-      rootfs: { kind: 'overlay' as const, lowers: [path.join(tmp.dir, 'missing')], upper, work },
+      rootfs: { kind: 'overlay' as const, lowers: [path.join(fixture.dir, 'missing')], upper, work },
     };
     await expect(capture(spec)).rejects.toMatchObject({
       code: 'DEVENV_RUNTIME_FAILED',
       message: expect.stringContaining('sandbox setup failed while mounting the root filesystem') as unknown,
     });
-    expect(hostMountsUnder(tmp.dir)).toEqual([]);
+    expect(hostMountsUnder(fixture.dir)).toEqual([]);
   });
 
   it.each([
