@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
+import { awaitReady } from '../../../util/ready-child.js';
 import { removeTree } from '../../../util/remove-tree.js';
 
 /** One overlay: lower dirs top first, plus an upper and work dir unless it is read-only. */
@@ -61,31 +62,12 @@ export async function openOverlays(specs: readonly OverlaySpec[], cwd?: string):
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number>((resolve) => {
-    child.once('error', () => {
-      resolve(-1);
-    });
-    child.once('close', (code) => {
-      resolve(code ?? -1);
-    });
-  });
-  const ready = await new Promise<boolean>((resolve) => {
-    child.stdout.once('data', () => {
-      resolve(true);
-    });
-    void exited.then(() => {
-      resolve(false);
-    });
-  });
+  const { ready, exited, stderr } = await awaitReady(child);
   if (!ready || child.pid === undefined) {
     const code = await exited;
     throw new DevenvError(
       'DEVENV_RUNTIME_FAILED',
-      `mounting a temporary overlay failed (exit ${code}): ${stderr.trim()}`,
+      `mounting a temporary overlay failed (exit ${code}): ${stderr().trim()}`,
       {
         hint: 'The embedded runtime needs overlayfs; on filesystems without it, use the flatten layer mode.',
       },
@@ -99,7 +81,7 @@ export async function openOverlays(specs: readonly OverlaySpec[], cwd?: string):
       child.stdin.end();
       const code = await exited;
       if (code !== 0)
-        throw new DevenvError('DEVENV_RUNTIME_FAILED', `overlay helper exited ${code}: ${stderr.trim()}`);
+        throw new DevenvError('DEVENV_RUNTIME_FAILED', `overlay helper exited ${code}: ${stderr().trim()}`);
     },
   };
 }

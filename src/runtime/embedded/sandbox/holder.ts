@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { DevenvError } from '../../../errors.js';
+import { awaitReady } from '../../../util/ready-child.js';
 import { HOLDER_SCRIPT } from './setup-script.js';
 import { HOST_PATH } from './host-tools.js';
 import type { HostTools } from './host-tools.js';
@@ -47,31 +48,12 @@ export async function startHolder(
     { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: HOST_PATH } },
   );
   child.stdin.on('error', () => undefined);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number>((resolve) => {
-    child.once('error', () => {
-      resolve(-1);
-    });
-    child.once('close', (code) => {
-      resolve(code ?? -1);
-    });
-  });
-  const ready = await new Promise<boolean>((resolve) => {
-    child.stdout.once('data', () => {
-      resolve(true);
-    });
-    void exited.then(() => {
-      resolve(false);
-    });
-  });
+  const { ready, exited, stderr } = await awaitReady(child);
   if (!ready || child.pid === undefined) {
     const code = await exited;
     throw new DevenvError(
       'DEVENV_RUNTIME_FAILED',
-      `sandbox setup failed while mounting the root filesystem at ${mountPoint} (exit ${code}): ${stderr.trim()}`,
+      `sandbox setup failed while mounting the root filesystem at ${mountPoint} (exit ${code}): ${stderr().trim()}`,
       {
         hint: 'The embedded runtime needs overlayfs here; on filesystems without it, use the flatten layer mode.',
       },

@@ -64,6 +64,8 @@ export async function runChain(
     kill(child.pid);
   };
   spec.signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort while the root was being prepared fires no event any more.
+  if (spec.signal?.aborted === true) onAbort();
 
   const pending: [(chunk: Buffer) => void, Buffer][] = [];
   if (spec.output !== 'inherit') {

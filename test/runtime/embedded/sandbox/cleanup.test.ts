@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../../../../src/runtime/embedded/sandbox/index.js';
 import { childScript } from '../../../helpers/child-script.js';
 import { isRoot, skipUnless } from '../../../helpers/requirements.js';
@@ -15,10 +15,9 @@ import {
   capture,
   hasBusybox,
   hostMountsUnder,
-  makeBusyboxRoot,
   processesRunning,
   processesUsing,
-  scratch,
+  useBusyboxRoot,
 } from './helpers/rootfs.js';
 
 const skip = skipUnless('sandbox cleanup tests (namespaces, mounts)', {
@@ -34,29 +33,20 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe.skipIf(skip)('sandbox cleanup', () => {
-  let tmp: Awaited<ReturnType<typeof scratch>>;
-  let root: string;
+  const fixture = useBusyboxRoot();
   let n = 0;
-  beforeAll(async () => {
-    tmp = await scratch();
-    root = path.join(tmp.dir, 'root');
-    await makeBusyboxRoot(root);
-  }, 60_000);
-  afterAll(async () => {
-    await tmp.cleanup();
-  });
 
   /** A spec running `sleep <marker>` after printing "started", on a plain or an overlay root. */
   const sleeper = async (kind: 'dir' | 'overlay') => {
     const id = ++n;
     const marker = String(30_000 + id * 1000 + Math.floor(Math.random() * 1000));
-    let rootfs: SandboxSpec['rootfs'] = { kind: 'dir', dir: root };
+    let rootfs: SandboxSpec['rootfs'] = { kind: 'dir', dir: fixture.root };
     if (kind === 'overlay') {
-      const upper = path.join(tmp.dir, `upper-${id}`);
-      const work = path.join(tmp.dir, `work-${id}`);
+      const upper = path.join(fixture.dir, `upper-${id}`);
+      const work = path.join(fixture.dir, `work-${id}`);
       await mkdir(upper);
       await mkdir(work);
-      rootfs = { kind: 'overlay', lowers: [root], upper, work };
+      rootfs = { kind: 'overlay', lowers: [fixture.root], upper, work };
     }
     const spec: Omit<SandboxSpec, 'output'> = {
       rootfs,
@@ -66,15 +56,15 @@ describe.skipIf(skip)('sandbox cleanup', () => {
       user: 'dev',
       network: 'none',
       hostname: 'cleanup-test',
-      scratchDir: path.join(tmp.dir, `scratch-${id}`),
+      scratchDir: path.join(fixture.dir, `scratch-${id}`),
     };
     return { spec, sleepArgv: ['/bin/sleep', marker] };
   };
 
   const expectNothingLeft = async (spec: Omit<SandboxSpec, 'output'>, sleepArgv: string[]) => {
     expect(await until(() => processesRunning(sleepArgv).length === 0, 10_000)).toBe(true);
-    expect(await until(() => processesUsing(tmp.dir).length === 0, 10_000)).toEqual(true);
-    expect(hostMountsUnder(tmp.dir)).toEqual([]);
+    expect(await until(() => processesUsing(fixture.dir).length === 0, 10_000)).toEqual(true);
+    expect(hostMountsUnder(fixture.dir)).toEqual([]);
     expect(processesUsing(spec.scratchDir)).toEqual([]);
   };
 
@@ -89,8 +79,8 @@ describe.skipIf(skip)('sandbox cleanup', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // Resolved only after everything is gone.
     expect(processesRunning(sleepArgv)).toEqual([]);
-    expect(processesUsing(tmp.dir)).toEqual([]);
-    expect(hostMountsUnder(tmp.dir)).toEqual([]);
+    expect(processesUsing(fixture.dir)).toEqual([]);
+    expect(hostMountsUnder(fixture.dir)).toEqual([]);
     expect(existsSync(spec.scratchDir)).toBe(false);
   });
 

@@ -3,38 +3,29 @@
  * inside, environment, working directory, network none and exit statuses. Real namespaces and real
  * processes; each run takes about a second.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../../../../src/runtime/embedded/sandbox/index.js';
 import { isRoot, skipUnless } from '../../../helpers/requirements.js';
-import { capture, hasBusybox, makeBusyboxRoot, processesRunning, scratch } from './helpers/rootfs.js';
+import { capture, hasBusybox, processesRunning, useBusyboxRoot } from './helpers/rootfs.js';
 
 const skip = skipUnless('sandbox tests (namespaces, mounts)', { root: isRoot, 'busybox-static': hasBusybox });
 
 describe.skipIf(skip)('runInSandbox on a plain root', () => {
-  let tmp: Awaited<ReturnType<typeof scratch>>;
-  let root: string;
+  const fixture = useBusyboxRoot();
   let runs = 0;
-  beforeAll(async () => {
-    tmp = await scratch();
-    root = path.join(tmp.dir, 'root');
-    await makeBusyboxRoot(root);
-  }, 60_000);
-  afterAll(async () => {
-    await tmp.cleanup();
-  });
 
   const run = (argv: string[], extra: Partial<SandboxSpec> = {}) =>
     capture({
-      rootfs: { kind: 'dir', dir: root },
+      rootfs: { kind: 'dir', dir: fixture.root },
       argv,
       env: ['PATH=/bin', 'HOME=/root'],
       cwd: '/',
       user: '',
       network: 'host',
       hostname: 'sandbox-test',
-      scratchDir: path.join(tmp.dir, `scratch-${++runs}`),
+      scratchDir: path.join(fixture.dir, `scratch-${++runs}`),
       ...extra,
     });
   const sh = (script: string, extra: Partial<SandboxSpec> = {}) => run(['/bin/sh', '-c', script], extra);
@@ -131,8 +122,8 @@ describe.skipIf(skip)('runInSandbox on a plain root', () => {
     const none = await sh('cat /etc/hosts', { network: 'none' });
     expect(none.stdout).toMatch(/^127\.0\.0\.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n/);
     // The files in the root are only mount points: empty, created once.
-    expect((await lstat(path.join(root, 'etc', 'hosts'))).size).toBe(0);
-    expect((await lstat(path.join(root, 'etc', 'resolv.conf'))).size).toBe(0);
+    expect((await lstat(path.join(fixture.root, 'etc', 'hosts'))).size).toBe(0);
+    expect((await lstat(path.join(fixture.root, 'etc', 'resolv.conf'))).size).toBe(0);
   });
 
   it('provides /dev, /dev/pts, /dev/shm, a fresh /proc and a read-only /sys', async () => {
@@ -190,7 +181,7 @@ describe.skipIf(skip)('runInSandbox on a plain root', () => {
         .sort(),
     ).toEqual(['A=1=2', 'B=', 'HOSTNAME=sandbox-test', 'PATH=/bin']);
     for (const dir of ['home', 'home/dev', 'home/dev/project']) {
-      const info = await lstat(path.join(root, dir));
+      const info = await lstat(path.join(fixture.root, dir));
       expect([info.uid, info.gid, info.mode & 0o7777]).toEqual([1000, 1000, 0o755]);
     }
     const own = await sh('echo $HOSTNAME', { env: ['PATH=/bin', 'HOSTNAME=mine'] });
@@ -219,6 +210,28 @@ describe.skipIf(skip)('runInSandbox on a plain root', () => {
     expect(pids).toHaveLength(1);
     process.kill(pids[0] as number, 'SIGKILL');
     expect(await running).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });
+  });
+
+  it('binds host paths in, read-only when asked', async () => {
+    const data = path.join(fixture.dir, 'data');
+    await mkdir(data);
+    await writeFile(path.join(data, 'in'), 'from host\n');
+    const note = path.join(fixture.dir, 'note');
+    await writeFile(note, '');
+    const result = await sh(
+      'cat /mnt/data/in; echo x > /mnt/data/new; echo y > /note; grep -E " /(mnt/data|note) " /proc/mounts',
+      {
+        binds: [
+          { source: data, target: '/mnt/data', readonly: true },
+          { source: note, target: '/note', readonly: false },
+        ],
+      },
+    );
+    expect(result.stdout).toMatch(/^from host\n/);
+    expect(result.stderr).toMatch(/Read-only file system/);
+    expect(result.stdout).toMatch(/ \/mnt\/data \S+ ro,nosuid,nodev/);
+    expect(await readFile(note, 'utf8')).toBe('y\n');
+    expect(await readdir(data)).toEqual(['in']);
   });
 
   it('pipes stdin in', async () => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { runInSandbox } from '../../../../../src/runtime/embedded/sandbox/index.js';
 import type { SandboxResult, SandboxSpec } from '../../../../../src/runtime/embedded/sandbox/index.js';
 import { removeTree } from '../../../../../src/util/remove-tree.js';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The host's static busybox (Debian package busybox-static). */
 export const BUSYBOX = '/bin/busybox';
@@ -106,4 +107,31 @@ export function hostMountsUnder(text: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((line) => line.includes(text));
+}
+
+/**
+ * A busybox root at `<dir>/root` in a scratch folder, made before the describe block's tests and
+ * removed after them; read `dir` and `root` inside tests and hooks.
+ */
+export function useBusyboxRoot(): { readonly dir: string; readonly root: string } {
+  let tmp: Awaited<ReturnType<typeof scratch>> | undefined;
+  beforeAll(async () => {
+    tmp = await scratch();
+    await makeBusyboxRoot(path.join(tmp.dir, 'root'));
+  }, 60_000);
+  afterAll(async () => {
+    await tmp?.cleanup();
+  });
+  const dir = () => {
+    if (tmp === undefined) throw new Error('useBusyboxRoot: read dir and root inside tests and hooks only');
+    return tmp.dir;
+  };
+  return {
+    get dir() {
+      return dir();
+    },
+    get root() {
+      return path.join(dir(), 'root');
+    },
+  };
 }

@@ -1,0 +1,108 @@
+/**
+ * The sandbox's own failures: a setup step the kernel refuses is named with the tool's output, a
+ * runner that cannot start says why, an overlay that does not mount says so, and values from the
+ * user's config are checked before anything starts.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SandboxSpec } from '../../../../src/runtime/embedded/sandbox/index.js';
+import { runInSandbox, sandboxSupport } from '../../../../src/runtime/embedded/sandbox/index.js';
+import { runChain } from '../../../../src/runtime/embedded/sandbox/runner.js';
+import { SETUP_SCRIPT } from '../../../../src/runtime/embedded/sandbox/setup-script.js';
+import { isRoot, skipUnless } from '../../../helpers/requirements.js';
+import { capture, hasBusybox, hostMountsUnder, useBusyboxRoot } from './helpers/rootfs.js';
+
+const skip = skipUnless('sandbox error tests (namespaces, mounts)', {
+  root: isRoot,
+  'busybox-static': hasBusybox,
+});
+
+describe.skipIf(skip)('sandbox errors', () => {
+  const fixture = useBusyboxRoot();
+
+  const base = (): Omit<SandboxSpec, 'output'> => ({
+    rootfs: { kind: 'dir', dir: fixture.root },
+    argv: ['/bin/true'],
+    env: ['PATH=/bin'],
+    cwd: '/',
+    user: '',
+    network: 'host',
+    hostname: 'errors-test',
+    scratchDir: path.join(fixture.dir, 'scratch'),
+  });
+  const quiet = { stdout: () => undefined, stderr: () => undefined };
+
+  it('names a refused setup step and carries the tool output', async () => {
+    // The real setup script with one step the kernel refuses: an unknown filesystem type.
+    const argv = [
+      'bash',
+      '-c',
+      SETUP_SCRIPT,
+      'sh',
+      'mount',
+      'mounting /nowhere',
+      'nofs',
+      'ro',
+      'none',
+      '/nowhere',
+      '--',
+      'true',
+    ];
+    await expect(runChain(argv, { ...base(), output: quiet }, () => undefined)).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringMatching(
+        /^sandbox setup failed while mounting \/nowhere: mount: .*nowhere/,
+      ) as unknown,
+    });
+  });
+
+  it("says why the runner did not start, with the tool's own message", async () => {
+    await expect(
+      runChain(['unshare', '--no-such-option'], { ...base(), output: quiet }, () => undefined),
+    ).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringMatching(
+        /^the sandbox did not start \(exit 1\): unshare: unrecognized option/,
+      ) as unknown,
+    });
+  });
+
+  it('says when the overlay root does not mount', async () => {
+    const upper = path.join(fixture.dir, 'upper');
+    const work = path.join(fixture.dir, 'work');
+    await mkdir(upper);
+    await mkdir(work);
+    const spec = {
+      ...base(),
+      rootfs: { kind: 'overlay' as const, lowers: [path.join(fixture.dir, 'missing')], upper, work },
+    };
+    await expect(capture(spec)).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringContaining('sandbox setup failed while mounting the root filesystem') as unknown,
+    });
+    expect(hostMountsUnder(fixture.dir)).toEqual([]);
+  });
+
+  it.each([
+    [{ argv: [] }, 'the command to run is empty'],
+    [{ env: ['PATH'] }, 'environment entry "PATH" is not NAME=value'],
+    [{ env: ['=x'] }, 'environment entry "=x" is not NAME=value'],
+    [{ cwd: 'work' }, 'the working directory "work" is not absolute'],
+    [{ hostname: 'bad host' }, 'the hostname "bad host" is not valid'],
+    [{ argv: ['/bin/echo', 'a\0b'] }, 'contains a NUL byte'],
+    [
+      { binds: [{ source: '/no/such/dir', target: '/x', readonly: true }] },
+      'the mount source /no/such/dir does not exist',
+    ],
+  ] as [Partial<SandboxSpec>, string][])('rejects %j before starting anything', async (change, message) => {
+    await expect(runInSandbox({ ...base(), ...change, output: quiet })).rejects.toMatchObject({
+      code: 'DEVENV_CONFIG_INVALID',
+      message: expect.stringContaining(message) as unknown,
+    });
+  });
+
+  it('reports this machine as able to run sandboxes', async () => {
+    expect(await sandboxSupport()).toEqual({ ok: true });
+  });
+});
