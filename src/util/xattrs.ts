@@ -7,6 +7,7 @@
  * hex, so no byte of a file name or a binary value is reinterpreted on the way.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DevenvError } from '../errors.js';
 
@@ -40,8 +41,16 @@ for line in sys.stdin:
 
 type Answer = [string, string][] | { error: string; errno: number };
 
+/**
+ * The distribution's own python3 when it has one: a version manager's shim on PATH (pyenv, asdf) can
+ * take most of a second to start, which every layer diff would pay. Only os.listxattr is needed.
+ */
+function systemPython(): string {
+  return ['/usr/bin/python3', '/bin/python3'].find((file) => existsSync(file)) ?? 'python3';
+}
+
 /** Starts the helper. A missing python3 fails the first `read` with a clear error. */
-export function openXattrReader(python = 'python3'): XattrReader {
+export function openXattrReader(python = systemPython()): XattrReader {
   const child = spawn(python, ['-c', HELPER], { stdio: ['pipe', 'pipe', 'pipe'] });
   const pending: { file: string; resolve: (x: Xattrs) => void; reject: (e: Error) => void }[] = [];
   let failure: Error | undefined;
