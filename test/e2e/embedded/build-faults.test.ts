@@ -1,7 +1,8 @@
 /**
  * The embedded builder when things go wrong (docs/reliability.md, C1): `kill -9` of the CLI during a
  * RUN step leaves no process of the step running and nothing mounted, `doctor` finds the store clean
- * (or `--repair` makes it so) and the next build finishes; ctrl-c stops a step at once.
+ * (or `--repair` makes it so) and the next build finishes; ctrl-c stops a step at once; two builds
+ * of one project take turns and the second reuses what the first built.
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -93,5 +94,20 @@ describe.skipIf(noRegistry)('embedded builder: kill -9 and ctrl-c during a RUN s
     expect(processesWith(marker)).toEqual([]);
     expect(mountsUnder(box.dir)).toEqual([]);
     expect(Object.keys(storedTags(box)).some((tag) => tag.includes('faulty'))).toBe(false);
+  });
+
+  it('two builds of one project at once: one waits for the other, the step runs once, both succeed', async () => {
+    const box = sandbox();
+    const marker = `concurrent-${Math.floor(Math.random() * 1e6)}`;
+    const dir = project(box, `echo ${marker} && sleep 2`);
+    const [first, second] = await Promise.all([
+      devenv(box, ['-C', dir, 'build']),
+      devenv(box, ['-C', dir, 'build']),
+    ]);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(second.exitCode, second.stderr).toBe(0);
+    const ran = [first, second].filter((run) => run.stderr.includes(`  ${marker}`));
+    expect(ran, first.stderr + second.stderr).toHaveLength(1);
+    expect(first.stderr + second.stderr).toMatch(/waiting for/);
   });
 });

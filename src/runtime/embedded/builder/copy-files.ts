@@ -65,33 +65,37 @@ function ownerOf(run: CopyRun, info: Stats): Owner {
   return run.ownership.keepOwner ? { uid: info.uid, gid: info.gid } : { uid: 0, gid: 0 };
 }
 
-/** Creates the folders of `rel` that are missing (root 0755, or the --chown owner), in-root. */
-async function makeDirs(run: CopyRun, rel: string): Promise<string> {
+/**
+ * Creates the folders of `rel` that are missing under the root `view` (mode 0755, owned by
+ * `owner`), resolving each in-root; returns the resolved path. A part that exists and is not a
+ * folder is an error naming it.
+ */
+export async function makeDirsInRoot(view: string, rel: string, owner: Owner): Promise<string> {
   let current = '';
   for (const part of rel.split('/').filter((p) => p !== '')) {
-    current = resolveInRoot(run.view, path.posix.join(current, part));
-    const full = path.join(run.view, current);
+    current = resolveInRoot(view, path.posix.join(current, part));
+    const full = path.join(view, current);
     const info = await lstat(full).catch(() => undefined);
     if (info === undefined) {
       // A link may lead to a path whose parents are missing too.
       const parent = path.posix.dirname(current);
-      if (parent !== '.' && (await lstat(path.join(run.view, parent)).catch(() => undefined)) === undefined)
-        await makeDirs(run, parent);
+      if (parent !== '.' && (await lstat(path.join(view, parent)).catch(() => undefined)) === undefined)
+        await makeDirsInRoot(view, parent, owner);
       await mkdir(full, { mode: 0o755 });
       await chmod(full, 0o755);
-      const owner = run.ownership.owner ?? { uid: 0, gid: 0 };
       await lchown(full, owner.uid, owner.gid);
     } else if (!info.isDirectory()) {
-      throw new DevenvError(
-        'DEVENV_CONFIG_INVALID',
-        `cannot copy into /${current}: it is not a folder in the image`,
-        {
-          hint: 'change the destination of the copy step',
-        },
-      );
+      throw new DevenvError('DEVENV_CONFIG_INVALID', `/${current} is not a folder in the image`, {
+        hint: 'change the destination of the step, or remove that file in an earlier step',
+      });
     }
   }
   return current;
+}
+
+/** Folders a copy creates belong to root, or to the --chown owner. */
+function makeDirs(run: CopyRun, rel: string): Promise<string> {
+  return makeDirsInRoot(run.view, rel, run.ownership.owner ?? { uid: 0, gid: 0 });
 }
 
 async function copyEntry(run: CopyRun, full: string, info: Stats, destRel: string): Promise<void> {

@@ -1,8 +1,9 @@
 /** WORKDIR on the embedded builder: the folder is created (root-owned, 0755) when missing, as Docker does. */
-import { chmod, lchown, lstat, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildStep } from '../../../image/build/index.js';
-import { openOverlays, resolveInRoot } from '../layers/index.js';
+import { openOverlays } from '../layers/index.js';
+import { makeDirsInRoot } from './copy-files.js';
 import type { BuildContext } from './build-context.js';
 import { commitStep } from './image-state.js';
 import type { ImageState } from './image-state.js';
@@ -34,19 +35,6 @@ export async function withMergedRoot<T>(
   }
 }
 
-/** Creates each missing folder of `rel` in-root under `view`. */
-async function makeDirsInRoot(view: string, rel: string): Promise<void> {
-  let current = '';
-  for (const part of rel.split('/').filter((p) => p !== '')) {
-    current = resolveInRoot(view, path.posix.join(current, part));
-    const full = path.join(view, current);
-    if ((await lstat(full).catch(() => undefined)) !== undefined) continue;
-    await mkdir(full, { mode: 0o755 });
-    await chmod(full, 0o755);
-    await lchown(full, 0, 0);
-  }
-}
-
 /** Runs a WORKDIR step on `state`. */
 export async function makeWorkdir(
   ctx: BuildContext,
@@ -56,7 +44,9 @@ export async function makeWorkdir(
 ): Promise<ImageState> {
   const root = await openStepRoot(ctx.store, ctx.scratch, state.chainId, index);
   try {
-    await withMergedRoot(ctx, root, [], (view) => makeDirsInRoot(view, step.path.replace(/^\/+/, '')));
+    await withMergedRoot(ctx, root, [], (view) =>
+      makeDirsInRoot(view, step.path.replace(/^\/+/, ''), { uid: 0, gid: 0 }),
+    );
     const added = await commitStepRoot(ctx.store, root, state.chainId, ctx.lease, ctx.scratch);
     return await commitStep(ctx.store, state, step, added, ctx.lease, ctx.now());
   } finally {
