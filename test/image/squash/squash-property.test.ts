@@ -77,7 +77,7 @@ function refused(error: unknown): boolean {
   return error instanceof DevenvError || (error as NodeJS.ErrnoException).code === 'ENOTDIR';
 }
 
-const runs = Number(process.env['SQUASH_RUNS'] ?? 250);
+const runs = Number(process.env['SQUASH_RUNS'] ?? 150);
 
 describe.skipIf(noRoot)('squashLayers on random stacks (needs root for the applier)', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;
@@ -89,7 +89,7 @@ describe.skipIf(noRoot)('squashLayers on random stacks (needs root for the appli
     await tmp.cleanup();
   });
 
-  it('base + squashed layer = base + original layers', { timeout: 240_000 }, async () => {
+  it('base + squashed layer = base + original layers', { timeout: 600_000 }, async () => {
     let compared = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -126,7 +126,8 @@ describe.skipIf(noRoot)('squashLayers on random stacks (needs root for the appli
       { numRuns: runs },
     );
     // Most random stacks are refused by the applier (links to nothing, entries below files); about
-    // 70 of 250 are compared. SQUASH_RUNS=2000 runs a longer search.
+    // 70 of 250 are compared. 150 runs take 100 s on a quiet 2-core machine and over 240 s beside
+    // the rest of the suite, hence the long timeout. SQUASH_RUNS=2000 runs a longer search.
     expect(compared).toBeGreaterThan(40 * (runs / 250));
   });
 });
