@@ -34,6 +34,12 @@ export interface CopySourceOptions {
   /** Names for owners (stage flavour; Docker looks them up in the machine's passwd and group files). */
   userName?: ((uid: number) => string | undefined) | undefined;
   groupName?: ((gid: number) => string | undefined) | undefined;
+  /**
+   * False when the context reaches the builder with every file on its own (devenv's own context tar
+   * does not record hardlinks, so Docker hashes a second link as a plain file); default true, as the
+   * docker CLI sends hardlinks.
+   */
+  hardlinks?: boolean | undefined;
   /** The `security.capability` xattr of a host file (Node cannot read xattrs itself). */
   capabilityOf?: ((hostPath: string) => Buffer | undefined) | undefined;
   /** Names the instruction in errors, e.g. `Dockerfile:12: COPY`. */
@@ -98,7 +104,12 @@ class Walker {
     if (type === 'file') {
       const key = `${stats.dev}:${stats.ino}`;
       const first = this.inodes.get(key);
-      if (this.options.flavour === 'context' && stats.nlink > 1 && first !== undefined) {
+      if (
+        this.options.flavour === 'context' &&
+        this.options.hardlinks !== false &&
+        stats.nlink > 1 &&
+        first !== undefined
+      ) {
         entry.type = 'hardlink';
         entry.linkname = first;
       } else {

@@ -120,6 +120,31 @@ describe('copySourceHash, a whole context with a hardlink', () => {
     expect(await hash('d/*')).toBe('multi:803406cf943bb6c13219a51f93b66d924781a4654ec05810a44378825b596d8e');
     expect(await hash('d')).toBe('dir:c3762658738405ac7f11354d888b4fe61c2e3dcdf01226cf87f01505c2dcd6ba');
   });
+
+  it("with hardlinks: false (devenv's own context tar), a second link hashes as the file it is", async () => {
+    const plain = async (source: string) =>
+      copySourceHash(
+        await collectCopySources(root, [source], { flavour: 'context', where: 'x', hardlinks: false }),
+      );
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'devenv-copy-plain-'));
+    mkdirSync(path.join(copy, 'd', 'sub'), { recursive: true });
+    for (const [rel, text, mode] of [
+      ['d/a', 'x', 0o600],
+      ['d/hard', 'x', 0o600],
+      ['d/sub/b', 'yy', 0o644],
+    ] as const) {
+      writeFileSync(path.join(copy, rel), text);
+      chmodSync(path.join(copy, rel), mode);
+    }
+    chmodSync(path.join(copy, 'd'), 0o755);
+    chmodSync(path.join(copy, 'd', 'sub'), 0o755);
+    const separate = await copySourceHash(
+      await collectCopySources(copy, ['d'], { flavour: 'context', where: 'x' }),
+    );
+    expect(await plain('d')).toBe(separate);
+    expect(await plain('d')).not.toBe(await hash('d'));
+    rmSync(copy, { recursive: true, force: true });
+  });
 });
 
 describe('copySourceHash, a stage root (COPY --from)', () => {

@@ -71,6 +71,8 @@ async function findAndHash(
     flavour,
     where,
     ignored,
+    // devenv's context tar (what Docker hashes on the other runtime) sends hardlinks as plain files.
+    hardlinks: false,
     userName: (uid) => hostNames().users.get(uid),
     groupName: (gid) => hostNames().groups.get(gid),
   });
