@@ -149,7 +149,10 @@ export class EmbeddedRuntime implements Runtime {
 
   async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
     const support = await sandboxSupport();
-    if (!support.ok) throw new DevenvError('DEVENV_UNSUPPORTED', `the embedded builder cannot run here: ${support.reason}`, { hint: support.hint });
+    if (!support.ok)
+      throw new DevenvError('DEVENV_UNSUPPORTED', `the embedded builder cannot run here: ${support.reason}`, {
+        hint: support.hint,
+      });
     const store = await this.openStore();
     const id = await buildWithEmbedded(
       {

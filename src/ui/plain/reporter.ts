@@ -24,7 +24,10 @@ export function plainReporter(out: PlainOutput): (event: EngineEvent) => void {
       }
       case 'build:step-end':
         // Only steps worth waiting for get a line; quick ones would double the output.
-        if (event.ms >= 1000) out.info(out.style('dim', `  step ${event.step}/${event.total}: ${(event.ms / 1000).toFixed(1)} s`));
+        if (event.ms >= 1000)
+          out.info(
+            out.style('dim', `  step ${event.step}/${event.total}: ${(event.ms / 1000).toFixed(1)} s`),
+          );
         return;
       case 'build:output':
         out.info(out.style('dim', `  ${event.line}`));
