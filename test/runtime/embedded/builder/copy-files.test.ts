@@ -53,6 +53,7 @@ describe.skipIf(noRoot)('copyInto', () => {
     const tools = findSources(context, ['tools']);
     await copyInto(image, tools, '/opt/tools', false, { keepOwner: false });
     expect(readFileSync(path.join(image, 'opt/tools/a.txt'), 'utf8')).toBe('a\n');
+    expect(readlinkSync(path.join(image, 'opt/tools/link'))).toBe('a.txt');
     // As Docker does from the build context: owner set last (so setuid is lost), every file on its own.
     expect(statSync(path.join(image, 'opt/tools/run.sh')).mode & 0o7777).toBe(0o755);
     expect(statSync(path.join(image, 'opt/tools/b.txt')).ino).not.toBe(
