@@ -33,6 +33,13 @@ export interface CopyHashEntry {
   devminor?: number | undefined;
   /** The raw `security.capability` xattr, if the file has one. */
   capability?: Buffer | undefined;
+  /** A folder named without the trailing `/` in the tar Docker hashed (devenv's context tar). */
+  bareDirName?: boolean | undefined;
+  /**
+   * For a link inside a copied context folder: the entry it leads to, whose hash it takes, or the
+   * literal string Docker uses when the link leads out of the context.
+   */
+  followed?: CopyHashEntry | string | undefined;
   /** The bytes of a regular file (not read for other types, nor for a hardlink). */
   contents?: (() => AsyncIterable<Buffer> | Buffer) | undefined;
 }
@@ -71,7 +78,7 @@ const TYPE_BITS: Readonly<Record<CopyHashEntry['type'], number>> = {
 /** The tarsum v1 header of an entry, as the bytes that start its hash. */
 export function tarsumHeader(entry: CopyHashEntry, flavour: CopyHashFlavour): string {
   const context = flavour === 'context';
-  const name = entry.type === 'dir' ? `${entry.rel}/` : entry.rel;
+  const name = entry.type === 'dir' && entry.bareDirName !== true ? `${entry.rel}/` : entry.rel;
   const mode = (entry.mode & 0o7777) | (context ? 0 : TYPE_BITS[entry.type]);
   const size = entry.type === 'file' ? entry.size : 0;
   const fields: [string, string][] = [
@@ -94,6 +101,8 @@ export function tarsumHeader(entry: CopyHashEntry, flavour: CopyHashFlavour): st
 
 /** The hex sha256 of one entry: its header, then its bytes. */
 export async function entryHash(entry: CopyHashEntry, flavour: CopyHashFlavour = 'context'): Promise<string> {
+  if (typeof entry.followed === 'string') return entry.followed;
+  if (entry.followed !== undefined) return entryHash(entry.followed, flavour);
   const hash = createHash('sha256');
   hash.update(Buffer.from(tarsumHeader(entry, flavour), 'latin1'));
   if (entry.type === 'file' && entry.size > 0 && entry.contents !== undefined) {

@@ -35,11 +35,11 @@ export interface CopySourceOptions {
   userName?: ((uid: number) => string | undefined) | undefined;
   groupName?: ((gid: number) => string | undefined) | undefined;
   /**
-   * False when the context reaches the builder with every file on its own (devenv's own context tar
-   * does not record hardlinks, so Docker hashes a second link as a plain file); default true, as the
-   * docker CLI sends hardlinks.
+   * Which tar brought the context to Docker, whose headers Docker hashes: `docker-cli` (default) names
+   * folders with a trailing `/` and records hardlinks; `devenv` (devenv's own context tar, what the
+   * Docker runtime sends) names folders bare and sends every file on its own.
    */
-  hardlinks?: boolean | undefined;
+  contextTar?: 'docker-cli' | 'devenv' | undefined;
   /** The `security.capability` xattr of a host file (Node cannot read xattrs itself). */
   capabilityOf?: ((hostPath: string) => Buffer | undefined) | undefined;
   /** Names the instruction in errors, e.g. `Dockerfile:12: COPY`. */
@@ -106,7 +106,7 @@ class Walker {
       const first = this.inodes.get(key);
       if (
         this.options.flavour === 'context' &&
-        this.options.hardlinks !== false &&
+        this.options.contextTar !== 'devenv' &&
         stats.nlink > 1 &&
         first !== undefined
       ) {
@@ -121,17 +121,35 @@ class Walker {
   }
 
   /** `rel` and, for a directory, everything under it in lexical order (ignored paths left out). */
-  async tree(rel: string): Promise<HostCopyEntry[]> {
+  async tree(rel: string, top = true): Promise<HostCopyEntry[]> {
     const entry = await this.entry(rel);
+    if (this.options.flavour === 'context') {
+      if (this.options.contextTar === 'devenv') entry.bareDirName = true;
+      // Docker hashes a link met inside a copied folder as what it leads to in the context (its
+      // context's Hash follows links), or as the bare path when that is not in the context.
+      if (!top && entry.type === 'symlink') entry.followed = await this.followed(rel);
+    }
     const out = [entry];
     if (entry.type !== 'dir') return out;
     const names = (await readdir(entry.path)).sort(byteOrder);
     for (const name of names) {
       const child = rel === '' ? name : `${rel}/${name}`;
       if (this.options.ignored?.(child) === true) continue;
-      out.push(...(await this.tree(child)));
+      out.push(...(await this.tree(child, false)));
     }
     return out;
+  }
+
+  /** The entry a link inside a copied folder hashes as, or its own path when it leads nowhere. */
+  private async followed(rel: string): Promise<CopyHashEntry | string> {
+    try {
+      const target = await this.followInRoot(rel);
+      const entry = await this.entry(target);
+      if (this.options.contextTar === 'devenv') entry.bareDirName = true;
+      return entry;
+    } catch {
+      return rel;
+    }
   }
 
   /** Every path under the root in walk order, for wildcard matching. */

@@ -121,10 +121,10 @@ describe('copySourceHash, a whole context with a hardlink', () => {
     expect(await hash('d')).toBe('dir:c3762658738405ac7f11354d888b4fe61c2e3dcdf01226cf87f01505c2dcd6ba');
   });
 
-  it("with hardlinks: false (devenv's own context tar), a second link hashes as the file it is", async () => {
+  it("from devenv's own context tar: a second hardlink hashes as the file it is", async () => {
     const plain = async (source: string) =>
       copySourceHash(
-        await collectCopySources(root, [source], { flavour: 'context', where: 'x', hardlinks: false }),
+        await collectCopySources(root, [source], { flavour: 'context', where: 'x', contextTar: 'devenv' }),
       );
     const copy = mkdtempSync(path.join(os.tmpdir(), 'devenv-copy-plain-'));
     mkdirSync(path.join(copy, 'd', 'sub'), { recursive: true });
@@ -139,7 +139,7 @@ describe('copySourceHash, a whole context with a hardlink', () => {
     chmodSync(path.join(copy, 'd'), 0o755);
     chmodSync(path.join(copy, 'd', 'sub'), 0o755);
     const separate = await copySourceHash(
-      await collectCopySources(copy, ['d'], { flavour: 'context', where: 'x' }),
+      await collectCopySources(copy, ['d'], { flavour: 'context', where: 'x', contextTar: 'devenv' }),
     );
     expect(await plain('d')).toBe(separate);
     expect(await plain('d')).not.toBe(await hash('d'));
@@ -194,5 +194,33 @@ describe('goMatch', () => {
     ['a-b', 'a-b', true],
   ])('%s ~ %s: %s', (pattern, name, expected) => {
     expect(goMatch(pattern, name)).toBe(expected);
+  });
+});
+
+describe("copySourceHash of a folder devenv's Docker runtime sent (its own context tar)", () => {
+  it('matches what docker build recorded: bare folder names, a link hashed as its target, hardlinks as files', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'devenv-copy-devenv-'));
+    mkdirSync(path.join(root, 'files', 'tree', 'nested'), { recursive: true });
+    for (const dir of ['files', 'files/tree', 'files/tree/nested']) chmodSync(path.join(root, dir), 0o755);
+    for (const [rel, text] of [
+      ['files/tree/a.txt', 'a\n'],
+      ['files/tree/nested/b.txt', 'b\n'],
+      ['files/tree/pair-one', 'two names, one file\n'],
+    ] as const) {
+      writeFileSync(path.join(root, rel), text);
+      chmodSync(path.join(root, rel), 0o644);
+    }
+    symlinkSync('a.txt', path.join(root, 'files/tree/link-to-a'));
+    linkSync(path.join(root, 'files/tree/pair-one'), path.join(root, 'files/tree/pair-two'));
+    const sources = await collectCopySources(root, ['files/tree'], {
+      flavour: 'context',
+      where: 'x',
+      contextTar: 'devenv',
+    });
+    // `docker history` of a devenv build on Docker 20.10 of `copy: {src: ./files/tree, …}`.
+    expect(await copySourceHash(sources, 'context')).toBe(
+      'dir:7fcea35fe5be04f81993a9c101cb204f14cc6e40ec734e89213e5d9993f2a1fb',
+    );
+    rmSync(root, { recursive: true, force: true });
   });
 });

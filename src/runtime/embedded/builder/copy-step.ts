@@ -71,8 +71,8 @@ async function findAndHash(
     flavour,
     where,
     ignored,
-    // devenv's context tar (what Docker hashes on the other runtime) sends hardlinks as plain files.
-    hardlinks: false,
+    // The Docker runtime sends devenv's own context tar, and Docker hashes what it receives.
+    contextTar: 'devenv',
     userName: (uid) => hostNames().users.get(uid),
     groupName: (gid) => hostNames().groups.get(gid),
   });
