@@ -17,6 +17,7 @@ export type { CopyHashEntry, CopyHashFlavour, CopySource } from './copy-hash.js'
 export { collectCopySources, rootRelative } from './copy-sources.js';
 export type { CopySourceOptions, HostCopyEntry, HostCopySource } from './copy-sources.js';
 export { goMatch, hasWildcards } from './go-match.js';
+export { dockerignoreMatcher } from './dockerignore.js';
 export { imageConfigFor, goJson } from './image-config.js';
 export type { HistoryEntry, ImageConfigInput } from './image-config.js';
 export { PROXY_ARGS } from './build-args.js';

@@ -28,6 +28,11 @@ export interface DockerfileJob {
   proxyArgs: Record<string, string>;
   noCache: boolean;
   pull: boolean;
+  /**
+   * Which tar the Docker runtime would send this context in (Docker hashes COPY sources from it):
+   * the docker CLI's for a user Dockerfile, devenv's own for the generated one.
+   */
+  contextTar: 'docker-cli' | 'devenv';
   /** Context paths `.dockerignore` leaves out (a user Dockerfile's context). */
   ignored?: ((rel: string) => boolean) | undefined;
   /** References made locally before this build (never pulled). */

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
+import { dockerignoreMatcher } from '../../../image/build/index.js';
 import { OCI_LAYER_TAR } from '../../../image/oci/media-types.js';
 import { squashImageConfig, squashLayers } from '../../../image/squash/index.js';
 import type { SquashResult } from '../../../image/squash/index.js';
@@ -136,11 +137,15 @@ export async function buildWithEmbedded(deps: BuilderDeps, request: BuildRequest
             onEvent({ type: 'info', message: `building the base image from ${pre.dockerfile}` });
             const file = path.join(request.projectDir, pre.dockerfile);
             const text = await readFile(file, 'utf8');
+            const contextDir = path.join(request.projectDir, pre.context);
+            const ignore = await readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch(() => '');
             const job: DockerfileJob = {
               ...common,
               text,
               file,
-              contextDir: path.join(request.projectDir, pre.context),
+              contextDir,
+              contextTar: 'docker-cli',
+              ignored: dockerignoreMatcher(ignore),
               target: pre.target,
               buildArgs: pre.args,
             };
@@ -170,6 +175,7 @@ export async function buildWithEmbedded(deps: BuilderDeps, request: BuildRequest
           text: withLabels(image.dockerfile, { ...image.labels, ...request.labels }),
           file: 'the generated Dockerfile',
           contextDir: request.projectDir,
+          contextTar: 'devenv',
           buildArgs: image.buildArgs,
         };
         const built = await buildDockerfile(ctx, job);

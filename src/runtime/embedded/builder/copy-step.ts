@@ -66,13 +66,14 @@ async function findAndHash(
   flavour: 'context' | 'stage',
   where: string,
   ignored: ((rel: string) => boolean) | undefined,
+  contextTar: 'docker-cli' | 'devenv',
 ): Promise<Found> {
   const collected = await collectCopySources(root, step.sources, {
     flavour,
     where,
     ignored,
-    // The Docker runtime sends devenv's own context tar, and Docker hashes what it receives.
-    contextTar: 'devenv',
+    // Docker hashes the context tar it receives; which one that is depends on the Dockerfile.
+    contextTar,
     userName: (uid) => hostNames().users.get(uid),
     groupName: (gid) => hostNames().groups.get(gid),
   });
@@ -107,7 +108,7 @@ export async function runCopy(
   const from = await sourceImage(ctx, step, stages);
   let found: Found | undefined;
   if (from === undefined) {
-    found = await findAndHash(step, job.contextDir, 'context', input.where, job.ignored);
+    found = await findAndHash(step, job.contextDir, 'context', input.where, job.ignored, job.contextTar);
     const hit = await input.cached(cacheKey(parent, step.probeFor(found.hash)));
     if (hit !== undefined) return hit;
   }
@@ -115,7 +116,8 @@ export async function runCopy(
   try {
     const extra = from === undefined ? [] : [{ lowers: await readOnlyLowers(ctx, from) }];
     const outcome = await withMergedRoot(ctx, root, extra, async (view, [sourceView]) => {
-      const use = found ?? (await findAndHash(step, sourceView ?? '', 'stage', input.where, undefined));
+      const use =
+        found ?? (await findAndHash(step, sourceView ?? '', 'stage', input.where, undefined, job.contextTar));
       if (found === undefined) {
         const hit = await input.cached(cacheKey(parent, step.probeFor(use.hash)));
         if (hit !== undefined) return { hit, hash: use.hash };
