@@ -80,14 +80,18 @@ export class ImageStore {
       );
     }
     const { digest: id } = await this.#blobs.write(input.config, { lease: input.lease });
-    for (const [index, chainId] of chainIdsOf(diffIds).entries()) {
-      if (!(await this.#layers.retain(chainId, input.lease))) {
-        throw new DevenvError(
-          'DEVENV_STORE',
-          `layer ${index} of image ${id} (chain ${chainId}) is not stored`,
-        );
+    // One store lock for the whole chain (retain is re-entrant under it): a lock is a helper
+    // process, and a built image's chain is long.
+    await this.#ctx.withStoreLock('retaining the layers of an image', async () => {
+      for (const [index, chainId] of chainIdsOf(diffIds).entries()) {
+        if (!(await this.#layers.retain(chainId, input.lease))) {
+          throw new DevenvError(
+            'DEVENV_STORE',
+            `layer ${index} of image ${id} (chain ${chainId}) is not stored`,
+          );
+        }
       }
-    }
+    });
     await failpoint('store.image.before-write');
     return this.#ctx.withStoreLock('writing an image record', async () => {
       await input.lease?.add('images', [id]);
