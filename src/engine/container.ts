@@ -47,7 +47,8 @@ export async function prepareHost(
 
 /**
  * Creates the container from `imageRef` (the environment image, or a commit of the previous
- * container), recording the environment image's id, the runtime and the run settings.
+ * container), recording the environment image's id, the runtime and the run settings. With
+ * `replacing`, on a runtime that can, the new container takes over that container's files directly.
  */
 export async function createEnvContainer(
   ctx: EngineContext,
@@ -55,6 +56,7 @@ export async function createEnvContainer(
   stateDir: string,
   imageRef: string,
   image: ImageSummary,
+  replacing?: string,
 ): Promise<ContainerSummary> {
   let secretFile = await prepareHost(ctx, spec, stateDir);
   if (secretFile !== undefined && !(await ctx.runtime.seesHostFiles())) {
@@ -74,7 +76,10 @@ export async function createEnvContainer(
     [RUN_SETTINGS_LABEL]: JSON.stringify(runSettingsOf(spec)),
   };
   try {
-    return await ctx.runtime.createContainer({ ...resolved, image: imageRef, labels }, secretFile);
+    const next = { ...resolved, image: imageRef, labels };
+    if (replacing !== undefined && ctx.runtime.recreateKeepingFiles !== undefined)
+      return await ctx.runtime.recreateKeepingFiles(replacing, next, secretFile);
+    return await ctx.runtime.createContainer(next, secretFile);
   } catch (error) {
     // Callers create only where no container of this name is left, so nothing needs the files now.
     await removeHostSecrets(stateDir);

@@ -133,6 +133,12 @@ export interface Runtime {
   seesHostFiles(): Promise<boolean>;
   /** Creates the container; `secretEnvFile` is the host file holding the proxy variables. */
   createContainer(spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary>;
+  /**
+   * Optional: replaces container `name` with one made from `spec` (on the image the old one used),
+   * taking over its writable layer as it is, with no commit. Runtimes whose containers' files are a
+   * plain folder implement it; the engine commits and recreates on the others.
+   */
+  recreateKeepingFiles?(name: string, spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary>;
   startContainer(name: string): Promise<void>;
   stopContainer(name: string, timeoutSeconds?: number): Promise<void>;
   removeContainer(name: string, options: { force: boolean }): Promise<void>;

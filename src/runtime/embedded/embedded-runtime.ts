@@ -2,23 +2,28 @@
  * The embedded runtime (docs/embedded-runtime.md): images in devenv's own content-addressed store, pulled
  * and pushed with devenv's registry client, unpacked by devenv's layer applier, saved and loaded as
  * `docker save` archives. No daemon: each command opens the store, whose locks and leases make
- * concurrent commands safe. Building and running containers are the next issues; until then those
- * methods say so with DEVENV_UNSUPPORTED instead of pretending.
+ * concurrent commands safe. Builds and containers run in devenv's sandbox; a container's monitor
+ * is the only process that outlives a command (docs/embedded-runtime.md#containers).
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Settings } from '../../config/settings.js';
 import { DevenvError } from '../../errors.js';
 import { once } from '../../util/once.js';
 import type { EventSink } from '../events.js';
+import type { RunSpec } from '../../plan/types.js';
 import type {
   AttachResult,
   BuildRequest,
+  CommitOptions,
   ContainerSummary,
   ImageSummary,
+  RunOptions,
   Runtime,
   RuntimeName,
+  Stdio,
   VolumeSummary,
 } from '../runtime.js';
+import { EmbeddedContainers } from './containers/containers.js';
 import { exportImages, importArchive } from './archive/index.js';
 import { buildWithEmbedded } from './builder/index.js';
 import { sandboxSupport } from './sandbox/index.js';
@@ -46,17 +51,10 @@ export interface EmbeddedRuntimeOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** The error every container, volume and build method throws until those issues land. */
-export function containersUnsupported(): DevenvError {
-  return new DevenvError('DEVENV_UNSUPPORTED', 'containers on the embedded runtime are not available yet', {
-    hint: 'use --runtime docker for up/exec/attach',
-  });
-}
-
 /**
- * The Runtime of the embedded store at `options.root`. Image methods work for real and throw
- * DevenvError for what the user can fix; container, volume and build methods reject with
- * DEVENV_UNSUPPORTED. Cheap to construct: nothing is opened until a method needs the store.
+ * The Runtime of the embedded store at `options.root`; methods throw DevenvError for what the user
+ * can fix, and DEVENV_UNSUPPORTED where this host cannot run the sandbox (doctor says why). Cheap
+ * to construct: nothing is opened until a method needs the store.
  */
 export class EmbeddedRuntime implements Runtime {
   readonly name: RuntimeName = 'embedded';
@@ -172,55 +170,83 @@ export class EmbeddedRuntime implements Runtime {
     return Promise.resolve(true);
   }
 
-  findProgram(): Promise<string | undefined> {
-    return Promise.reject(containersUnsupported());
+  /** The container half, on the opened store. */
+  private readonly containerStore = once(
+    async () => new EmbeddedContainers(await this.openStore(), this.options.env),
+  );
+
+  /** The container half for an operation that runs something: DEVENV_UNSUPPORTED where it cannot. */
+  private async runner(): Promise<EmbeddedContainers> {
+    const support = await sandboxSupport();
+    if (!support.ok)
+      throw new DevenvError(
+        'DEVENV_UNSUPPORTED',
+        `the embedded runtime cannot run containers here: ${support.reason}`,
+        { hint: support.hint },
+      );
+    return this.containerStore();
   }
-  createContainer(): Promise<ContainerSummary> {
-    return Promise.reject(containersUnsupported());
+
+  async findProgram(image: string, program: string): Promise<string | undefined> {
+    return (await this.runner()).findProgram(image, program);
   }
-  startContainer(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async createContainer(spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary> {
+    return (await this.runner()).create(spec, secretEnvFile);
   }
-  stopContainer(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async recreateKeepingFiles(
+    name: string,
+    spec: RunSpec,
+    secretEnvFile: string | undefined,
+  ): Promise<ContainerSummary> {
+    return (await this.runner()).recreateKeepingFiles(name, spec, secretEnvFile);
   }
-  removeContainer(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async startContainer(name: string): Promise<void> {
+    await (await this.runner()).start(name);
   }
-  inspectContainer(): Promise<ContainerSummary | undefined> {
-    return Promise.reject(containersUnsupported());
+  async stopContainer(name: string, timeoutSeconds?: number): Promise<void> {
+    await (await this.containerStore()).stop(name, timeoutSeconds);
   }
-  listContainers(): Promise<ContainerSummary[]> {
-    return Promise.reject(containersUnsupported());
+  async removeContainer(name: string, options: { force: boolean }): Promise<void> {
+    await (await this.containerStore()).remove(name, options);
   }
-  attach(): Promise<AttachResult> {
-    return Promise.reject(containersUnsupported());
+  async inspectContainer(name: string): Promise<ContainerSummary | undefined> {
+    return (await this.containerStore()).inspect(name);
   }
-  exec(): Promise<number> {
-    return Promise.reject(containersUnsupported());
+  async listContainers(): Promise<ContainerSummary[]> {
+    return (await this.containerStore()).list();
   }
-  runOnce(): Promise<number> {
-    return Promise.reject(containersUnsupported());
+  async attach(name: string, stdio: Stdio): Promise<AttachResult> {
+    return (await this.containerStore()).attach(name, stdio);
   }
-  logs(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async exec(name: string, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+    return (await this.runner()).exec(name, command, options, stdio);
   }
-  commit(): Promise<ImageSummary> {
-    return Promise.reject(containersUnsupported());
+  async runOnce(spec: RunSpec, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+    return (await this.runner()).runOnce(spec, command, options, stdio);
   }
-  listVolumes(): Promise<VolumeSummary[]> {
-    return Promise.reject(containersUnsupported());
+  async logs(
+    name: string,
+    options: { follow: boolean; tail?: number | undefined },
+    output: Writable,
+  ): Promise<void> {
+    await (await this.containerStore()).logs(name, options, output);
   }
-  createVolume(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async commit(name: string, options: CommitOptions): Promise<ImageSummary> {
+    return (await this.containerStore()).commit(name, options);
   }
-  removeVolume(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async listVolumes(): Promise<VolumeSummary[]> {
+    return (await this.containerStore()).listVolumes();
   }
-  exportVolume(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await (await this.containerStore()).createVolume(name, labels);
   }
-  importVolume(): Promise<void> {
-    return Promise.reject(containersUnsupported());
+  async removeVolume(name: string): Promise<void> {
+    await (await this.containerStore()).removeVolume(name);
+  }
+  async exportVolume(name: string, output: Writable): Promise<void> {
+    await (await this.containerStore()).exportVolume(name, output);
+  }
+  async importVolume(name: string, input: Readable): Promise<void> {
+    await (await this.containerStore()).importVolume(name, input);
   }
 }

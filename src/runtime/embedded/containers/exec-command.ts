@@ -1,0 +1,92 @@
+/**
+ * How a process joins a running container (docs/embedded-runtime.md#exec): util-linux `nsenter`
+ * enters the namespaces of the container's PID 1 (mount, UTS, IPC, PID, and network when the
+ * container has its own), which puts it in the container's root; the sandbox's read-only toolbox
+ * there then drops it to the user, groups and capability bounding set of the exec, and runs the
+ * command. With a terminal, util-linux `script` in front gives the command a fresh pty, so it never
+ * holds the caller's own terminal (where TIOCSTI could type into the caller's shell).
+ */
+import { readFileSync } from 'node:fs';
+import { DevenvError } from '../../../errors.js';
+import { hostPath, resolveInRoot, tryLstat } from '../layers/resolve-in-root.js';
+import { resolveUser } from '../sandbox/user.js';
+import type { ResolvedUser } from '../sandbox/user.js';
+import { TOOLBOX_DIR, toolboxCommand } from '../sandbox/toolbox.js';
+import type { HostTools } from '../sandbox/host-tools.js';
+
+/** Account files larger than this are not account files. */
+const MAX_ACCOUNT_FILE = 4 * 1024 * 1024;
+
+/** A regular file of the running container, read through its PID 1's root; undefined when absent. */
+export function readContainerFile(pid: number, file: string): string | undefined {
+  const root = `/proc/${pid}/root`;
+  let rel: string;
+  try {
+    rel = resolveInRoot(root, file.replace(/^\/+/, ''));
+  } catch {
+    return undefined;
+  }
+  const info = tryLstat(hostPath(root, rel));
+  if (info === undefined || !info.isFile() || info.size > MAX_ACCOUNT_FILE) return undefined;
+  return readFileSync(hostPath(root, rel), 'utf8');
+}
+
+/** The exec's identity and home folder, from the container's own /etc/passwd and /etc/group. */
+export function execUser(pid: number, user: string): ResolvedUser & { home: string } {
+  const passwd = readContainerFile(pid, 'etc/passwd');
+  const resolved = resolveUser(user, passwd, readContainerFile(pid, 'etc/group'), {
+    passwd: '/etc/passwd',
+    group: '/etc/group',
+  });
+  const entry = (passwd ?? '')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields.length >= 7 && Number(fields[2]) === resolved.uid);
+  return { ...resolved, home: entry?.[5] !== undefined && entry[5] !== '' ? entry[5] : '/' };
+}
+
+/** What an exec needs to know about the container. */
+export interface ExecTarget {
+  pid: number;
+  ownNetwork: boolean;
+  capabilities: readonly string[];
+  tools: HostTools;
+}
+
+/**
+ * The command line that runs `command` in the container as `user`, in `workdir`, with exactly the
+ * environment `env` (`K=V`): host `env -i` sets it before nsenter, so nothing of the caller's (or of
+ * `script`'s) environment reaches the command.
+ */
+export function execArgv(
+  target: ExecTarget,
+  user: ResolvedUser,
+  workdir: string,
+  env: readonly string[],
+  command: readonly string[],
+): string[] {
+  if (command.length === 0) throw new DevenvError('DEVENV_USAGE', 'exec needs a command to run');
+  return [
+    target.tools.env,
+    '-i',
+    ...env,
+    target.tools.nsenter,
+    `--target=${target.pid}`,
+    '--mount',
+    '--uts',
+    '--ipc',
+    '--pid',
+    ...(target.ownNetwork ? ['--net'] : []),
+    // Both opened before nsenter enters anything: the toolbox becomes the root, the container's root the cwd.
+    `--root=/proc/${target.pid}/root/${TOOLBOX_DIR}`,
+    `--wd=/proc/${target.pid}/root`,
+    '--',
+    ...toolboxCommand(user, target.capabilities, workdir, command),
+  ];
+}
+
+/** `argv` under util-linux `script`, which gives it a fresh pty and returns its exit status. */
+export function withPty(argv: readonly string[]): string[] {
+  const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  return ['script', '--quiet', '--flush', '--return', '--echo', 'never', '--command', `exec ${quoted}`, '/dev/null'];
+}

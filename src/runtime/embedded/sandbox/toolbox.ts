@@ -1,0 +1,100 @@
+/**
+ * The toolbox (docs/embedded-runtime.md#exec): a read-only folder at /dev/.devenv in every sandbox
+ * holding the host's `setpriv` and `unshare`, their dynamic loader and libraries, and `tini`. An
+ * exec uses it to drop to the user and capabilities it asks for *after* it has entered the
+ * container, without running any program of the image with privileges and without ever standing
+ * in the host's root directory where the container's processes could see it:
+ *
+ * nsenter enters the container's namespaces, makes the toolbox its root directory and the
+ * container's root its working directory, then runs `setpriv` (groups, capability bounding set)
+ * and `unshare --root=.` (enters the container's root, switches the uid) from the toolbox, through
+ * the toolbox's own loader. Paths those two open (their libraries, /etc/ld.so.preload, anything an
+ * LD_PRELOAD in the image's environment names) resolve inside the read-only toolbox, never in the
+ * image, so the image cannot inject code into a process that still holds every capability.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DevenvError } from '../../../errors.js';
+import { boundingSetArg } from './capabilities.js';
+import { HOST_PATH } from './host-tools.js';
+import type { HostTools } from './host-tools.js';
+import type { ResolvedUser } from './user.js';
+
+/** The toolbox's place in the root (no leading slash). */
+export const TOOLBOX_DIR = 'dev/.devenv';
+
+/** The name the loader has in the toolbox. */
+const LOADER = 'ld.so';
+
+/** A host file bound into the toolbox under `name`. */
+export interface ToolboxFile {
+  name: string;
+  source: string;
+}
+
+/** The loader and libraries `ldd` names for `binary`. */
+async function dynamicDeps(binary: string): Promise<{ loader?: string; libs: string[] }> {
+  const { stdout } = await promisify(execFile)('ldd', [binary], { env: { PATH: HOST_PATH } });
+  const libs: string[] = [];
+  let loader: string | undefined;
+  for (const line of stdout.split('\n')) {
+    const arrow = /=>\s+(\/\S+)/.exec(line);
+    if (arrow?.[1] !== undefined) libs.push(arrow[1]);
+    else {
+      const bare = /^\s*(\/\S+)\s+\(/.exec(line);
+      if (bare?.[1] !== undefined) loader = bare[1];
+    }
+  }
+  return { loader, libs };
+}
+
+let cached: Promise<ToolboxFile[]> | undefined;
+
+/** The toolbox's files on this host: `setpriv`, `unshare`, their loader and libraries. */
+export function toolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
+  return (cached ??= findToolboxFiles(tools));
+}
+
+async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
+  const deps = await Promise.all([dynamicDeps(tools.setpriv), dynamicDeps(tools.unshare)]);
+  const loader = deps[0].loader ?? deps[1].loader;
+  if (loader === undefined)
+    throw new DevenvError('DEVENV_RUNTIME_MISSING', `cannot find the dynamic loader of ${tools.setpriv}`, {
+      hint: 'the embedded runtime needs dynamically linked util-linux tools (ldd must work)',
+    });
+  const files = new Map<string, string>([
+    ['setpriv', tools.setpriv],
+    ['unshare', tools.unshare],
+    [LOADER, loader],
+  ]);
+  for (const lib of deps.flatMap((dep) => dep.libs)) files.set(path.basename(lib), lib);
+  return [...files].map(([name, source]) => ({ name, source }));
+}
+
+/**
+ * The command an exec runs once nsenter has made the toolbox its root and the container's root its
+ * working directory: groups and bounding set, then the root change and the uid, then `command`.
+ */
+export function toolboxCommand(
+  user: ResolvedUser,
+  capabilities: readonly string[],
+  workdir: string,
+  command: readonly string[],
+): string[] {
+  const run = (tool: string) => [`/${LOADER}`, '--inhibit-cache', '--library-path', '/', `/${tool}`];
+  return [
+    ...run('setpriv'),
+    `--regid=${user.gid}`,
+    user.groups.length > 0 ? `--groups=${user.groups.join(',')}` : '--clear-groups',
+    '--inh-caps=-all',
+    `--bounding-set=${boundingSetArg(capabilities, user.uid)}`,
+    '--',
+    ...run('unshare'),
+    '--root=.',
+    `--wd=${workdir}`,
+    ...(user.uid === 0 ? [] : [`--setuid=${user.uid}`]),
+    '--',
+    ...command,
+  ];
+}
