@@ -8,6 +8,7 @@ import { up } from '../../src/engine/up.js';
 import type { UpOptions } from '../../src/engine/up.js';
 import { cleanupFixtures, engineFixture, UP_DETACHED } from '../helpers/engine-fixture.js';
 import type { EngineFixture } from '../helpers/engine-fixture.js';
+import { MemoryRuntime } from '../helpers/memory-runtime.js';
 
 afterEach(cleanupFixtures);
 
@@ -102,6 +103,25 @@ describe('up on the in-memory runtime', () => {
     const container = await f.runtime.inspectContainer('run-drift');
     expect(container?.labels['dev.devenv.run']).toBe(f.project.plan.digests.run);
     // The environment's image still names the container's base, so the next up sees no drift.
+    expect((await upOnce(f)).result.action).toBe('running');
+  });
+
+  it('on a runtime that keeps files on recreate, run drift moves the writable layer with no commit', async () => {
+    const f = await engineFixture('run-drift-free', [], {}, new MemoryRuntime({ keepsFiles: true }));
+    await upOnce(f);
+    f.runtime.writeFile('run-drift-free', '/root/in-layer', 'layer');
+    await f.edit(['env: {NEW_VAR: one}']);
+    const { result, methods } = await upOnce(f);
+    expect(result.action).toBe('recreated-keeping-state');
+    expect(methods).not.toContain('commit');
+    expect(methods).toContain('recreateKeepingFiles');
+    const call = f.runtime.calls.find((c) => c.method === 'recreateKeepingFiles');
+    const first = f.runtime.calls.find((c) => c.method === 'createContainer');
+    // The new container sits on the very image the old one used, not on a :state commit.
+    expect(call?.args[1]).toMatchObject({ env: { NEW_VAR: 'one' } });
+    expect((call?.args[1] as { image: string }).image).toMatch(/^sha256:/);
+    expect(first?.args[0]).toMatchObject({ image: 'devenv/run-drift-free:latest' });
+    expect(f.runtime.readFile('run-drift-free', '/root/in-layer')).toBe('layer');
     expect((await upOnce(f)).result.action).toBe('running');
   });
 

@@ -63,10 +63,25 @@ export class MemoryRuntime implements Runtime {
   behaviour: MemoryBehaviour;
   private readonly local: boolean;
 
-  constructor(options: { name?: RuntimeName; behaviour?: MemoryBehaviour; local?: boolean } = {}) {
+  /** Set when the runtime was made with `keepsFiles`: a recreate moves the writable layer across. */
+  readonly recreateKeepingFiles?: Runtime['recreateKeepingFiles'];
+
+  constructor(
+    options: { name?: RuntimeName; behaviour?: MemoryBehaviour; local?: boolean; keepsFiles?: boolean } = {},
+  ) {
     this.name = options.name ?? 'docker';
     this.behaviour = options.behaviour ?? {};
     this.local = options.local ?? true;
+    if (options.keepsFiles === true)
+      this.recreateKeepingFiles = async (name, spec, secretEnvFile) => {
+        this.record('recreateKeepingFiles', name, spec, secretEnvFile);
+        const old = this.container(name, 'recreate');
+        this.containers.delete(name);
+        const created = await this.createContainer(spec, secretEnvFile);
+        const next = this.container(spec.name, 'recreate');
+        for (const [file, text] of old.layer) next.layer.set(file, text);
+        return created;
+      };
   }
 
   private record(method: keyof Runtime, ...args: unknown[]): void {
