@@ -17,6 +17,7 @@ import type { Services } from '../test/e2e/setup/services.js';
 import { bench as dockerBuild } from './docker-build.js';
 import { bench as dockerSession } from './docker-session.js';
 import { bench as embeddedBuild } from './embedded-build.js';
+import { bench as embeddedSession } from './embedded-session.js';
 import { bench as embeddedImages } from './embedded-images.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
 import type { MachineFacts } from './lib/machine.js';
@@ -31,6 +32,7 @@ const MODULES: Record<string, BenchModule> = {
   'docker-build': dockerBuild,
   'embedded-images': embeddedImages,
   'embedded-build': embeddedBuild,
+  'embedded-session': embeddedSession,
 };
 
 const USAGE = `usage: npm run bench -- [--only NAME] [--runs N] [--warmup N]
