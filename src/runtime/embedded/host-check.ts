@@ -186,12 +186,12 @@ export function embeddedHostChecks(f: EmbeddedHostFacts): HostCheck[] {
   for (const need of TOOLS) checks.push(toolCheck(need, f.tools[need.name]));
   checks.push(
     f.tini.static
-      ? check('embedded', 'tini', 'ok', 'tini-static found (the init of future containers)')
+      ? check('embedded', 'tini', 'ok', 'tini-static found (the init of containers with init: true)')
       : check(
           'embedded',
           'tini',
           'warn',
-          `${f.tini.plain ? 'only the dynamic tini' : 'tini-static not'} found; containers will need tini-static`,
+          `${f.tini.plain ? 'only the dynamic tini' : 'tini-static not'} found; containers with init: true need tini-static`,
           'apt-get install tini',
         ),
   );

@@ -16,8 +16,9 @@ export async function sandboxSupport(): Promise<{ ok: true } | { ok: false; reas
   if (process.getuid?.() !== 0)
     return {
       ok: false,
-      reason: 'the sandbox needs root (mounts, namespaces, switching users)',
-      hint: 'Run devenv as root (sudo), or use the Docker runtime.',
+      reason:
+        'building and running containers needs root for now (mounts, namespaces, switching users); without root the embedded runtime still pulls, pushes, lists, tags, saves and loads images',
+      hint: 'Run devenv as root (sudo), or use --runtime docker.',
     };
   const tools = await findHostTools();
   const missing = (['unshare', 'nsenter', 'setpriv', 'env', 'bash'] as const).filter(
