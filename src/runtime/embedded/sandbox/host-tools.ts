@@ -47,3 +47,26 @@ export async function hostTools(): Promise<HostTools> {
     );
   return found as HostTools;
 }
+
+/** Tools only some sandboxes need, with the Debian package that has each. */
+const OPTIONAL = {
+  'tini-static': 'tini',
+  script: 'util-linux',
+  stty: 'coreutils',
+} as const;
+
+/** The optional tools a spec can ask for. */
+export type OptionalTool = keyof typeof OPTIONAL;
+
+/**
+ * The absolute path of an optional tool (tini for `init`, script and stty for `tty`), or
+ * `DEVENV_RUNTIME_MISSING` naming it, what asked for it and the package to install.
+ */
+export async function optionalTool(name: OptionalTool, neededFor: string): Promise<string> {
+  const found = await findOnPath(name, { PATH: HOST_PATH });
+  if (found === undefined)
+    throw new DevenvError('DEVENV_RUNTIME_MISSING', `${neededFor} needs ${name}, not found in ${HOST_PATH}`, {
+      hint: `Install it: apt install ${OPTIONAL[name]}`,
+    });
+  return found;
+}

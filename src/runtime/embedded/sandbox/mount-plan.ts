@@ -4,17 +4,19 @@
  * options are tested without root. Every target is an absolute path in the sandbox's own mount
  * namespace: the root plus a path prepareRoot resolved in-root, or a fresh tmpfs devenv just made.
  */
+import type { CheckedDevice } from './devices.js';
+import type { HostMasks } from './masks.js';
 import type { PreparedRoot } from './prepare-root.js';
 
 /** One step: `op` and four operands (`-` when unused), with `what` naming it in errors. */
 export interface SetupStep {
-  op: 'mount' | 'bind' | 'file' | 'dir' | 'link' | 'hostname' | 'lo';
+  op: 'mount' | 'bind' | 'rbind' | 'file' | 'dir' | 'link' | 'hostname' | 'lo' | 'console';
   what: string;
   /** mount: fstype; others: unused. */
   a: string;
   /** mount: options; bind: remount options or `-`. */
   b: string;
-  /** mount: source; bind: host source; link: the link's value; hostname: the name. */
+  /** mount: source; bind, rbind: host source; link: the link's value; hostname: the name. */
   c: string;
   /** The target path. */
   d: string;
@@ -37,7 +39,17 @@ export interface MountPlanInput {
   prepared: PreparedRoot;
   scratch: ScratchFiles;
   hostname: string;
-  network: 'host' | 'none';
+  network: 'host' | 'none' | 'private';
+  /** Docker's privileged mode: /sys read-write, no masks (the host's devices come in `devices`). */
+  privileged: boolean;
+  /** The masks that exist on the host (ignored when privileged). */
+  masks: HostMasks;
+  /** Host devices to bind under /dev, checked. */
+  devices: readonly CheckedDevice[];
+  /** The host's tini, bound read-only at /dev/init, or undefined for no init. */
+  init: string | undefined;
+  /** Whether the program runs on a pty, which is then bound onto /dev/console. */
+  tty: boolean;
 }
 
 const step = (op: SetupStep['op'], what: string, a = '-', b = '-', c = '-', d = '-'): SetupStep => ({
@@ -87,7 +99,16 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
     step('link', 'linking /dev/stdin', '-', '-', '/proc/self/fd/0', `${dev}/stdin`),
     step('link', 'linking /dev/stdout', '-', '-', '/proc/self/fd/1', `${dev}/stdout`),
     step('link', 'linking /dev/stderr', '-', '-', '/proc/self/fd/2', `${dev}/stderr`),
-    step('mount', 'mounting /sys', 'sysfs', 'ro,nosuid,nodev,noexec', 'sysfs', at(prepared.sys)),
+    step('dir', 'creating /dev/mqueue', '-', '-', '-', `${dev}/mqueue`),
+    step('mount', 'mounting /dev/mqueue', 'mqueue', 'nosuid,nodev,noexec', 'mqueue', `${dev}/mqueue`),
+    step(
+      'mount',
+      'mounting /sys',
+      'sysfs',
+      `${input.privileged ? 'rw' : 'ro'},nosuid,nodev,noexec`,
+      'sysfs',
+      at(prepared.sys),
+    ),
     step('bind', 'mounting /etc/hosts', '-', '-', input.scratch.hosts, at(prepared.hosts)),
     step('bind', 'mounting /etc/resolv.conf', '-', '-', input.scratch.resolvConf, at(prepared.resolvConf)),
     step('bind', 'mounting /etc/hostname', '-', '-', input.scratch.hostname, at(prepared.hostname)),
@@ -103,8 +124,73 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
         at(bind.target),
       ),
     );
+  steps.push(...devSteps(input, dev));
+  if (!input.privileged) steps.push(...maskSteps(input));
   steps.push(step('hostname', 'setting the hostname', '-', '-', input.hostname));
-  if (input.network === 'none') steps.push(step('lo', 'bringing up the loopback interface'));
+  if (input.network !== 'host') steps.push(step('lo', 'bringing up the loopback interface'));
+  return steps;
+}
+
+/**
+ * The extra /dev entries: init, the console, the devices. Every target is in the fresh /dev tmpfs
+ * (whose only links are the sandbox's own, which device targets may not pass through), so the
+ * folders a nested target needs are created there, never in the image.
+ */
+function devSteps(input: MountPlanInput, dev: string): SetupStep[] {
+  const steps: SetupStep[] = [];
+  if (input.init !== undefined)
+    steps.push(
+      step('file', 'creating /dev/init', '-', '-', '-', `${dev}/init`),
+      step('bind', 'binding the init at /dev/init', '-', 'ro,nosuid,nodev', input.init, `${dev}/init`),
+    );
+  if (input.tty)
+    steps.push(step('console', 'binding the terminal at /dev/console', '-', '-', '-', `${dev}/console`));
+  const made = new Set<string>();
+  for (const device of input.devices) {
+    const parts = device.target.split('/');
+    for (let n = 1; n < parts.length; n++) {
+      const parent = parts.slice(0, n).join('/');
+      if (made.has(parent)) continue;
+      made.add(parent);
+      steps.push(step('dir', `creating /dev/${parent}`, '-', '-', '-', `${dev}/${parent}`));
+    }
+    const target = `${dev}/${device.target}`;
+    const what = `binding the device ${device.source} at /dev/${device.target}`;
+    if (device.kind === 'node')
+      steps.push(
+        step('file', `creating /dev/${device.target}`, '-', '-', '-', target),
+        step('bind', what, '-', 'nosuid', device.source, target),
+      );
+    else
+      steps.push(
+        step('dir', `creating /dev/${device.target}`, '-', '-', '-', target),
+        step('rbind', what, '-', '-', device.source, target),
+      );
+  }
+  return steps;
+}
+
+/** Docker's masks and read-only paths, for those the host has. */
+function maskSteps(input: MountPlanInput): SetupStep[] {
+  const { root, prepared } = input;
+  const inRoot = (p: string) =>
+    p.startsWith('/proc/')
+      ? `${root}/${prepared.proc}/${p.slice('/proc/'.length)}`
+      : `${root}/${prepared.sys}/${p.slice('/sys/'.length)}`;
+  const steps: SetupStep[] = input.masks.masked.map((masked) =>
+    masked.dir
+      ? step(
+          'mount',
+          `masking ${masked.path}`,
+          'tmpfs',
+          'ro,nosuid,nodev,noexec',
+          'tmpfs',
+          inRoot(masked.path),
+        )
+      : step('bind', `masking ${masked.path}`, '-', '-', '/dev/null', inRoot(masked.path)),
+  );
+  for (const p of input.masks.readonly)
+    steps.push(step('bind', `making ${p} read-only`, '-', 'ro,nosuid,nodev,noexec', inRoot(p), inRoot(p)));
   return steps;
 }
 

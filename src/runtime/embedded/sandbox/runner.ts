@@ -32,27 +32,51 @@ function kill(pid: number | undefined): void {
   }
 }
 
+/** What the caller does at the two moments of a start. */
+export interface ChainHooks {
+  /**
+   * PID 1 exists (`pid` is its host pid) with its namespaces, and no setup step has run: the
+   * program waits until this resolves. A rejection kills the sandbox and becomes `runChain`'s error.
+   */
+  onInit(pid: number): Promise<void>;
+  /** The setup is done and the program starts now. */
+  onReady(pid: number): void;
+}
+
 /**
- * Starts the runner `argv` and follows its control channel: `init <pid>` (arm the holder, answer
+ * Starts the runner `argv` and follows its control channel: `init <pid>` (run `onInit`, answer
  * `go`), `ready` (the program starts) or `fail <what>` with the tool's output. Returns the
- * program's result; throws `DEVENV_RUNTIME_FAILED` when the sandbox could not be set up.
+ * program's result; throws `DEVENV_RUNTIME_FAILED` when the sandbox could not be set up. With `tty`
+ * the runner is `script`, whose pty carries the program's stdout and stderr, and fd 4 carries the
+ * tools' complaints like fd 2 (run-sandbox.ts swaps them).
  */
 export async function runChain(
   argv: readonly string[],
   spec: SandboxSpec,
-  arm: (pid: number) => void,
+  tty: boolean,
+  hooks: ChainHooks,
 ): Promise<SandboxResult> {
   const piped = spec.output !== 'inherit';
-  const stdio: StdioOptions = [
-    spec.stdin === undefined || spec.stdin === 'ignore' ? 'ignore' : 'pipe',
-    piped ? 'pipe' : 'inherit',
-    'pipe',
-    'pipe',
-    piped ? 'pipe' : 2,
-  ];
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio, env: { PATH: HOST_PATH } });
+  const stdio: StdioOptions = tty
+    ? ['pipe', piped ? 'pipe' : 'inherit', 'pipe', 'pipe', 'pipe']
+    : [
+        spec.stdin === undefined || spec.stdin === 'ignore' ? 'ignore' : 'pipe',
+        piped ? 'pipe' : 'inherit',
+        'pipe',
+        'pipe',
+        piped ? 'pipe' : 2,
+      ];
+  // script runs `$SHELL -c`; the host's sh, whatever the caller's shell is.
+  const env = tty ? { PATH: HOST_PATH, SHELL: '/bin/sh' } : { PATH: HOST_PATH };
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio, env });
   // Mutated by the event handlers below.
-  const state: { initPid?: number; aborted: boolean; ready: boolean; failure?: string } = {
+  const state: {
+    initPid?: number;
+    aborted: boolean;
+    ready: boolean;
+    failure?: string;
+    initError?: Error;
+  } = {
     aborted: false,
     ready: false,
   };
@@ -74,15 +98,19 @@ export async function runChain(
       else pending.push([to, chunk]);
     };
     (child.stdio[1] as Readable).on('data', forward(spec.output.stdout));
-    (child.stdio[4] as Readable).on('data', forward(spec.output.stderr));
+    if (!tty) (child.stdio[4] as Readable).on('data', forward(spec.output.stderr));
   }
   let toolErrors = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  const keepErrors = (chunk: Buffer) => {
     toolErrors += chunk.toString();
-  });
-  if (child.stdin !== null && spec.stdin !== undefined && spec.stdin !== 'ignore') {
+  };
+  child.stderr?.on('data', keepErrors);
+  if (tty) (child.stdio[4] as Readable).on('data', keepErrors);
+  if (child.stdin !== null) {
     child.stdin.on('error', () => undefined);
-    spec.stdin.pipe(child.stdin);
+    // script answers the end of its input with ^D to the program, so with a pty the input stays
+    // open until the program ends, whatever the caller's stream does.
+    if (spec.stdin !== undefined && spec.stdin !== 'ignore') spec.stdin.pipe(child.stdin, { end: !tty });
   }
 
   const control = child.stdio[3] as Duplex;
@@ -97,11 +125,21 @@ export async function runChain(
       text = text.slice(newline + 1);
       const [word, rest = ''] = line.split('\t');
       if (word === 'init' && /^[0-9]+$/.test(rest) && !state.aborted) {
-        state.initPid = Number(rest);
-        arm(state.initPid);
-        control.write('go\n');
-      } else if (word === 'ready') {
+        const pid = Number(rest);
+        state.initPid = pid;
+        hooks.onInit(pid).then(
+          () => {
+            if (!state.aborted && state.initError === undefined) control.write('go\n');
+          },
+          (error: unknown) => {
+            state.initError = error instanceof Error ? error : new Error(String(error));
+            kill(pid);
+            kill(child.pid);
+          },
+        );
+      } else if (word === 'ready' && state.initPid !== undefined) {
         state.ready = true;
+        hooks.onReady(state.initPid);
         for (const [to, chunk] of pending.splice(0)) to(chunk);
       } else if (word === 'fail') state.failure = rest;
     }
@@ -116,6 +154,7 @@ export async function runChain(
     });
   });
   spec.signal?.removeEventListener('abort', onAbort);
+  if (state.initError !== undefined) throw state.initError;
   if (state.aborted) return KILLED;
   if (state.failure !== undefined)
     throw new DevenvError(

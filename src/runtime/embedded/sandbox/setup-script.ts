@@ -50,6 +50,11 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
     bind)
       run "$what" mount -c --bind "$c" "$d"
       [ "$b" = - ] || run "$what" mount -c -o "remount,bind,$b" "$d" ;;
+    rbind) run "$what" mount -c --rbind "$c" "$d" ;;
+    console)
+      [ -t 0 ] || fail "$what" 'stdin is not a terminal'
+      run "$what" touch "$d"
+      run "$what" mount -c --bind /proc/self/fd/0 "$d" ;;
     file) run "$what" touch "$d" ;;
     dir) run "$what" mkdir "$d" ;;
     link) run "$what" ln -s "$c" "$d" ;;

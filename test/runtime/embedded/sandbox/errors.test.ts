@@ -32,6 +32,7 @@ describe.skipIf(skip)('sandbox errors', () => {
     scratchDir: path.join(fixture.dir, 'scratch'),
   });
   const quiet = { stdout: () => undefined, stderr: () => undefined };
+  const hooks = { onInit: () => Promise.resolve(), onReady: () => undefined };
 
   it('names a refused setup step and carries the tool output', async () => {
     // The real setup script with one step the kernel refuses: an unknown filesystem type.
@@ -49,7 +50,7 @@ describe.skipIf(skip)('sandbox errors', () => {
       '--',
       'true',
     ];
-    await expect(runChain(argv, { ...base(), output: quiet }, () => undefined)).rejects.toMatchObject({
+    await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
       code: 'DEVENV_RUNTIME_FAILED',
       message: expect.stringMatching(
         /^sandbox setup failed while mounting \/nowhere: mount: .*nowhere/,
@@ -59,7 +60,7 @@ describe.skipIf(skip)('sandbox errors', () => {
 
   it("says why the runner did not start, with the tool's own message", async () => {
     await expect(
-      runChain(['unshare', '--no-such-option'], { ...base(), output: quiet }, () => undefined),
+      runChain(['unshare', '--no-such-option'], { ...base(), output: quiet }, false, hooks),
     ).rejects.toMatchObject({
       code: 'DEVENV_RUNTIME_FAILED',
       message: expect.stringMatching(

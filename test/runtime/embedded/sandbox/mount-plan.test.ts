@@ -1,6 +1,7 @@
 /** The setup steps as data: order, options and targets (no root needed). */
 import { describe, expect, it } from 'vitest';
 import { mountPlan, planArgs } from '../../../../src/runtime/embedded/sandbox/mount-plan.js';
+import type { MountPlanInput } from '../../../../src/runtime/embedded/sandbox/mount-plan.js';
 import type { PreparedRoot } from '../../../../src/runtime/embedded/sandbox/prepare-root.js';
 
 const prepared: PreparedRoot = {
@@ -16,8 +17,27 @@ const prepared: PreparedRoot = {
 };
 const scratch = { hosts: '/s/hosts', resolvConf: '/s/resolv.conf', hostname: '/s/hostname' };
 
+const input: MountPlanInput = {
+  root: '/r',
+  prepared,
+  scratch,
+  hostname: 'box',
+  network: 'none',
+  privileged: false,
+  masks: {
+    masked: [
+      { path: '/proc/kcore', dir: false },
+      { path: '/sys/firmware', dir: true },
+    ],
+    readonly: ['/proc/sys'],
+  },
+  devices: [],
+  init: undefined,
+  tty: false,
+};
+
 describe('mountPlan', () => {
-  const steps = mountPlan({ root: '/r', prepared, scratch, hostname: 'box', network: 'none' });
+  const steps = mountPlan(input);
 
   it('mounts /proc first, then /dev and its contents, /sys, the /etc files, binds, and names the host', () => {
     expect(steps.map((s) => s.what)).toEqual([
@@ -36,11 +56,16 @@ describe('mountPlan', () => {
       'linking /dev/stdin',
       'linking /dev/stdout',
       'linking /dev/stderr',
+      'creating /dev/mqueue',
+      'mounting /dev/mqueue',
       'mounting /sys',
       'mounting /etc/hosts',
       'mounting /etc/resolv.conf',
       'mounting /etc/hostname',
       'mounting /srv/data at /data',
+      'masking /proc/kcore',
+      'masking /sys/firmware',
+      'making /proc/sys read-only',
       'setting the hostname',
       'bringing up the loopback interface',
     ]);
@@ -63,7 +88,53 @@ describe('mountPlan', () => {
   });
 
   it('leaves the loopback interface alone with the host network', () => {
-    const host = mountPlan({ root: '/r', prepared, scratch, hostname: 'box', network: 'host' });
+    const host = mountPlan({ ...input, network: 'host' });
     expect(host.map((s) => s.op)).not.toContain('lo');
+    expect(mountPlan({ ...input, network: 'private' }).map((s) => s.op)).toContain('lo');
+  });
+
+  it("masks Docker's paths: /dev/null over files, a read-only tmpfs over folders, read-only binds", () => {
+    const byWhat = Object.fromEntries(steps.map((s) => [s.what, s]));
+    expect(byWhat['masking /proc/kcore']).toMatchObject({ op: 'bind', c: '/dev/null', d: '/r/proc/kcore' });
+    expect(byWhat['masking /sys/firmware']).toMatchObject({ op: 'mount', a: 'tmpfs', d: '/r/sys/firmware' });
+    expect(byWhat['masking /sys/firmware']?.b).toMatch(/^ro,/);
+    expect(byWhat['making /proc/sys read-only']).toMatchObject({
+      op: 'bind',
+      b: 'ro,nosuid,nodev,noexec',
+      c: '/r/proc/sys',
+      d: '/r/proc/sys',
+    });
+  });
+
+  it('privileged: /sys writable and nothing masked', () => {
+    const privileged = mountPlan({ ...input, privileged: true });
+    expect(privileged.find((s) => s.what === 'mounting /sys')?.b).toBe('rw,nosuid,nodev,noexec');
+    expect(privileged.filter((s) => /^(masking|making)/.test(s.what))).toEqual([]);
+  });
+
+  it('binds init read-only, the console, and devices into the /dev tmpfs only', () => {
+    const extra = mountPlan({
+      ...input,
+      init: '/usr/bin/tini-static',
+      tty: true,
+      devices: [
+        { source: '/dev/ttyUSB0', target: 'ttyUSB0', kind: 'node' },
+        { source: '/dev/bus/usb', target: 'bus/usb', kind: 'tree' },
+        { source: '/dev/bus/other', target: 'bus/other', kind: 'tree' },
+      ],
+    });
+    const dev = extra.filter((s) => /\/dev\/(init|console|ttyUSB0|bus)/.test(s.d));
+    expect(dev.map((s) => [s.op, s.b, s.c, s.d])).toEqual([
+      ['file', '-', '-', '/r/dev/init'],
+      ['bind', 'ro,nosuid,nodev', '/usr/bin/tini-static', '/r/dev/init'],
+      ['console', '-', '-', '/r/dev/console'],
+      ['file', '-', '-', '/r/dev/ttyUSB0'],
+      ['bind', 'nosuid', '/dev/ttyUSB0', '/r/dev/ttyUSB0'],
+      ['dir', '-', '-', '/r/dev/bus'],
+      ['dir', '-', '-', '/r/dev/bus/usb'],
+      ['rbind', '-', '/dev/bus/usb', '/r/dev/bus/usb'],
+      ['dir', '-', '-', '/r/dev/bus/other'],
+      ['rbind', '-', '/dev/bus/other', '/r/dev/bus/other'],
+    ]);
   });
 });

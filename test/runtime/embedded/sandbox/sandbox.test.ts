@@ -126,13 +126,14 @@ describe.skipIf(skip)('runInSandbox on a plain root', () => {
     expect((await lstat(path.join(fixture.root, 'etc', 'resolv.conf'))).size).toBe(0);
   });
 
-  it('provides /dev, /dev/pts, /dev/shm, a fresh /proc and a read-only /sys', async () => {
+  it('provides /dev, /dev/pts, /dev/shm, /dev/mqueue, a fresh /proc and a read-only /sys', async () => {
     const result = await sh('ls /dev; echo ---; ls -l /dev/null /dev/ptmx /dev/fd; mount; echo x > /sys/x');
     const [list = '', rest = ''] = result.stdout.split('---\n');
     expect(list.trim().split('\n').sort()).toEqual(
       [
         'fd',
         'full',
+        'mqueue',
         'null',
         'ptmx',
         'pts',
@@ -153,6 +154,7 @@ describe.skipIf(skip)('runInSandbox on a plain root', () => {
     expect(result.stdout).toMatch(/^sysfs on \/sys type sysfs \(ro,nosuid,nodev,noexec,/m);
     expect(result.stdout).toMatch(/^devpts on \/dev\/pts type devpts \(rw,nosuid,noexec,.*ptmxmode=666/m);
     expect(result.stdout).toMatch(/^shm on \/dev\/shm type tmpfs \(rw,nosuid,nodev,noexec,/m);
+    expect(result.stdout).toMatch(/^mqueue on \/dev\/mqueue type mqueue \(rw,nosuid,nodev,noexec/m);
     expect((await sh('ls -ld /dev/shm')).stdout).toMatch(/^drwxrwxrwt /);
     expect(result.stderr).toMatch(/Read-only file system/);
     // The fresh /proc shows this PID namespace only.
