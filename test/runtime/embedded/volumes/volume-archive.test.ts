@@ -28,6 +28,7 @@ import {
   createVolume,
   exportVolume,
   importVolume,
+  removeVolume,
   volumeDataDir,
 } from '../../../../src/runtime/embedded/volumes/index.js';
 import type { Store } from '../../../../src/runtime/embedded/store/index.js';
@@ -209,6 +210,32 @@ describe('import rules', () => {
       message: expect.stringContaining('volume full is not empty') as unknown,
     });
     expect(readdirSync(await volumeDataDir({ store }, 'full'))).toEqual(['mine']);
+  });
+
+  it('an import and a removal of one volume take turns: the removal waits for the whole import', async () => {
+    const store = await freshStore();
+    await createVolume({ store }, 'turns', {});
+    const data = await makeTar([
+      { name: 'one', content: 'x'.repeat(2048) },
+      { name: 'two', content: 'y'.repeat(2048) },
+    ]);
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let at = 0; at < data.length; at += 1024) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        yield data.subarray(at, at + 1024);
+      }
+    }
+    const order: string[] = [];
+    const importing = importVolume({ store }, 'turns', Readable.from(slowly())).then(() => {
+      order.push('imported');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await removeVolume({ store }, 'turns', []);
+    order.push('removed');
+    await importing;
+    expect(order).toEqual(['imported', 'removed']);
+    expect(readdirSync(store.paths.volumesDir)).toEqual([]);
+    expect(readdirSync(store.paths.tmpDir)).toEqual([]);
   });
 
   it('refuses a missing volume', async () => {
