@@ -31,7 +31,8 @@ export async function extractEntries(
   return count;
 }
 
-function applyDeferredDirs(ctx: ExtractContext): void {
+/** Sets the deferred directory modes and times of `ctx`, deepest first; the last step of an extraction. */
+export function applyDeferredDirs(ctx: ExtractContext): void {
   const depth = (rel: string) => (rel === '' ? 0 : rel.split('/').length);
   const ordered = [...ctx.dirs].sort(([a], [b]) => depth(b) - depth(a));
   for (const [rel, meta] of ordered) {

@@ -11,7 +11,9 @@
  * - `missing-link`: a layer without its `l/` short link
  * - `broken-image`: an image whose config, layers or blobs are missing or do not match
  * - `dangling-ref`: a tag pointing at no usable image
- * - `container`: a container whose image is gone or whose config cannot be read
+ * - `broken-volume`: a volume whose record is missing, corrupt or misnamed, or whose `_data` folder
+ *   is missing (repair writes a fresh record and an empty folder; it never deletes a volume's data)
+ * - `container`: a container whose image or volume is gone, or whose config cannot be read
  */
 export type IssueKind =
   | 'unsafe-root'
@@ -23,6 +25,7 @@ export type IssueKind =
   | 'missing-link'
   | 'broken-image'
   | 'dangling-ref'
+  | 'broken-volume'
   | 'container';
 
 /** One problem: its kind, the path it concerns and a sentence for the user. */

@@ -2,12 +2,14 @@
  * The store's invariant checker (docs/reliability.md#fault-injection), shared by the tests and
  * `devenv doctor`: safe root; every tag → an image whose config hashes to its ID; every blob matches
  * its name; no final-name file without a digest; no stale ingest or scratch dir; no incomplete or
- * `*-removing` leftovers; chain IDs and parents hold; every state file validates with zod.
+ * `*-removing` leftovers; chain IDs and parents hold; every state file validates with zod; every
+ * volume is whole and every volume a container mounts exists.
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkImages } from './check-images.js';
 import { checkLayers } from './check-layers.js';
+import { checkVolumes } from './check-volumes.js';
 import type { CheckReport, StoreIssue } from './check-types.js';
 import { containerImages } from './containers.js';
 import { createContext } from './store-context.js';
@@ -103,5 +105,6 @@ export async function checkStore(root: string, options: CheckOptions = {}): Prom
   issues.push(...images.issues);
   const refs = await readJsonFile(ctx.paths.refsFile, RefsFileSchema);
   issues.push(...(await checkContainers(ctx, images.usable, refs.state === 'ok' ? refs.value.refs : {})));
+  issues.push(...(await checkVolumes(ctx)));
   return report(issues);
 }

@@ -2,6 +2,8 @@
 export { BlobStore } from './blobs.js';
 export { chainIdOf, chainIdsOf } from './chain-id.js';
 export { checkStore } from './check.js';
+export { containerImages, containerVolumes, readContainerRecords, runningContainers } from './containers.js';
+export type { ContainerRecord, ContainerVolumeUse } from './containers.js';
 export type { CheckOptions } from './check.js';
 export type { CheckReport, IssueKind, StoreIssue } from './check-types.js';
 export { digestHex, hashFile, sha256Of } from './digest.js';

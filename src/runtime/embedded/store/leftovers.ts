@@ -1,17 +1,20 @@
 /**
  * What crashed operations leave behind, found by owner records instead of guesses: incomplete and
- * half-removed layers, ingests and scratch dirs whose process is gone (or older than a lease), temp
- * files of interrupted atomic writes, expired leases and dangling short links. Shared by `openStore`
+ * half-removed layers, ingests and scratch dirs (volume imports among them) whose process is gone (or
+ * older than a lease), volumes half created or half removed, temp files of interrupted atomic writes,
+ * expired leases and dangling short links. Shared by `openStore`
  * (recovery on start), `checkStore` (report) and `repairStore` (removal).
  */
 import { lstat, readlink, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';
+import { removeTree } from '../../../util/remove-tree.js';
 import { readJsonFile } from './json-file.js';
 import { INCOMPLETE_PREFIX, REMOVING_INFIX, removeLayerLeftover } from './layers.js';
 import { DEFAULT_LEASE_MS, listLeases } from './leases.js';
 import { OwnerSchema, isOwnerAlive, isPidAlive } from './owner.js';
+import { CREATING_PREFIX, REMOVING_PREFIX, creatorOf, listVolumeNames } from './volume-layout.js';
 
 /** One leftover and how to remove it. */
 export interface Leftover {
@@ -91,6 +94,7 @@ export async function findLeftovers(ctx: StoreContext): Promise<Leftover[]> {
         });
     }
   }
+  found.push(...(await volumeLeftovers(ctx)));
   for (const dir of [paths.root, paths.imagesDir, paths.leasesDir]) found.push(...(await atomicTemps(dir)));
   for (const entry of await listLeases(ctx)) {
     if (entry.lease !== undefined && entry.stale !== undefined) {
@@ -112,6 +116,25 @@ export async function findLeftovers(ctx: StoreContext): Promise<Leftover[]> {
     if (!valid)
       found.push({ path: link, reason: 'short link to no layer', remove: () => rm(link, { force: true }) });
   }
+  return found;
+}
+
+async function volumeLeftovers(ctx: StoreContext): Promise<Leftover[]> {
+  const found: Leftover[] = [];
+  const removeDir = (dir: string) => () => removeTree(dir);
+  for (const name of await listDir(ctx.paths.volumesDir)) {
+    const dir = path.join(ctx.paths.volumesDir, name);
+    // Renamed aside means the volume is already gone for everyone; only the deletion is unfinished.
+    if (name.startsWith(REMOVING_PREFIX))
+      found.push({ path: dir, reason: 'a volume deletion was interrupted', remove: removeDir(dir) });
+    else if (name.startsWith(CREATING_PREFIX)) {
+      const pid = creatorOf(name);
+      if (pid === undefined || !(await isPidAlive(pid)))
+        found.push({ path: dir, reason: 'a volume creation was interrupted', remove: removeDir(dir) });
+    }
+  }
+  for (const name of await listVolumeNames(ctx.paths))
+    found.push(...(await atomicTemps(path.join(ctx.paths.volumesDir, name))));
   return found;
 }
 

@@ -16,7 +16,12 @@
  * ingest/<hex or anon-rand>/            a blob being written (data, owner.json)
  * tmp/<op>-<rand>/                      scratch space on the same filesystem (archive import)
  * locks/                                flock(1) lock files
- * containers/<id>/                      containers (a later issue; read here only as GC roots)
+ * containers/<id>/                      containers; config.json and state.json are read here as GC roots
+ * volumes/<name>/volume.json            a named volume's record {name, labels, created}
+ * volumes/<name>/_data/                 its contents (0755), bound into containers
+ * volumes/.creating-<rand>/             a volume being created (owner.json first), renamed into place
+ * volumes/.removing-<rand>/             a volume being deleted
+ * tmp/volume-import-<rand>/             a volume import being extracted, swapped in when complete
  * build-cache/<key-hex>                 the image a build step committed (docs/embedded-runtime.md#build-cache)
  * ```
  */
@@ -35,6 +40,7 @@ export interface StorePaths {
   tmpDir: string;
   locksDir: string;
   containersDir: string;
+  volumesDir: string;
   refsFile: string;
   /** The lock taken for every change that adds or drops a reference, and by prune and move. */
   storeLock: string;
@@ -62,6 +68,7 @@ export const STORE_DIRS = [
   'tmp',
   'locks',
   'build-cache',
+  'volumes',
 ] as const;
 
 /** Path helpers for the store at `root` (an absolute path). */
@@ -78,6 +85,7 @@ export function storePaths(root: string): StorePaths {
     tmpDir: at('tmp'),
     locksDir: at('locks'),
     containersDir: at('containers'),
+    volumesDir: at('volumes'),
     refsFile: at('refs.json'),
     storeLock: at('locks', 'store.lock'),
     blob: (digest) => at('blobs', 'sha256', digestHex(digest, 'blob')),

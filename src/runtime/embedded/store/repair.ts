@@ -1,7 +1,7 @@
 /**
  * `devenv doctor --repair`: removes leftovers and strays, deletes corrupt blobs, quarantines state
  * files that do not validate (naming them, docs/reliability.md C6), removes broken layers and
- * images, and drops tags whose image is gone. Runs the checker, repairs under the store lock, and
+ * images, drops tags whose image is gone, and makes broken volumes whole (never deleting their data). Runs the checker, repairs under the store lock, and
  * repeats, because one repair can expose the next (a removed layer breaks the images above it).
  */
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { mkdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import { checkStore } from './check.js';
+import { repairVolume } from './check-volumes.js';
 import type { CheckOptions } from './check.js';
 import { UNREPAIRABLE } from './check-types.js';
 import type { StoreIssue } from './check-types.js';
@@ -93,6 +94,10 @@ async function repairOne(ctx: StoreContext, issue: StoreIssue, actions: string[]
       actions.push(`dropped tag ${issue.subject}: ${issue.message}`);
       break;
     }
+    case 'broken-volume':
+      if (issue.subject !== undefined && (await exists(issue.path)))
+        actions.push(await repairVolume(ctx, issue.subject, (file) => quarantine(ctx, file)));
+      break;
     case 'unsafe-root':
     case 'container':
       break;
