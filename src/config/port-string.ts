@@ -48,14 +48,32 @@ function parseRange(value: string, what: 'host' | 'container'): [number, number]
 }
 
 /**
- * Checks one entry of `ports:`; returns the problem, or `undefined` when Docker will accept it.
- * @example checkPort('99999:1') // {message: 'host port 99999 is out of range; …', hint: …}
+ * One entry of `ports:`, taken apart. `host` is undefined when any free host port will do (a bare
+ * container port, or `IP::CONTAINER`); a host range with one container port means "the first free
+ * port of the range", as Docker reads it.
  */
-export function checkPort(value: string | number): PortProblem | undefined {
+export interface ParsedPort {
+  /** The host address as written (`127.0.0.1`, `[::1]`), or undefined for all addresses. */
+  ip: string | undefined;
+  host: [number, number] | undefined;
+  container: [number, number];
+  protocol: (typeof PORT_PROTOCOLS)[number];
+}
+
+/** True when {@link parsePort} answered with a problem. */
+export function isPortProblem(value: ParsedPort | PortProblem): value is PortProblem {
+  return 'message' in value;
+}
+
+/**
+ * Parses one entry of `ports:`; returns its parts, or the problem when Docker would not accept it.
+ * @example parsePort('127.0.0.1:8000-8001:80-81/udp') // {ip: '127.0.0.1', host: [8000, 8001], container: [80, 81], protocol: 'udp'}
+ */
+export function parsePort(value: string | number): ParsedPort | PortProblem {
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 1 || value > 65535)
       return { message: `container port ${value} is out of range; ports are 1 to 65535`, hint: EXAMPLE };
-    return undefined;
+    return { ip: undefined, host: undefined, container: [value, value], protocol: 'tcp' };
   }
   const groups = SHAPE.exec(value)?.groups;
   if (groups === undefined || groups['container'] === undefined)
@@ -66,7 +84,8 @@ export function checkPort(value: string | number): PortProblem | undefined {
       message: `"${ip}" is not an IPv4 address`,
       hint: 'write the address to listen on, such as 127.0.0.1',
     };
-  if (proto !== undefined && !(PORT_PROTOCOLS as readonly string[]).includes(proto))
+  const protocol = PORT_PROTOCOLS.find((known) => known === (proto ?? 'tcp'));
+  if (protocol === undefined)
     return {
       message: `protocol "${proto}" is not one of ${PORT_PROTOCOLS.join(', ')}`,
       hint: `write ${value.slice(0, value.lastIndexOf('/'))}/tcp, or leave the protocol out for tcp`,
@@ -74,14 +93,14 @@ export function checkPort(value: string | number): PortProblem | undefined {
   const inner = parseRange(container, 'container');
   if (!Array.isArray(inner)) return inner;
   if (host === undefined) {
-    if (ip === undefined) return undefined;
+    if (ip === undefined) return { ip, host: undefined, container: inner, protocol };
     return {
       message: `"${value}" gives an address and one port; Docker reads it as IP:HOST:CONTAINER`,
       hint: `write ${ip}:${container}:${container}, or ${ip}::${container} for any free host port`,
     };
   }
   // IP::CONTAINER is Docker's spelling of "any free port on that address", like a bare CONTAINER.
-  if (host === '' && ip !== undefined) return undefined;
+  if (host === '' && ip !== undefined) return { ip, host: undefined, container: inner, protocol };
   const outer = parseRange(host, 'host');
   if (!Array.isArray(outer)) return outer;
   const innerSize = inner[1] - inner[0];
@@ -90,5 +109,14 @@ export function checkPort(value: string | number): PortProblem | undefined {
       message: `host range ${host} and container range ${container} have different lengths`,
       hint: 'give both ranges the same number of ports',
     };
-  return undefined;
+  return { ip, host: outer, container: inner, protocol };
+}
+
+/**
+ * Checks one entry of `ports:`; returns the problem, or `undefined` when Docker will accept it.
+ * @example checkPort('99999:1') // {message: 'host port 99999 is out of range; …', hint: …}
+ */
+export function checkPort(value: string | number): PortProblem | undefined {
+  const parsed = parsePort(value);
+  return isPortProblem(parsed) ? parsed : undefined;
 }
