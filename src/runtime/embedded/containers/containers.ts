@@ -347,7 +347,13 @@ export class EmbeddedContainers {
     for (const [key, value] of Object.entries(options.env ?? {})) env.set(key, value);
     const tools = await hostTools();
     let argv = execArgv(
-      { pid, ownNetwork: state.ownNetwork ?? config.network !== 'host', capabilities: config.capabilities, tools },
+      {
+        pid,
+        ownNetwork: state.ownNetwork ?? config.network !== 'host',
+        capabilities: config.capabilities,
+        privileged: config.privileged,
+        tools,
+      },
       user,
       options.workdir ?? config.workdir,
       [...env].map(([key, value]) => `${key}=${value}`),

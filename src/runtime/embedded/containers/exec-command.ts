@@ -50,6 +50,7 @@ export interface ExecTarget {
   pid: number;
   ownNetwork: boolean;
   capabilities: readonly string[];
+  privileged: boolean;
   tools: HostTools;
 }
 
@@ -81,7 +82,7 @@ export function execArgv(
     `--root=/proc/${target.pid}/root/${TOOLBOX_DIR}`,
     `--wd=/proc/${target.pid}/root`,
     '--',
-    ...toolboxCommand(user, target.capabilities, workdir, command),
+    ...toolboxCommand(user, target.privileged ? 'all' : target.capabilities, workdir, command),
   ];
 }
 

@@ -126,6 +126,7 @@ async function startContainerSandbox(
     argv: config.argv,
     env: config.env,
     tty: DEFAULT_SIZE,
+    toolbox: true,
     stdin,
     output: { stdout: output, stderr: output },
     scratchDir: paths.run,

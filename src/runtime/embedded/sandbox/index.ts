@@ -54,6 +54,8 @@ export interface SandboxSpec {
   /** Aborting kills every process of the sandbox (the whole PID namespace) and resolves with 128+9 (`startSandbox` rejects when it comes before the start). */
   signal?: AbortSignal | undefined;
   /** Folder for the sandbox's own scratch files (hosts, resolv.conf, hostname); removed afterwards. */
+  /** Mount the read-only toolbox at /dev/.devenv that `exec` into a running sandbox needs (toolbox.ts). */
+  toolbox?: boolean | undefined;
   scratchDir: string;
 }
 
@@ -84,3 +86,4 @@ export type { DeviceSpec } from './devices.js';
 export { runInSandbox, startSandbox } from './run-sandbox.js';
 export { sandboxSupport } from './support.js';
 export { DOCKER_CAPABILITIES } from './capabilities.js';
+export { TOOLBOX_DIR, toolboxCommand } from './toolbox.js';

@@ -7,10 +7,12 @@
 import type { CheckedDevice } from './devices.js';
 import type { HostMasks } from './masks.js';
 import type { PreparedRoot } from './prepare-root.js';
+import { TOOLBOX_DIR } from './toolbox.js';
+import type { ToolboxFile } from './toolbox.js';
 
 /** One step: `op` and four operands (`-` when unused), with `what` naming it in errors. */
 export interface SetupStep {
-  op: 'mount' | 'bind' | 'rbind' | 'file' | 'dir' | 'link' | 'hostname' | 'lo' | 'console';
+  op: 'mount' | 'bind' | 'rbind' | 'file' | 'dir' | 'link' | 'hostname' | 'lo' | 'console' | 'readonly' | 'moveroot';
   what: string;
   /** mount: fstype; others: unused. */
   a: string;
@@ -50,6 +52,8 @@ export interface MountPlanInput {
   init: string | undefined;
   /** Whether the program runs on a pty, which is then bound onto /dev/console. */
   tty: boolean;
+  /** Host files of the toolbox (toolbox.ts), bound read-only under /dev/.devenv; none for builds. */
+  toolbox: readonly ToolboxFile[];
 }
 
 const step = (op: SetupStep['op'], what: string, a = '-', b = '-', c = '-', d = '-'): SetupStep => ({
@@ -67,6 +71,8 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
   const at = (rel: string) => `${root}/${rel}`;
   const dev = at(prepared.dev);
   const steps: SetupStep[] = [
+    // The root must be a mount of its own to be moved over / at the end.
+    step('bind', 'binding the root onto itself', '-', '-', root, root),
     step('mount', 'mounting /proc', 'proc', 'nosuid,nodev,noexec', 'proc', at(prepared.proc)),
     step('mount', 'mounting /dev', 'tmpfs', 'nosuid,nodev,mode=755,size=65536k', 'tmpfs', dev),
   ];
@@ -124,10 +130,31 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
         at(bind.target),
       ),
     );
-  steps.push(...devSteps(input, dev));
+  steps.push(...devSteps(input, dev), ...toolboxSteps(input, dev));
   if (!input.privileged) steps.push(...maskSteps(input));
   steps.push(step('hostname', 'setting the hostname', '-', '-', input.hostname));
   if (input.network !== 'host') steps.push(step('lo', 'bringing up the loopback interface'));
+  // Last: the root goes over the namespace's /, so that nothing of the host's tree is left above
+  // it. A process that escapes a chroot inside (root has SYS_CHROOT, as on Docker) climbs back
+  // into the root: `..` of the namespace's top is the top itself.
+  steps.push(step('moveroot', 'moving the root over /', '-', '-', '-', root));
+  return steps;
+}
+
+/** The toolbox: a tmpfs at /dev/.devenv with the host files bound read-only, then made read-only. */
+function toolboxSteps(input: MountPlanInput, dev: string): SetupStep[] {
+  if (input.toolbox.length === 0) return [];
+  const box = `${dev}/${TOOLBOX_DIR.slice('dev/'.length)}`;
+  const steps = [
+    step('dir', 'creating the toolbox', '-', '-', '-', box),
+    step('mount', 'mounting the toolbox', 'tmpfs', 'nosuid,nodev,mode=755,size=64k', 'toolbox', box),
+  ];
+  for (const file of input.toolbox)
+    steps.push(
+      step('file', `creating the toolbox's ${file.name}`, '-', '-', '-', `${box}/${file.name}`),
+      step('bind', `binding ${file.source} into the toolbox`, '-', 'ro,nosuid,nodev', file.source, `${box}/${file.name}`),
+    );
+  steps.push(step('readonly', 'making the toolbox read-only', '-', '-', '-', box));
   return steps;
 }
 

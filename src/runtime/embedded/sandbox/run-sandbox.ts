@@ -28,6 +28,7 @@ import type { PreparedRoot } from './prepare-root.js';
 import { writeInitLayer, writeScratchFiles } from './scratch-files.js';
 import { KILLED, runChain } from './runner.js';
 import { SETUP_SCRIPT } from './setup-script.js';
+import { toolboxFiles } from './toolbox.js';
 import { checkSpec } from './check-spec.js';
 
 /** The longest directory that holds every path, so overlay options can name them relative to it. */
@@ -48,7 +49,6 @@ function workloadCommand(
   tools: HostTools,
   spec: SandboxSpec,
   prepared: PreparedRoot,
-  root: string,
 ): string[] {
   const { uid, gid, groups } = prepared.user;
   const env = spec.env.some((entry) => entry.startsWith('HOSTNAME='))
@@ -68,7 +68,8 @@ function workloadCommand(
     `--bounding-set=${spec.privileged === true ? '+all' : boundingSetArg(spec.capabilities ?? DOCKER_CAPABILITIES, uid)}`,
     '--',
     tools.unshare,
-    `--root=${root}`,
+    // The setup's last step moved the root over / and left this process's cwd in it.
+    '--root=.',
     `--wd=/${prepared.cwd}`,
     ...(uid === 0 ? [] : [`--setuid=${uid}`]),
     '--',
@@ -179,6 +180,7 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
         devices,
         init,
         tty: tty !== undefined,
+        toolbox: spec.toolbox === true ? await toolboxFiles(tools) : [],
       });
       const runner = [
         tools.setpriv,
@@ -205,7 +207,7 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
         'sh',
         ...planArgs(steps),
         '--',
-        ...workloadCommand(tools, spec, prepared, root),
+        ...workloadCommand(tools, spec, prepared),
       ];
       let slave: string | undefined;
       return await runChain(

@@ -60,6 +60,10 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
     link) run "$what" ln -s "$c" "$d" ;;
     hostname) run "$what" sh -c 'printf %s "$1" > /proc/sys/kernel/hostname' sh "$c" ;;
     lo) run "$what" ip link set lo up ;;
+    readonly) run "$what" mount -c -o remount,ro,nosuid,nodev "$d" ;;
+    moveroot)
+      cd "$d" || fail "$what" "cannot enter $d"
+      run "$what" mount -c --move . / ;;
     *) fail "$what" "unknown step $op" ;;
   esac
 done

@@ -78,7 +78,7 @@ async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
  */
 export function toolboxCommand(
   user: ResolvedUser,
-  capabilities: readonly string[],
+  capabilities: readonly string[] | 'all',
   workdir: string,
   command: readonly string[],
 ): string[] {
@@ -88,7 +88,7 @@ export function toolboxCommand(
     `--regid=${user.gid}`,
     user.groups.length > 0 ? `--groups=${user.groups.join(',')}` : '--clear-groups',
     '--inh-caps=-all',
-    `--bounding-set=${boundingSetArg(capabilities, user.uid)}`,
+    `--bounding-set=${capabilities === 'all' ? '+all' : boundingSetArg(capabilities, user.uid)}`,
     '--',
     ...run('unshare'),
     '--root=.',

@@ -15,7 +15,7 @@ const tools = {
 describe('execArgv', () => {
   it('sets the environment on the host, enters with the toolbox as root, and drops before the image runs', () => {
     const argv = execArgv(
-      { pid: 4242, ownNetwork: true, capabilities: DOCKER_CAPABILITIES, tools },
+      { pid: 4242, ownNetwork: true, capabilities: DOCKER_CAPABILITIES, privileged: false, tools },
       { uid: 1000, gid: 1000, groups: [27] },
       '/src',
       ['A=1', 'PATH=/usr/bin'],
@@ -38,7 +38,7 @@ describe('execArgv', () => {
 
   it('joins the host network when the container has no network namespace of its own; root keeps uid 0', () => {
     const argv = execArgv(
-      { pid: 1, ownNetwork: false, capabilities: DOCKER_CAPABILITIES, tools },
+      { pid: 1, ownNetwork: false, capabilities: DOCKER_CAPABILITIES, privileged: false, tools },
       { uid: 0, gid: 0, groups: [] },
       '/',
       [],
@@ -51,7 +51,7 @@ describe('execArgv', () => {
 
   it('refuses an empty command', () => {
     expect(() =>
-      execArgv({ pid: 1, ownNetwork: false, capabilities: DOCKER_CAPABILITIES, tools }, { uid: 0, gid: 0, groups: [] }, '/', [], []),
+      execArgv({ pid: 1, ownNetwork: false, capabilities: DOCKER_CAPABILITIES, privileged: false, tools }, { uid: 0, gid: 0, groups: [] }, '/', [], []),
     ).toThrow(/needs a command/);
   });
 });

@@ -34,6 +34,7 @@ const input: MountPlanInput = {
   devices: [],
   init: undefined,
   tty: false,
+  toolbox: [],
 };
 
 describe('mountPlan', () => {
@@ -41,6 +42,7 @@ describe('mountPlan', () => {
 
   it('mounts /proc first, then /dev and its contents, /sys, the /etc files, binds, and names the host', () => {
     expect(steps.map((s) => s.what)).toEqual([
+      'binding the root onto itself',
       'mounting /proc',
       'mounting /dev',
       ...['null', 'zero', 'full', 'random', 'urandom', 'tty'].flatMap((d) => [
@@ -68,6 +70,25 @@ describe('mountPlan', () => {
       'making /proc/sys read-only',
       'setting the hostname',
       'bringing up the loopback interface',
+      'moving the root over /',
+    ]);
+  });
+
+  it('ends by moving the root over /, which it first made a mount point of its own', () => {
+    expect(steps[0]).toMatchObject({ op: 'bind', c: '/r', d: '/r' });
+    expect(steps.at(-1)).toMatchObject({ op: 'moveroot', d: '/r' });
+  });
+
+  it('mounts the toolbox only when asked: host files bound read-only, then the tmpfs made read-only', () => {
+    expect(steps.some((s) => s.what.includes('toolbox'))).toBe(false);
+    const boxed = mountPlan({ ...input, toolbox: [{ name: 'setpriv', source: '/usr/bin/setpriv' }] });
+    const box = boxed.filter((s) => s.d.startsWith('/r/dev/.devenv'));
+    expect(box.map((s) => [s.op, s.b, s.c, s.d])).toEqual([
+      ['dir', '-', '-', '/r/dev/.devenv'],
+      ['mount', 'nosuid,nodev,mode=755,size=64k', 'toolbox', '/r/dev/.devenv'],
+      ['file', '-', '-', '/r/dev/.devenv/setpriv'],
+      ['bind', 'ro,nosuid,nodev', '/usr/bin/setpriv', '/r/dev/.devenv/setpriv'],
+      ['readonly', '-', '-', '/r/dev/.devenv'],
     ]);
   });
 
@@ -83,7 +104,7 @@ describe('mountPlan', () => {
       c: '/srv/data',
       d: '/r/data',
     });
-    for (const step of steps) if (step.d !== '-') expect(step.d.startsWith('/r/')).toBe(true);
+    for (const step of steps.slice(1, -1)) if (step.d !== '-') expect(step.d.startsWith('/r/')).toBe(true);
     expect(planArgs(steps)).toHaveLength(steps.length * 6);
   });
 
