@@ -218,8 +218,9 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
           onInit: async (pid) => {
             holder.arm(pid);
             if (tty !== undefined && stty !== undefined) {
-              // PID 1 is still devenv's setup shell, whose stdin is the pty script made.
-              slave = await readlink(`/proc/${pid}/fd/0`);
+              // PID 1 is still devenv's setup shell, whose stdout is the pty script made (its stdin
+              // too, but that is the control channel while it waits for `go` with `read <&3`).
+              slave = await readlink(`/proc/${pid}/fd/1`);
               if (!slave.startsWith('/dev/pts/'))
                 throw new Error(`sandbox: the terminal of the setup is ${slave}, not a pty`);
               await setSize(stty, slave, tty.rows, tty.cols);

@@ -52,9 +52,11 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
       [ "$b" = - ] || run "$what" mount -c -o "remount,bind,$b" "$d" ;;
     rbind) run "$what" mount -c --rbind "$c" "$d" ;;
     console)
-      [ -t 0 ] || fail "$what" 'stdin is not a terminal'
+      # By path: a descriptor opened in another mount namespace cannot be a bind source.
+      pty=$(readlink /proc/self/fd/0)
+      case $pty in /dev/pts/[0-9]*) ;; *) fail "$what" "stdin is $pty, not a pty" ;; esac
       run "$what" touch "$d"
-      run "$what" mount -c --bind /proc/self/fd/0 "$d" ;;
+      run "$what" mount -c --bind "$pty" "$d" ;;
     file) run "$what" touch "$d" ;;
     dir) run "$what" mkdir "$d" ;;
     link) run "$what" ln -s "$c" "$d" ;;

@@ -8,8 +8,12 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runInSandbox } from '../../../../../src/runtime/embedded/sandbox/index.js';
-import type { SandboxResult, SandboxSpec } from '../../../../../src/runtime/embedded/sandbox/index.js';
+import { runInSandbox, startSandbox } from '../../../../../src/runtime/embedded/sandbox/index.js';
+import type {
+  RunningSandbox,
+  SandboxResult,
+  SandboxSpec,
+} from '../../../../../src/runtime/embedded/sandbox/index.js';
 import { removeTree } from '../../../../../src/util/remove-tree.js';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -62,6 +66,44 @@ export async function capture(spec: Omit<SandboxSpec, 'output'>): Promise<Captur
     },
   });
   return { ...result, stdout, stderr };
+}
+
+/** A started sandbox with its output so far. */
+export interface Started {
+  sandbox: RunningSandbox;
+  /** stdout so far (with a tty: the pty's output). */
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves once stdout contains `text` (rejects after `ms`). */
+  waitFor: (text: string | RegExp, ms?: number) => Promise<string>;
+}
+
+/** Starts `spec` (with piped output) and collects the output. */
+export async function startCaptured(spec: Omit<SandboxSpec, 'output'>): Promise<Started> {
+  let stdout = '';
+  let stderr = '';
+  const sandbox = await startSandbox({
+    ...spec,
+    output: {
+      stdout: (chunk) => {
+        stdout += chunk.toString();
+      },
+      stderr: (chunk) => {
+        stderr += chunk.toString();
+      },
+    },
+  });
+  const waitFor = async (text: string | RegExp, ms = 20_000) => {
+    const end = Date.now() + ms;
+    const seen = () => (typeof text === 'string' ? stdout.includes(text) : text.test(stdout));
+    while (!seen()) {
+      if (Date.now() > end)
+        throw new Error(`waited ${ms} ms for ${String(text)}; stdout so far: ${JSON.stringify(stdout)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return stdout;
+  };
+  return { sandbox, stdout: () => stdout, stderr: () => stderr, waitFor };
 }
 
 /** Host pids whose command line is exactly `argv`. */
