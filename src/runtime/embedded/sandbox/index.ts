@@ -70,7 +70,7 @@ export interface SandboxResult {
 export interface RunningSandbox {
   /** Host pid of the sandbox's PID 1 (tini when `init` is set, else the program): what `nsenter --target` joins. */
   pid: number;
-  /** Absolute path of the root filesystem inside the sandbox's mount namespace (what `unshare --root=` of an exec must name). */
+  /** Where the root filesystem was mounted before the setup moved it over the namespace's `/` (exec enters it through `/proc/PID/root`). */
   root: string;
   /** The resolved user of the program (uid, gid, groups), for exec defaults. */
   user: { uid: number; gid: number; groups: number[] };
