@@ -56,9 +56,6 @@ export const RUNTIMES: readonly RuntimeUnderTest[] = [
   },
   {
     name: 'embedded',
-    lacks: {
-      containers: 'running containers (devenv status says they are not available yet)',
-    },
     unavailable:
       services.registry !== '' && services.dockerHost !== ''
         ? undefined
