@@ -56,8 +56,9 @@ export interface ExecTarget {
 
 /**
  * The command line that runs `command` in the container as `user`, in `workdir`, with exactly the
- * environment `env` (`K=V`): host `env -i` sets it before nsenter, so nothing of the caller's (or of
- * `script`'s) environment reaches the command.
+ * environment `env` (`K=V`): the host tools run with an empty one (host `env -i`), and the toolbox's
+ * env sets `env` for the command once it stands in the container's root (toolbox.ts), so nothing of
+ * the caller's (or of `script`'s) environment reaches it, and nothing of `env` reaches the tools.
  */
 export function execArgv(
   target: ExecTarget,
@@ -70,7 +71,6 @@ export function execArgv(
   return [
     target.tools.env,
     '-i',
-    ...env,
     target.tools.nsenter,
     `--target=${target.pid}`,
     '--mount',
@@ -82,7 +82,7 @@ export function execArgv(
     `--root=/proc/${target.pid}/root/${TOOLBOX_DIR}`,
     `--wd=/proc/${target.pid}/root`,
     '--',
-    ...toolboxCommand(user, target.privileged ? 'all' : target.capabilities, workdir, command),
+    ...toolboxCommand(user, target.privileged ? 'all' : target.capabilities, workdir, env, command),
   ];
 }
 

@@ -28,7 +28,7 @@ import type { PreparedRoot } from './prepare-root.js';
 import { writeInitLayer, writeScratchFiles } from './scratch-files.js';
 import { KILLED, runChain } from './runner.js';
 import { SETUP_SCRIPT } from './setup-script.js';
-import { toolboxFiles } from './toolbox.js';
+import { toolboxEnvCommand, toolboxFiles } from './toolbox.js';
 import { checkSpec } from './check-spec.js';
 
 /** The longest directory that holds every path, so overlay options can name them relative to it. */
@@ -56,11 +56,14 @@ function workloadCommand(
     : [...spec.env, `HOSTNAME=${spec.hostname}`];
   // -s: tini reaps as a subreaper too should it ever not be PID 1; -g: signals go to the whole group.
   const argv = spec.init === true ? ['/dev/init', '-s', '-g', '--', ...spec.argv] : spec.argv;
+  // With the toolbox, the host tools run with an empty environment and the toolbox's env sets the
+  // program's inside the root (toolbox.ts); without it, the environment has no LD_ variable.
+  const boxed = usesToolbox(spec);
   return [
     tools.env,
     '-i',
     '--',
-    ...env,
+    ...(boxed ? [] : env),
     tools.setpriv,
     `--regid=${gid}`,
     groups.length > 0 ? `--groups=${groups.join(',')}` : '--clear-groups',
@@ -73,8 +76,18 @@ function workloadCommand(
     `--wd=/${prepared.cwd}`,
     ...(uid === 0 ? [] : [`--setuid=${uid}`]),
     '--',
+    ...(boxed ? toolboxEnvCommand(env) : []),
     ...argv,
   ];
+}
+
+/**
+ * Whether the sandbox mounts the toolbox: when asked (containers, for exec), and whenever the
+ * environment names a loader variable, which the host tools must never see (the image could point
+ * them at a library of its choosing while they hold every capability).
+ */
+function usesToolbox(spec: SandboxSpec): boolean {
+  return spec.toolbox === true || spec.env.some((entry) => entry.startsWith('LD_'));
 }
 
 /**
@@ -180,7 +193,7 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
         devices,
         init,
         tty: tty !== undefined,
-        toolbox: spec.toolbox === true ? await toolboxFiles(tools) : [],
+        toolbox: usesToolbox(spec) ? await toolboxFiles(tools) : [],
       });
       const runner = [
         tools.setpriv,

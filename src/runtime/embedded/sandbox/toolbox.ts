@@ -57,8 +57,8 @@ export function toolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
 }
 
 async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
-  const deps = await Promise.all([dynamicDeps(tools.setpriv), dynamicDeps(tools.unshare)]);
-  const loader = deps[0].loader ?? deps[1].loader;
+  const deps = await Promise.all([tools.setpriv, tools.unshare, tools.env].map(dynamicDeps));
+  const loader = deps.find((dep) => dep.loader !== undefined)?.loader;
   if (loader === undefined)
     throw new DevenvError('DEVENV_RUNTIME_MISSING', `cannot find the dynamic loader of ${tools.setpriv}`, {
       hint: 'the embedded runtime needs dynamically linked util-linux tools (ldd must work)',
@@ -66,6 +66,7 @@ async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
   const files = new Map<string, string>([
     ['setpriv', tools.setpriv],
     ['unshare', tools.unshare],
+    ['env', tools.env],
     [LOADER, loader],
   ]);
   for (const lib of deps.flatMap((dep) => dep.libs)) files.set(path.basename(lib), lib);
@@ -73,13 +74,26 @@ async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
 }
 
 /**
+ * The last step into the program, once the process stands in the container's root as its user:
+ * the toolbox's `env` sets the program's environment. Everything before it ran with an empty one,
+ * so an `LD_PRELOAD` or `LD_LIBRARY_PATH` of the image never reaches a tool that still holds
+ * privileges, while the program gets it as Docker gives it.
+ */
+export function toolboxEnvCommand(env: readonly string[]): string[] {
+  const box = `/${TOOLBOX_DIR}`;
+  return [`${box}/${LOADER}`, '--inhibit-cache', '--library-path', box, `${box}/env`, '-i', '--', ...env];
+}
+
+/**
  * The command an exec runs once nsenter has made the toolbox its root and the container's root its
- * working directory: groups and bounding set, then the root change and the uid, then `command`.
+ * working directory: groups and bounding set, then the root change and the uid, then the program's
+ * environment, then `command`.
  */
 export function toolboxCommand(
   user: ResolvedUser,
   capabilities: readonly string[] | 'all',
   workdir: string,
+  env: readonly string[],
   command: readonly string[],
 ): string[] {
   const run = (tool: string) => [`/${LOADER}`, '--inhibit-cache', '--library-path', '/', `/${tool}`];
@@ -95,6 +109,7 @@ export function toolboxCommand(
     `--wd=${workdir}`,
     ...(user.uid === 0 ? [] : [`--setuid=${user.uid}`]),
     '--',
+    ...toolboxEnvCommand(env),
     ...command,
   ];
 }

@@ -21,7 +21,8 @@ describe('execArgv', () => {
       ['A=1', 'PATH=/usr/bin'],
       ['sh', '-c', 'id'],
     );
-    expect(argv.slice(0, 5)).toEqual(['/usr/bin/env', '-i', 'A=1', 'PATH=/usr/bin', '/usr/bin/nsenter']);
+    // The tools run with an empty environment; the command's comes last, from the toolbox's env.
+    expect(argv.slice(0, 3)).toEqual(['/usr/bin/env', '-i', '/usr/bin/nsenter']);
     expect(argv).toContain('--net');
     expect(argv).toContain('--root=/proc/4242/root/dev/.devenv');
     expect(argv).toContain('--wd=/proc/4242/root');
@@ -32,7 +33,21 @@ describe('execArgv', () => {
     expect(inside).toContain('--root=.');
     expect(inside).toContain('--wd=/src');
     expect(inside).toContain('--setuid=1000');
-    expect(inside.slice(-3)).toEqual(['sh', '-c', 'id']);
+    expect(inside.slice(-12)).toEqual([
+      '/dev/.devenv/ld.so',
+      '--inhibit-cache',
+      '--library-path',
+      '/dev/.devenv',
+      '/dev/.devenv/env',
+      '-i',
+      '--',
+      'A=1',
+      'PATH=/usr/bin',
+      'sh',
+      '-c',
+      'id',
+    ]);
+    expect(inside.indexOf('/dev/.devenv/env')).toBeGreaterThan(inside.indexOf('--root=.'));
     expect(inside.join(' ')).not.toContain('sys_admin');
   });
 
