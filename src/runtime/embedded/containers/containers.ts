@@ -71,9 +71,16 @@ function notRunning(name: string): DevenvError {
   });
 }
 
-/** The state as it really is: a recorded "running" whose PID 1 is gone (or was reused) is exited. */
+/**
+ * The state as it really is: a recorded "running" whose PID 1 or monitor is gone (or whose pid was
+ * reused) is exited. A dead monitor counts at once: its holder is killing PID 1 as this is read.
+ */
 export function effectiveState(state: ContainerStateFile): ContainerStateFile {
-  if (state.status !== 'running' || isAlive(state.pid, state.pidStart)) return state;
+  if (
+    state.status !== 'running' ||
+    (isAlive(state.pid, state.pidStart) && isAlive(state.monitorPid, state.monitorStart))
+  )
+    return state;
   return { status: 'exited', startedAt: state.startedAt, exitCode: state.exitCode ?? KILLED_STATUS };
 }
 
