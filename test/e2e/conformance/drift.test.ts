@@ -77,7 +77,10 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
   it('an image change warns first: refused without a terminal, -y recreates, named volumes kept', async () => {
     const user = runtime.user();
     const name = envName(runtime, 'drift-image');
-    const dir = projectOn(runtime, name, ['mounts: [{volume: keep, target: /keep}]']);
+    const dir = projectOn(runtime, name, [
+      'mounts: [{volume: keep, target: /keep}]',
+      'env: {PATH: "/opt/bin:$PATH"}',
+    ]);
     await ok(user, dir, ['up', '-d']);
     await ok(user, dir, [
       'exec',
@@ -109,9 +112,14 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
       '--',
       'sh',
       '-c',
-      'cat /keep/in-volume; ls /built; ls /root/in-layer 2>&1',
+      'echo "$PATH"; cat /keep/in-volume; ls /built; ls /root/in-layer 2>&1; true',
     ]);
-    expect(after.split('\n').slice(0, 2)).toEqual(['vol', '/built']);
+    // The new container's PATH: the project's prefix on the image's own, once.
+    expect(after.split('\n').slice(0, 3)).toEqual([
+      expect.stringMatching(/^\/opt\/bin:\/usr\/local\/sbin:/),
+      'vol',
+      '/built',
+    ]);
     expect(after).toContain('No such file');
     expect((await statusOf(user, dir)).drift).toBe('none');
     expect(existsSync(path.join(dir, 'devenv.yml'))).toBe(true);

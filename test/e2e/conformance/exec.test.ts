@@ -71,13 +71,13 @@ forEachRuntime('commands in an environment', ['build', 'containers'], (runtime) 
     expect(result.exitCode, result.stderr).toBe(3);
     expect(result.stdout).toBe('from host\nimage');
     expect((await statusOf(user, dir)).state).toBe('not created');
-    expect((await listed(user, dir)).map((e) => e.name)).toEqual([]);
+    expect((await listed(user, dir)).filter((e) => e.name === name || e.project === dir)).toEqual([]);
     // The throwaway container wrote through the same mount, and is gone: up creates a fresh one.
     const up = await user.run(dir, ['up', '-d']);
     expect(up.exitCode, up.stderr).toBe(0);
     expect(up.stderr).toContain(`${name} is up (created)`);
     expect(await ok(user, dir, ['exec', '--', 'cat', '/src/by-run.txt'])).toBe('made');
-    expect((await listed(user, dir)).map((e) => e.name)).toEqual([name]);
+    expect((await listed(user, dir)).filter((e) => e.project === dir).map((e) => e.name)).toEqual([name]);
     await ok(user, dir, ['rm', '-f']);
   });
 });

@@ -137,7 +137,7 @@ forEachRuntime('an environment between up and rm', ['build', 'containers'], (run
       seen += chunk.toString();
     });
     await waitFor(() => seen.includes('line-5'), 'logs -f to print line-5', 120_000);
-    expect(follow.exitCode).toBeUndefined();
+    expect(follow.exitCode).toBeNull();
     await ok(user, dir, ['stop', '-t', '1']);
     const ended = await follow;
     expect(ended.timedOut).toBe(false);

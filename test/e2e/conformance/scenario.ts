@@ -62,9 +62,19 @@ export async function statusOf(user: RuntimeUser, dir: string): Promise<StatusRe
   return JSON.parse(await ok(user, dir, ['status', '--json'])) as StatusReport;
 }
 
-/** The names `ls --json` lists. */
-export async function listed(user: RuntimeUser, dir: string): Promise<{ name: string; state: string }[]> {
-  return JSON.parse(await ok(user, dir, ['ls', '--json'])) as { name: string; state: string }[];
+/**
+ * What `ls --json` lists. Other scenarios' environments may be in it too (Docker lists the whole
+ * engine's), so look for yours by name or project.
+ */
+export async function listed(
+  user: RuntimeUser,
+  dir: string,
+): Promise<{ name: string; state: string; project?: string }[]> {
+  return JSON.parse(await ok(user, dir, ['ls', '--json'])) as {
+    name: string;
+    state: string;
+    project?: string;
+  }[];
 }
 
 /** Replaces `from` with `to` in the project's devenv.yml; `from` must be there. */

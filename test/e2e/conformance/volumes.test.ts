@@ -3,7 +3,7 @@
  * ways, owned on the host by the user who wrote them inside; a named volume survives rm and comes
  * back with the next up, and rm --volumes removes it.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { forEachRuntime } from './runtimes.js';
@@ -14,14 +14,25 @@ forEachRuntime('mounts and volumes', ['build', 'containers'], (runtime) => {
     const user = runtime.user();
     const dir = projectOn(runtime, envName(runtime, 'share'), ['mounts: [".:/src"]'], {
       'from-host.txt': 'host says hi\n',
+      open: null,
     });
+    // A folder anyone may write to, for the user that is not root.
+    chmodSync(path.join(dir, 'open'), 0o777);
     await ok(user, dir, ['up', '-d']);
     expect(await ok(user, dir, ['exec', '--', 'cat', '/src/from-host.txt'])).toBe('host says hi');
     await ok(user, dir, ['exec', '--', 'sh', '-c', 'echo container says hi > /src/from-container.txt']);
     expect(readFileSync(path.join(dir, 'from-container.txt'), 'utf8')).toBe('container says hi\n');
     expect(statSync(path.join(dir, 'from-container.txt')).uid).toBe(0);
-    await ok(user, dir, ['exec', '--user', '4321:4321', '--', 'sh', '-c', 'echo mine > /src/by-4321.txt']);
-    const owned = statSync(path.join(dir, 'by-4321.txt'));
+    await ok(user, dir, [
+      'exec',
+      '--user',
+      '4321:4321',
+      '--',
+      'sh',
+      '-c',
+      'echo mine > /src/open/by-4321.txt',
+    ]);
+    const owned = statSync(path.join(dir, 'open', 'by-4321.txt'));
     expect([owned.uid, owned.gid]).toEqual([4321, 4321]);
 
     writeFileSync(path.join(dir, 'later.txt'), 'live\n');
