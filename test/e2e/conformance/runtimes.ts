@@ -22,10 +22,11 @@ export interface RuntimeUser {
 }
 
 /**
- * What a scenario set may need of a runtime: `build` is `devenv build` (images from a plan), and
- * `containers` is everything that runs one (`up`, `exec`, `status`, `rm`).
+ * What a scenario set may need of a runtime: `build` is `devenv build` (images from a plan),
+ * `containers` is everything that runs one (`up`, `exec`, `status`, `rm`), and `private-network` is
+ * `network: private`: the environment's own network, with outbound access and published ports.
  */
-export type Capability = 'build' | 'containers';
+export type Capability = 'build' | 'containers' | 'private-network';
 
 export interface RuntimeUnderTest {
   name: 'docker' | 'embedded';
@@ -50,6 +51,10 @@ function userOf(env: Record<string, string>, globals: string[]): RuntimeUser {
 export const RUNTIMES: readonly RuntimeUnderTest[] = [
   {
     name: 'docker',
+    lacks: {
+      'private-network':
+        'a bridge network on the test dockerd (it runs with --bridge=none, so nothing is published)',
+    },
     unavailable: dockerAvailable ? undefined : 'the private dockerd did not start',
     base: services.busyboxImage,
     user: (extra = {}) => userOf(isolatedEnv(extra), ['--runtime', 'docker']),
