@@ -4,11 +4,12 @@
  * gateway only when allowed, a port in use is a clear error that leaves nothing running, and
  * slirp4netns ends with close() and with the namespace's process. Only loopback traffic.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DevenvError } from '../../../../src/errors.js';
 import {
   privateNetworkSupport,
@@ -18,6 +19,7 @@ import type {
   PrivateNetwork,
   PrivateNetworkOptions,
 } from '../../../../src/runtime/embedded/network/index.js';
+import { childScript } from '../../../helpers/child-script.js';
 import { hasCli, isRoot, skipUnless } from '../../../helpers/requirements.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import {
@@ -204,6 +206,41 @@ describe.skipIf(skip)('private network', () => {
     ns.process.kill('SIGKILL');
     await waitFor(() => ended, 'exited to resolve');
     expect(slirpFor(ns.pid)).toEqual([]);
+  });
+
+  it('slirp4netns ends when the process that started it is killed with SIGKILL', async () => {
+    const ns = await makeNamespace();
+    await serversIn(ns.pid, [80]);
+    const port = await freePorts();
+    const own = path.join(stateDir, 'killed-monitor');
+    await mkdir(own, { mode: 0o700 });
+    const options: PrivateNetworkOptions = {
+      pid: ns.pid,
+      stateDir: own,
+      ports: [`127.0.0.1:${port}:80`],
+      hostLoopback: false,
+    };
+    const monitor = spawn(
+      process.execPath,
+      [childScript(new URL('./helpers/network-child.ts', import.meta.url)), JSON.stringify(options)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    onTestFinished(() => {
+      monitor.kill('SIGKILL');
+    });
+    let out = '';
+    monitor.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await waitFor(() => out.includes('\n'), 'the child to start the network');
+    expect(JSON.parse(out)).toEqual([`127.0.0.1:${port}->80/tcp`]);
+    expect(await tcpAsk('127.0.0.1', port)).toBe('hello tcp 80');
+    expect(slirpFor(ns.pid)).toHaveLength(1);
+    monitor.kill('SIGKILL');
+    await waitFor(() => slirpFor(ns.pid).length === 0, 'slirp4netns to exit after its parent died', 30_000);
+    expect(await tcpAsk('127.0.0.1', port)).toBe('ECONNREFUSED');
   });
 
   it('a state folder deeper than a socket path may be still works', async () => {
