@@ -167,6 +167,54 @@ describe.skipIf(skip)('private network', () => {
     expect(await addressesIn(ns.pid)).not.toContain('tap0');
   });
 
+  it('a host range for one container port takes its first free port, and names the range when all are taken', async () => {
+    const ns = await makeNamespace();
+    await serversIn(ns.pid, [80]);
+    const first = await freePorts(2);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(first, '127.0.0.1', resolve));
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) =>
+          taken.close(() => {
+            resolve();
+          }),
+        ),
+    );
+    const network = await start({
+      pid: ns.pid,
+      ports: [`127.0.0.1:${first}-${first + 1}:80`],
+      hostLoopback: false,
+    });
+    expect(network.published).toEqual([`127.0.0.1:${first + 1}->80/tcp`]);
+    expect(await tcpAsk('127.0.0.1', first + 1)).toBe('hello tcp 80');
+    const again = await makeNamespace();
+    const error = await start({
+      pid: again.pid,
+      ports: [`127.0.0.1:${first}-${first + 1}:80`],
+      hostLoopback: false,
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'DEVENV_BUSY' });
+    expect((error as DevenvError).message).toContain(
+      `every host port of ${first}-${first + 1} is already in use`,
+    );
+    expect(slirpFor(again.pid)).toEqual([]);
+  });
+
+  it('an address the host does not have is DEVENV_CONFIG_INVALID naming it', async () => {
+    const ns = await makeNamespace();
+    // 192.0.2.0/24 is reserved for documentation; binding it fails locally and sends nothing.
+    for (const port of ['192.0.2.1:8080:80', '192.0.2.1::80']) {
+      const error = await start({ pid: ns.pid, ports: [port], hostLoopback: false }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ code: 'DEVENV_CONFIG_INVALID' });
+      expect((error as DevenvError).message).toContain('192.0.2.1 is not an address of this host');
+      expect((error as DevenvError).message).toContain(`"${port}"`);
+    }
+    expect(slirpFor(ns.pid)).toEqual([]);
+  });
+
   it('a bad port is refused before slirp4netns starts', async () => {
     const ns = await makeNamespace();
     for (const [port, code] of [
