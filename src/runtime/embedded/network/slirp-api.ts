@@ -5,14 +5,11 @@
  */
 import { createConnection } from 'node:net';
 
-/** A request slirp4netns understands. */
-export type SlirpRequest =
-  | {
-      execute: 'add_hostfwd';
-      arguments: { proto: 'tcp' | 'udp'; host_addr: string; host_port: number; guest_port: number };
-    }
-  | { execute: 'list_hostfwd' }
-  | { execute: 'remove_hostfwd'; arguments: { id: number } };
+/** The request devenv sends: one forward from a host address and port to the container's port. */
+export interface SlirpRequest {
+  execute: 'add_hostfwd';
+  arguments: { proto: 'tcp' | 'udp'; host_addr: string; host_port: number; guest_port: number };
+}
 
 /** The answer: what `return` held, or the `error` description slirp4netns gave. */
 export type SlirpAnswer = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };

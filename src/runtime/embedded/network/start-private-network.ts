@@ -10,6 +10,7 @@ import { bindError, freePort } from './host-ports.js';
 import { hostForwards, publishedPort } from './forwards.js';
 import type { HostForward, MadeForward } from './forwards.js';
 import { slirpRequest } from './slirp-api.js';
+import type { SlirpAnswer, SlirpRequest } from './slirp-api.js';
 import { startSlirp } from './slirp-process.js';
 import { slirpBinary } from './support.js';
 import { runningStartTime, watchProcess } from './target-process.js';
@@ -54,7 +55,7 @@ const FIX_PORT = 'Free the port on the host, or change it in `ports:` in devenv.
 
 /** Why binding a host port failed, in words, from the error code devenv's own bind got. */
 function unavailable(forward: HostForward, port: number, code: string | undefined): DevenvError {
-  const where = `${forward.hostAddress}:${port}/${forward.protocol}`;
+  const where = `${forward.hostAddress}:${port === 0 ? 'any port' : port}/${forward.protocol}`;
   const prefix = `ports: "${forward.source}": cannot publish on ${where}`;
   if (code === 'EADDRINUSE')
     return new DevenvError('DEVENV_BUSY', `${prefix}: the port is already in use on the host`, {
@@ -77,25 +78,50 @@ function unavailable(forward: HostForward, port: number, code: string | undefine
   );
 }
 
+/** Sends one request; slirp4netns that stopped answering (it died, its namespace went) is our failure to report. */
+async function request(socket: string, body: SlirpRequest, forward: HostForward): Promise<SlirpAnswer> {
+  try {
+    return await slirpRequest(socket, body);
+  } catch (error) {
+    throw new DevenvError(
+      'DEVENV_RUNTIME_FAILED',
+      `ports: "${forward.source}": slirp4netns did not answer on its API socket (${(error as Error).message})`,
+      {
+        hint: 'Check that the container is still running (its logs say why it stopped), then start it again.',
+        cause: error,
+      },
+    );
+  }
+}
+
 /** Makes one forward through the API socket, trying each allowed host port in turn. */
 async function addForward(socket: string, forward: HostForward): Promise<MadeForward> {
   const fixed = forward.hostPorts.length > 0;
   const attempts = fixed ? forward.hostPorts.length : FREE_PORT_ATTEMPTS;
   let lastPort = forward.hostPorts[0] ?? 0;
   let lastCode: string | undefined;
+  if (!fixed) {
+    // An address this host lacks fails here, before a kernel-chosen port is asked of it.
+    const code = await bindError(forward.protocol, forward.hostAddress, 0);
+    if (code !== undefined) throw unavailable(forward, 0, code);
+  }
   for (let i = 0; i < attempts; i++) {
     const hostPort = fixed
       ? (forward.hostPorts[i] ?? lastPort)
       : await freePort(forward.protocol, forward.hostAddress);
-    const answer = await slirpRequest(socket, {
-      execute: 'add_hostfwd',
-      arguments: {
-        proto: forward.protocol,
-        host_addr: forward.hostAddress,
-        host_port: hostPort,
-        guest_port: forward.containerPort,
+    const answer = await request(
+      socket,
+      {
+        execute: 'add_hostfwd',
+        arguments: {
+          proto: forward.protocol,
+          host_addr: forward.hostAddress,
+          host_port: hostPort,
+          guest_port: forward.containerPort,
+        },
       },
-    });
+      forward,
+    );
     if (answer.ok)
       return {
         protocol: forward.protocol,

@@ -4,11 +4,12 @@
  * gateway only when allowed, a port in use is a clear error that leaves nothing running, and
  * slirp4netns ends with close() and with the namespace's process. Only loopback traffic.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DevenvError } from '../../../../src/errors.js';
 import {
   privateNetworkSupport,
@@ -18,6 +19,7 @@ import type {
   PrivateNetwork,
   PrivateNetworkOptions,
 } from '../../../../src/runtime/embedded/network/index.js';
+import { childScript } from '../../../helpers/child-script.js';
 import { hasCli, isRoot, skipUnless } from '../../../helpers/requirements.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import {
@@ -165,6 +167,54 @@ describe.skipIf(skip)('private network', () => {
     expect(await addressesIn(ns.pid)).not.toContain('tap0');
   });
 
+  it('a host range for one container port takes its first free port, and names the range when all are taken', async () => {
+    const ns = await makeNamespace();
+    await serversIn(ns.pid, [80]);
+    const first = await freePorts(2);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(first, '127.0.0.1', resolve));
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) =>
+          taken.close(() => {
+            resolve();
+          }),
+        ),
+    );
+    const network = await start({
+      pid: ns.pid,
+      ports: [`127.0.0.1:${first}-${first + 1}:80`],
+      hostLoopback: false,
+    });
+    expect(network.published).toEqual([`127.0.0.1:${first + 1}->80/tcp`]);
+    expect(await tcpAsk('127.0.0.1', first + 1)).toBe('hello tcp 80');
+    const again = await makeNamespace();
+    const error = await start({
+      pid: again.pid,
+      ports: [`127.0.0.1:${first}-${first + 1}:80`],
+      hostLoopback: false,
+    }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'DEVENV_BUSY' });
+    expect((error as DevenvError).message).toContain(
+      `every host port of ${first}-${first + 1} is already in use`,
+    );
+    expect(slirpFor(again.pid)).toEqual([]);
+  });
+
+  it('an address the host does not have is DEVENV_CONFIG_INVALID naming it', async () => {
+    const ns = await makeNamespace();
+    // 192.0.2.0/24 is reserved for documentation; binding it fails locally and sends nothing.
+    for (const port of ['192.0.2.1:8080:80', '192.0.2.1::80']) {
+      const error = await start({ pid: ns.pid, ports: [port], hostLoopback: false }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ code: 'DEVENV_CONFIG_INVALID' });
+      expect((error as DevenvError).message).toContain('192.0.2.1 is not an address of this host');
+      expect((error as DevenvError).message).toContain(`"${port}"`);
+    }
+    expect(slirpFor(ns.pid)).toEqual([]);
+  });
+
   it('a bad port is refused before slirp4netns starts', async () => {
     const ns = await makeNamespace();
     for (const [port, code] of [
@@ -204,6 +254,41 @@ describe.skipIf(skip)('private network', () => {
     ns.process.kill('SIGKILL');
     await waitFor(() => ended, 'exited to resolve');
     expect(slirpFor(ns.pid)).toEqual([]);
+  });
+
+  it('slirp4netns ends when the process that started it is killed with SIGKILL', async () => {
+    const ns = await makeNamespace();
+    await serversIn(ns.pid, [80]);
+    const port = await freePorts();
+    const own = path.join(stateDir, 'killed-monitor');
+    await mkdir(own, { mode: 0o700 });
+    const options: PrivateNetworkOptions = {
+      pid: ns.pid,
+      stateDir: own,
+      ports: [`127.0.0.1:${port}:80`],
+      hostLoopback: false,
+    };
+    const monitor = spawn(
+      process.execPath,
+      [childScript(new URL('./helpers/network-child.ts', import.meta.url)), JSON.stringify(options)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    onTestFinished(() => {
+      monitor.kill('SIGKILL');
+    });
+    let out = '';
+    monitor.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await waitFor(() => out.includes('\n'), 'the child to start the network');
+    expect(JSON.parse(out)).toEqual([`127.0.0.1:${port}->80/tcp`]);
+    expect(await tcpAsk('127.0.0.1', port)).toBe('hello tcp 80');
+    expect(slirpFor(ns.pid)).toHaveLength(1);
+    monitor.kill('SIGKILL');
+    await waitFor(() => slirpFor(ns.pid).length === 0, 'slirp4netns to exit after its parent died', 30_000);
+    expect(await tcpAsk('127.0.0.1', port)).toBe('ECONNREFUSED');
   });
 
   it('a state folder deeper than a socket path may be still works', async () => {
