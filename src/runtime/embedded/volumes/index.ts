@@ -1,5 +1,5 @@
 /**
- * Named volumes of the embedded runtime, kept in the store (`volumes/<name>/`, see store/paths.ts):
+ * Named volumes of the embedded runtime, kept in the store (docs/embedded-runtime.md#named-volumes):
  * what `EmbeddedRuntime` calls for Docker's `volume ls|create|rm` and for moving a volume's contents
  * in and out of a bundle.
  */

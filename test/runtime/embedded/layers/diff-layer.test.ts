@@ -4,7 +4,6 @@
  * explicit whiteouts for what an opaque directory hides, hardlinks by inode, and identical bytes on
  * every run.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, link, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { HeaderScanner } from '../../../../src/image/layer/header-scanner.js';
 import { applyLayer, diffLayer, openOverlays } from '../../../../src/runtime/embedded/layers/index.js';
 import { isRoot, makeTar, opener, scratch } from './helpers/fixtures.js';
 import { mergedListing } from './helpers/merged.js';
+import { setXattr } from './helpers/xattrs.js';
 import { skipUnless } from '../../../helpers/requirements.js';
 
 const noRoot = skipUnless('diffLayer (overlayfs mounts)', { root: isRoot });
@@ -133,17 +133,6 @@ describe.skipIf(noRoot)('diffLayer (needs root and overlayfs)', () => {
     );
   });
 });
-
-/** Sets an xattr with python3 (Node has no xattr API and the attr tools may be missing). */
-function setXattr(file: string, name: string, value: Buffer): void {
-  execFileSync('python3', [
-    '-c',
-    'import os,sys\nos.setxattr(sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), follow_symlinks=False)',
-    file,
-    name,
-    value.toString('hex'),
-  ]);
-}
 
 describe('diffLayer keeps extended attributes', () => {
   let tmp: Awaited<ReturnType<typeof scratch>>;

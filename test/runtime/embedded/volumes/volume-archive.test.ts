@@ -4,7 +4,6 @@
  * tree exactly, a tar shaped like `docker cp --archive` output imports, and an import only ever fills
  * an empty volume, whole or not at all.
  */
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -36,6 +35,7 @@ import { checkStore } from '../../../../src/runtime/embedded/store/index.js';
 import { skipUnless } from '../../../helpers/requirements.js';
 import { isRoot, makeTar } from '../layers/helpers/fixtures.js';
 import { treeListing } from '../layers/helpers/tree.js';
+import { setXattr, xattrsOf } from '../layers/helpers/xattrs.js';
 import { cleanupDirs, freshStore } from '../store/helpers/fixtures.js';
 
 afterAll(cleanupDirs);
@@ -45,24 +45,6 @@ const noRoot = skipUnless('volume owners, setuid bits and file capabilities', { 
 const CAPABILITY = Buffer.from('0000000201000000010000000000000000000000', 'hex');
 const BINARY = Buffer.from([0x00, 0xff, 0x0a, 0x3d, 0x80, 0x20]);
 
-function setXattr(file: string, name: string, value: Buffer): void {
-  execFileSync('python3', [
-    '-c',
-    'import os,sys\nos.setxattr(sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), follow_symlinks=False)',
-    file,
-    name,
-    value.toString('hex'),
-  ]);
-}
-
-function xattrsOf(file: string): string {
-  return execFileSync('python3', [
-    '-c',
-    'import os,sys\nprint(sorted((n, os.getxattr(sys.argv[1], n, follow_symlinks=False).hex()) for n in os.listxattr(sys.argv[1], follow_symlinks=False)))',
-    file,
-  ]).toString();
-}
-
 async function exported(store: Store, name: string): Promise<Buffer> {
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
@@ -71,10 +53,10 @@ async function exported(store: Store, name: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function headersOf(data: Buffer): Promise<{ headers: tar.Headers[]; scanner: HeaderScanner }> {
+async function headersOf(data: Buffer): Promise<{ headers: tar.Header[]; scanner: HeaderScanner }> {
   const scanner = new HeaderScanner();
   const extract = tar.extract();
-  const headers: tar.Headers[] = [];
+  const headers: tar.Header[] = [];
   Readable.from([data]).pipe(scanner).pipe(extract);
   for await (const entry of extract) {
     headers.push(entry.header);
@@ -145,9 +127,9 @@ describe.skipIf(noRoot)('export and import (root: owners, setuid, capabilities)'
     await createVolume({ store }, 'copy', {});
     await importVolume({ store }, 'copy', Readable.from([data]));
     const copy = await volumeDataDir({ store }, 'copy');
-    expect(await treeListing(copy, { mtimes: true, root: true })).toEqual(
-      await treeListing(source, { mtimes: true, root: true }),
-    );
+    // Docker's tar has no entry for the volume root, so its time is the import's; all else is kept.
+    expect(await treeListing(copy, { mtimes: true })).toEqual(await treeListing(source, { mtimes: true }));
+    expect(await treeListing(copy, { root: true })).toEqual(await treeListing(source, { root: true }));
     const [a, b] = [lstatSync(path.join(copy, 'a')), lstatSync(path.join(copy, 'home/b'))];
     expect(a.ino).toBe(b.ino);
     expect(a.nlink).toBe(2);
@@ -169,7 +151,7 @@ describe.skipIf(noRoot)('export and import (root: owners, setuid, capabilities)'
     const add = (header: TarHeader, body?: string) =>
       writer.add(
         { mtime: t, uid: 0, gid: 0, ...header },
-        body === undefined ? undefined : [Buffer.from(body)],
+        body === undefined ? undefined : Readable.from([Buffer.from(body)]),
       );
     await add({ name: 'bin/', type: 'directory', mode: 0o755, size: 0 });
     await add(
