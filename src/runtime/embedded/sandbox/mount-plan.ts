@@ -186,7 +186,8 @@ function devSteps(input: MountPlanInput, dev: string): SetupStep[] {
     if (device.kind === 'node')
       steps.push(
         step('file', `creating /dev/${device.target}`, '-', '-', '-', target),
-        step('bind', what, '-', 'nosuid', device.source, target),
+        // No remount: a device node has no use for mount flags, and a privileged sandbox binds a hundred.
+        step('bind', what, '-', '-', device.source, target),
       );
     else
       steps.push(

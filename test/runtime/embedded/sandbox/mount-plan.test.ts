@@ -150,7 +150,7 @@ describe('mountPlan', () => {
       ['bind', 'ro,nosuid,nodev', '/usr/bin/tini-static', '/r/dev/init'],
       ['console', '-', '-', '/r/dev/console'],
       ['file', '-', '-', '/r/dev/ttyUSB0'],
-      ['bind', 'nosuid', '/dev/ttyUSB0', '/r/dev/ttyUSB0'],
+      ['bind', '-', '/dev/ttyUSB0', '/r/dev/ttyUSB0'],
       ['dir', '-', '-', '/r/dev/bus'],
       ['dir', '-', '-', '/r/dev/bus/usb'],
       ['rbind', '-', '/dev/bus/usb', '/r/dev/bus/usb'],
