@@ -59,6 +59,11 @@ export class SessionLog {
     });
   }
 
+  /** Resolves once everything appended so far is written (or the log has stopped). */
+  async flush(): Promise<void> {
+    await this.queue;
+  }
+
   /** Writes what is queued and closes the file; rejects with the first write that failed. */
   async close(): Promise<void> {
     await this.queue;
