@@ -29,6 +29,7 @@ import { withLock } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { runInSandbox, startSandbox } from '../sandbox/index.js';
 import { hostTools, HOST_PATH } from '../sandbox/host-tools.js';
+import { privateNetworkSupport } from '../network/index.js';
 import * as volumes from '../volumes/index.js';
 import { attachClient } from './attach-client.js';
 import { parseDetachKeys } from './detach-keys.js';
@@ -142,6 +143,13 @@ export class EmbeddedContainers {
   }
 
   async create(spec: RunSpec, secretEnvFile: string | undefined, upperFrom?: string): Promise<ContainerSummary> {
+    if (spec.network === 'private') {
+      const support = await privateNetworkSupport();
+      if (!support.ok)
+        throw new DevenvError('DEVENV_RUNTIME_MISSING', `network: private needs slirp4netns: ${support.reason}`, {
+          hint: `${support.hint}, or use network: host or none in devenv.yml`,
+        });
+    }
     const image = await this.imageDefaults(spec.image);
     const id = newContainerId();
     const config = containerConfigOf(id, spec, image, secretEnvFile, new Date());
