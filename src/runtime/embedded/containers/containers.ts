@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DevenvError, EXIT_RUNTIME_FAILED } from '../../../errors.js';
 import { LABELS } from '../../../plan/compile-plan.js';
 import type { RunSpec } from '../../../plan/types.js';
+import { closeInheritedDescriptors } from '../../../util/inherited-fds.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import type {
   AttachResult,
@@ -147,7 +148,7 @@ export class EmbeddedContainers {
       const support = await privateNetworkSupport();
       if (!support.ok)
         throw new DevenvError('DEVENV_RUNTIME_MISSING', `network: private needs slirp4netns: ${support.reason}`, {
-          hint: `${support.hint}, or use network: host or none in devenv.yml`,
+          hint: support.hint,
         });
     }
     const image = await this.imageDefaults(spec.image);
@@ -375,6 +376,7 @@ export class EmbeddedContainers {
       command,
     );
     if (options.tty) argv = withPty(argv);
+    closeInheritedDescriptors();
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0] as string, argv.slice(1), {
         stdio: [options.interactive ? stdio.stdin : 'ignore', stdio.stdout, stdio.stderr],

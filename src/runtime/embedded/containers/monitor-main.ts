@@ -5,6 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { DevenvError } from '../../../errors.js';
+import { closeInheritedDescriptors } from '../../../util/inherited-fds.js';
 import { layerUnpacker } from '../layer-mode.js';
 import { openStore } from '../store/index.js';
 import { runMonitor } from './monitor.js';
@@ -17,6 +18,8 @@ process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
 process.on('SIGPIPE', () => undefined);
 
+// Whatever the starting command inherited stays out of the monitor and everything it starts.
+closeInheritedDescriptors([3]);
 const channel = createWriteStream('', { fd: 3 });
 channel.on('error', () => undefined);
 let reported = false;
