@@ -100,7 +100,16 @@ describe.skipIf(skip)('startSandbox', () => {
       }),
     ).rejects.toThrow('slirp4netns refused');
     expect(hookPid).toBeGreaterThan(0);
-    expect(existsSync(`/proc/${hookPid}`)).toBe(false);
+    // Killed; its exit may take a moment to be reaped on a busy machine.
+    for (
+      let i = 0;
+      i < 100 &&
+      existsSync(`/proc/${hookPid}/cmdline`) &&
+      readFileSync(`/proc/${hookPid}/cmdline`).length > 0;
+      i++
+    )
+      await sleep(100);
+    expect(existsSync(`/proc/${hookPid}`) ? readFileSync(`/proc/${hookPid}/cmdline`, 'utf8') : '').toBe('');
     expect(existsSync(s.scratchDir)).toBe(false);
     expect(hostMountsUnder(fixture.dir)).toEqual([]);
   });
