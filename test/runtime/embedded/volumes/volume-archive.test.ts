@@ -245,6 +245,30 @@ describe('import rules', () => {
     expect((await checkStore(store.root)).issues).toEqual([]);
   });
 
+  it('sets user.* attributes but reports and skips those that steer the kernel', async () => {
+    const chunks: Buffer[] = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const writer = new TarWriter(out);
+    const xattrs: [string, Buffer][] = [
+      ['trusted.overlay.opaque', Buffer.from('y')],
+      ['user.note', BINARY],
+    ];
+    await writer.add({ name: 'dir/', type: 'directory', mode: 0o755, size: 0, xattrs });
+    await writer.finish();
+    out.end();
+    const store = await freshStore();
+    await createVolume({ store }, 'attrs', {});
+    const notices: string[] = [];
+    const onNotice = (rel: string, message: string) => notices.push(`${rel}: ${message}`);
+    await importVolume({ store, onNotice }, 'attrs', Readable.from([Buffer.concat(chunks)]));
+    expect(notices).toEqual([
+      'dir: extended attribute trusted.overlay.opaque not applied: only file capabilities and user.* are',
+    ]);
+    const dir = path.join(await volumeDataDir({ store }, 'attrs'), 'dir');
+    expect(xattrsOf(dir)).toBe(`[('user.note', '${BINARY.toString('hex')}')]\n`);
+  });
+
   it('keeps names that look like whiteouts as ordinary files, as docker cp does', async () => {
     const store = await freshStore();
     await createVolume({ store }, 'wh', {});
