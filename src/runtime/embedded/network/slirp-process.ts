@@ -29,8 +29,6 @@ export interface SlirpOptions {
 export interface SlirpProcess {
   /** Resolves when it has exited, for whatever reason. */
   exited: Promise<void>;
-  /** True once it has exited. */
-  hasExited(): boolean;
   /** Ends it (SIGTERM, then SIGKILL) and resolves once it has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -151,9 +149,5 @@ export async function startSlirp(options: SlirpOptions): Promise<SlirpProcess> {
       error,
     );
   }
-  return {
-    exited,
-    hasExited: () => child.exitCode !== null || child.signalCode !== null,
-    stop,
-  };
+  return { exited, stop };
 }
