@@ -8,6 +8,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
+import { removeTree } from '../../../util/remove-tree.js';
 import type { Store } from '../store/index.js';
 import { startSandbox } from '../sandbox/index.js';
 import type { RunningSandbox } from '../sandbox/index.js';
@@ -121,6 +122,8 @@ async function startContainerSandbox(
   output: (chunk: Buffer) => void,
   onNetwork: (network: PrivateNetwork) => void,
 ): Promise<RunningSandbox> {
+  // A monitor killed with SIGKILL leaves its sandbox's scratch files (the mounts went with it).
+  await removeTree(paths.run);
   return startSandbox({
     ...(await prepareSandboxRoot(store, config, paths.dir)),
     argv: config.argv,
