@@ -43,7 +43,9 @@ export async function attachClient(options: {
   const { stdin, stdout } = stdio;
   const raw = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
   const wasRaw = raw && (stdin as { isRaw?: boolean }).isRaw === true;
-  const wasPaused = stdin.isPaused();
+  // A stream nobody read from yet is not flowing either; left flowing, it would keep the process
+  // alive and swallow input meant for whoever reads stdin next.
+  const wasFlowing = stdin.readableFlowing === true;
   const cleanups: (() => void)[] = [];
   const listen = (
     emitter: NodeJS.EventEmitter,
@@ -143,7 +145,7 @@ export async function attachClient(options: {
     });
   } finally {
     for (const cleanup of cleanups) cleanup();
-    if (wasPaused) stdin.pause();
+    if (!wasFlowing) stdin.pause();
     if (raw) stdin.setRawMode?.(wasRaw);
     await hangUp(socket);
   }

@@ -81,6 +81,8 @@ export async function serveAttach(options: {
   await removeStaleSocket(socketPath);
   const ring = new OutputRing(options.snapshotBytes ?? DEFAULT_SNAPSHOT_BYTES);
   const clients = new Set<Client>();
+  // Every open connection, including ones being refused or ended, so that close() ends them all.
+  const sockets = new Set<net.Socket>();
   let exitStatus: number | undefined;
   let resizing = Promise.resolve();
 
@@ -159,6 +161,7 @@ export async function serveAttach(options: {
   const server = net.createServer((socket) => {
     const client: Client = { socket, joined: false };
     clients.add(client);
+    sockets.add(socket);
     const decoder = new FrameDecoder();
     socket.on('data', (chunk: Buffer) => {
       let frames: Frame[];
@@ -175,7 +178,10 @@ export async function serveAttach(options: {
     });
     // A client that vanishes (reset, killed) is simply gone; the session does not notice.
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => clients.delete(client));
+    socket.on('close', () => {
+      clients.delete(client);
+      sockets.delete(socket);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -206,7 +212,7 @@ export async function serveAttach(options: {
           resolve();
         }),
       );
-      for (const client of clients) client.socket.destroy();
+      for (const socket of sockets) socket.destroy();
       clients.clear();
       await closed;
     },

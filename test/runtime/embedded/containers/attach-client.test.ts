@@ -81,6 +81,8 @@ describe('attachClient', () => {
     expect(await attached).toEqual({ kind: 'detached' });
     expect(first.stdin.rawCalls).toEqual([true, false]);
     expect(first.listeners()).toEqual(first.before);
+    // Left flowing, stdin would keep the process alive and swallow what the next reader wants.
+    expect(first.stdin.readableFlowing).toBe(false);
 
     const second = terminal();
     const again = attach(second.stdio);

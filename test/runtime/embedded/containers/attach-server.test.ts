@@ -153,6 +153,16 @@ describe('serveAttach, the socket', () => {
     expect(silent.frames).toEqual([]);
   });
 
+  it('closes even while a refused client never reads its error', async () => {
+    const { connect, server } = await serve(memorySession());
+    const deaf = await connect(encodeHello({ version: 9 }));
+    deaf.socket.pause();
+    await server.close();
+    servers.splice(0);
+    deaf.socket.resume();
+    await deaf.closed;
+  });
+
   it('closes a client that announces a frame over 1 MiB and keeps serving the others', async () => {
     const session = memorySession();
     const { connect } = await serve(session);
