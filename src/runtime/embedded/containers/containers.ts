@@ -16,6 +16,7 @@ import { LABELS } from '../../../plan/compile-plan.js';
 import type { RunSpec } from '../../../plan/types.js';
 import { closeInheritedDescriptors } from '../../../util/inherited-fds.js';
 import { removeTree } from '../../../util/remove-tree.js';
+import { shortSocketPath } from '../../../util/socket-path.js';
 import type {
   AttachResult,
   CommitOptions,
@@ -338,7 +339,13 @@ export class EmbeddedContainers {
   async attach(name: string, stdio: Stdio): Promise<AttachResult> {
     const { config } = await this.running(name);
     const paths = containerPaths(this.dir, config.id);
-    const result = await attachClient({ socketPath: paths.socket, stdio, detachKeys: parseDetachKeys(DETACH_KEYS) });
+    const socket = shortSocketPath(paths.socket);
+    let result;
+    try {
+      result = await attachClient({ socketPath: socket.path, stdio, detachKeys: parseDetachKeys(DETACH_KEYS) });
+    } finally {
+      socket.close();
+    }
     if (result.kind !== 'closed') return result;
     // The socket went away without a status: read what the monitor recorded.
     for (let i = 0; i < 100; i++) {

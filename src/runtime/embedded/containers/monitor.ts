@@ -9,6 +9,7 @@
 import { PassThrough } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { removeTree } from '../../../util/remove-tree.js';
+import { shortSocketPath } from '../../../util/socket-path.js';
 import type { Store } from '../store/index.js';
 import { startSandbox } from '../sandbox/index.js';
 import type { RunningSandbox } from '../sandbox/index.js';
@@ -79,7 +80,9 @@ export async function runMonitor(
     },
     exited,
   };
-  const server = await serveAttach({ socketPath: paths.socket, session });
+  // Kept open while the container runs: the socket's path goes through it.
+  const socket = shortSocketPath(paths.socket);
+  const server = await serveAttach({ socketPath: socket.path, session });
   const startedAt = new Date().toISOString();
   await writeState(paths, {
     status: 'running',
@@ -109,6 +112,7 @@ export async function runMonitor(
   });
   await network?.close();
   await server.close();
+  socket.close();
   await log.close();
   stdin.end();
 }
