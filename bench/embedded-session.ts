@@ -21,7 +21,9 @@ const PEER = 'bench-embedded-session-peer';
 async function containerPid(store: string): Promise<number> {
   const dir = path.join(store, 'containers');
   for (const entry of await readdir(dir)) {
-    const state = JSON.parse(await readFile(path.join(dir, entry, 'state.json'), 'utf8').catch(() => '{}')) as {
+    const state = JSON.parse(
+      await readFile(path.join(dir, entry, 'state.json'), 'utf8').catch(() => '{}'),
+    ) as {
       pid?: number;
     };
     if (state.pid !== undefined) return state.pid;
@@ -33,7 +35,8 @@ async function containerPid(store: string): Promise<number> {
 export async function bench(ctx: BenchContext): Promise<Row[]> {
   const project = await makeProject(ctx, 'embedded-session', { 'devenv.yml': busyboxConfig(ctx, NAME) });
   const store = path.join(ctx.workDir, 'embedded-session-store');
-  const devenv = (args: string[]) => devenvArgv(ctx, project, ['--runtime', 'embedded', '--root', store, ...args]);
+  const devenv = (args: string[]) =>
+    devenvArgv(ctx, project, ['--runtime', 'embedded', '--root', store, ...args]);
   try {
     await setup(ctx, devenv(['up', '-d']));
   } catch (error) {
@@ -49,7 +52,18 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     { name: 'docker exec', argv: ['docker', 'exec', PEER, 'true'] },
     {
       name: 'nsenter (floor)',
-      argv: ['nsenter', `--target=${pid}`, '--mount', '--uts', '--ipc', '--pid', '--net', '--root', '--', '/bin/true'],
+      argv: [
+        'nsenter',
+        `--target=${pid}`,
+        '--mount',
+        '--uts',
+        '--ipc',
+        '--pid',
+        '--net',
+        '--root',
+        '--',
+        '/bin/true',
+      ],
     },
   ]);
   const up = await compare(ctx, 'embedded warm up -d (no-op)', { argv: devenv(['up', '-d']) }, [
@@ -59,7 +73,13 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     ctx,
     'embedded start of a stopped environment',
     { argv: devenv(['up', '-d']), prepare: devenv(['stop', '-t', '0']) },
-    [{ name: 'docker start (stopped)', argv: ['docker', 'start', PEER], prepare: ['docker', 'stop', '-t', '0', PEER] }],
+    [
+      {
+        name: 'docker start (stopped)',
+        argv: ['docker', 'start', PEER],
+        prepare: ['docker', 'stop', '-t', '0', PEER],
+      },
+    ],
   );
   return [...exec, ...up, ...start];
 }

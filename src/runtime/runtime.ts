@@ -138,7 +138,11 @@ export interface Runtime {
    * taking over its writable layer as it is, with no commit. Runtimes whose containers' files are a
    * plain folder implement it; the engine commits and recreates on the others.
    */
-  recreateKeepingFiles?(name: string, spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary>;
+  recreateKeepingFiles?(
+    name: string,
+    spec: RunSpec,
+    secretEnvFile: string | undefined,
+  ): Promise<ContainerSummary>;
   startContainer(name: string): Promise<void>;
   stopContainer(name: string, timeoutSeconds?: number): Promise<void>;
   removeContainer(name: string, options: { force: boolean }): Promise<void>;

@@ -224,7 +224,12 @@ export class EmbeddedRuntime implements Runtime {
     if (process.getuid?.() !== 0) await this.runner();
     return (await this.containerStore()).exec(name, command, options, stdio);
   }
-  async runOnce(spec: RunSpec, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+  async runOnce(
+    spec: RunSpec,
+    command: readonly string[],
+    options: RunOptions,
+    stdio: Stdio,
+  ): Promise<number> {
     return (await this.runner()).runOnce(spec, command, options, stdio);
   }
   async logs(

@@ -52,14 +52,19 @@ describe.skipIf(noRegistry)('embedded containers', () => {
     process.kill(monitorPid as number, 'SIGKILL');
     expect(await status(box)).toBe('exited');
     // The holder takes the container's processes with it.
-    await expect.poll(() => {
-      try {
-        process.kill(pid as number, 0);
-        return 'alive';
-      } catch {
-        return 'gone';
-      }
-    }, { timeout: 30_000 }).toBe('gone');
+    await expect
+      .poll(
+        () => {
+          try {
+            process.kill(pid as number, 0);
+            return 'alive';
+          } catch {
+            return 'gone';
+          }
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('gone');
     const again = await devenv(box, ['up', '-d']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).toContain('monitor-kill is up (started)');
@@ -67,7 +72,7 @@ describe.skipIf(noRegistry)('embedded containers', () => {
     await ok(box, ['rm', '-f']);
   });
 
-  it("exec: no loader variable or ld.so.preload of the image reaches a privileged tool", async () => {
+  it('exec: no loader variable or ld.so.preload of the image reaches a privileged tool', async () => {
     const box = sandbox();
     project(box, 'exec-loader', [
       'env: {LD_PRELOAD: /evil-from-env.so}',
@@ -81,7 +86,9 @@ describe.skipIf(noRegistry)('embedded containers', () => {
     // The tools before the root change stand in the read-only toolbox with an empty environment;
     // only the toolbox's env, already the container's user in its root, reads the image's file.
     expect(run.stderr).not.toContain('from LD_PRELOAD');
-    expect(run.stderr.split('\n').filter((line) => line.includes('/etc/ld.so.preload')).length).toBeLessThanOrEqual(1);
+    expect(
+      run.stderr.split('\n').filter((line) => line.includes('/etc/ld.so.preload')).length,
+    ).toBeLessThanOrEqual(1);
     await ok(box, ['rm', '-f']);
   });
 
@@ -101,7 +108,12 @@ describe.skipIf(noRegistry)('embedded containers', () => {
     expect(Number(count)).toBeLessThan(10);
     expect(root).toBe('/');
     // ls itself has its directory open as the fourth descriptor.
-    expect(fds?.trim().split(' ').filter((fd) => Number(fd) > 3)).toEqual([]);
+    expect(
+      fds
+        ?.trim()
+        .split(' ')
+        .filter((fd) => Number(fd) > 3),
+    ).toEqual([]);
     // PID 1 is the init devenv binds read-only from the host (the environment has init on).
     expect(init?.trim()).toMatch(/^\/dev\/init -s -g -- /);
     await ok(box, ['rm', '-f']);

@@ -64,10 +64,7 @@ export async function commitContainer(
     };
     const image = await store.images.put({
       config: Buffer.from(JSON.stringify(next)),
-      layers: [
-        ...record.layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
-        blob,
-      ],
+      layers: [...record.layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })), blob],
       lease,
     });
     if (options.tag !== undefined) await store.refs.set([{ name: options.tag, id: image.id }]);

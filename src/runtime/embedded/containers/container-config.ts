@@ -121,7 +121,8 @@ export function containerConfigOf(
       : { type: 'volume', name: mount.name, target: mount.target, readonly: mount.readonly },
   );
   const withSecrets = secretEnvFile !== undefined && Object.keys(spec.secretEnv).length > 0;
-  if (withSecrets) mounts.push({ type: 'bind', source: secretEnvFile, target: SECRET_ENV_TARGET, readonly: true });
+  if (withSecrets)
+    mounts.push({ type: 'bind', source: secretEnvFile, target: SECRET_ENV_TARGET, readonly: true });
   const x11 = spec.devices.x11;
   if (x11 !== undefined)
     mounts.push(

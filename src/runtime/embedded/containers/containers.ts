@@ -141,16 +141,28 @@ export class EmbeddedContainers {
     const existing = new Set((await volumes.listVolumes({ store: this.store })).map((v) => v.name));
     for (const name of config.volumes)
       if (!existing.has(name))
-        await volumes.createVolume({ store: this.store }, name, owner === undefined ? {} : { [LABELS.name]: owner });
+        await volumes.createVolume(
+          { store: this.store },
+          name,
+          owner === undefined ? {} : { [LABELS.name]: owner },
+        );
   }
 
-  async create(spec: RunSpec, secretEnvFile: string | undefined, upperFrom?: string): Promise<ContainerSummary> {
+  async create(
+    spec: RunSpec,
+    secretEnvFile: string | undefined,
+    upperFrom?: string,
+  ): Promise<ContainerSummary> {
     if (spec.network === 'private') {
       const support = await privateNetworkSupport();
       if (!support.ok)
-        throw new DevenvError('DEVENV_RUNTIME_MISSING', `network: private needs slirp4netns: ${support.reason}`, {
-          hint: support.hint,
-        });
+        throw new DevenvError(
+          'DEVENV_RUNTIME_MISSING',
+          `network: private needs slirp4netns: ${support.reason}`,
+          {
+            hint: support.hint,
+          },
+        );
     }
     const image = await this.imageDefaults(spec.image);
     const id = newContainerId();
@@ -179,7 +191,11 @@ export class EmbeddedContainers {
    * Replaces container `name` with one made from `spec`, moving its writable layer across: the
    * files stay exactly as they are, with no commit (docs/embedded-runtime.md#drift).
    */
-  async recreateKeepingFiles(name: string, spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary> {
+  async recreateKeepingFiles(
+    name: string,
+    spec: RunSpec,
+    secretEnvFile: string | undefined,
+  ): Promise<ContainerSummary> {
     const old = await this.find(name);
     await this.stop(name, 10);
     const oldPaths = containerPaths(this.dir, old.id);
@@ -283,7 +299,9 @@ export class EmbeddedContainers {
       await this.stop(name, 0);
     }
     const doomed = path.join(this.dir, `.removing-${config.id}`);
-    await withLock(this.lockFile(), { purpose: `removing container ${name}` }, () => rename(paths.dir, doomed));
+    await withLock(this.lockFile(), { purpose: `removing container ${name}` }, () =>
+      rename(paths.dir, doomed),
+    );
     // overlayfs leaves work/work with mode 000.
     await chmod(path.join(doomed, 'work', 'work'), 0o700).catch(() => undefined);
     await removeTree(doomed);
@@ -310,7 +328,10 @@ export class EmbeddedContainers {
       ),
       ports: status === 'running' ? (state.published ?? []) : [],
       requestedPorts: requested,
-      network: { mode: config.network === 'private' ? 'private' : config.network, connected: status === 'running' },
+      network: {
+        mode: config.network === 'private' ? 'private' : config.network,
+        connected: status === 'running',
+      },
     };
   }
 
@@ -323,13 +344,17 @@ export class EmbeddedContainers {
     const configs = await listConfigs(this.dir);
     return Promise.all(
       configs
-        .filter((config) => config.labels[LABELS.name] !== undefined || config.labels[LABELS.runOf] !== undefined)
+        .filter(
+          (config) => config.labels[LABELS.name] !== undefined || config.labels[LABELS.runOf] !== undefined,
+        )
         .map((config) => this.summaryOf(config)),
     );
   }
 
   /** The running container's state, or DEVENV_CONFLICT when it does not run. */
-  private async running(name: string): Promise<{ config: ContainerConfig; state: ContainerStateFile; pid: number }> {
+  private async running(
+    name: string,
+  ): Promise<{ config: ContainerConfig; state: ContainerStateFile; pid: number }> {
     const config = await this.find(name);
     const state = await readState(containerPaths(this.dir, config.id));
     if (effectiveState(state).status !== 'running' || state.pid === undefined) throw notRunning(name);
@@ -342,7 +367,11 @@ export class EmbeddedContainers {
     const socket = shortSocketPath(paths.socket);
     let result;
     try {
-      result = await attachClient({ socketPath: socket.path, stdio, detachKeys: parseDetachKeys(DETACH_KEYS) });
+      result = await attachClient({
+        socketPath: socket.path,
+        stdio,
+        detachKeys: parseDetachKeys(DETACH_KEYS),
+      });
     } finally {
       socket.close();
     }
@@ -398,9 +427,20 @@ export class EmbeddedContainers {
     });
   }
 
-  async runOnce(spec: RunSpec, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+  async runOnce(
+    spec: RunSpec,
+    command: readonly string[],
+    options: RunOptions,
+    stdio: Stdio,
+  ): Promise<number> {
     const image = await this.imageDefaults(spec.image);
-    const config = containerConfigOf(newContainerId(), { ...spec, persist: false }, image, undefined, new Date());
+    const config = containerConfigOf(
+      newContainerId(),
+      { ...spec, persist: false },
+      image,
+      undefined,
+      new Date(),
+    );
     await this.ensureVolumes(config);
     const scratch = path.join(this.store.paths.tmpDir, `run-${config.id.slice(0, 12)}`);
     await mkdir(scratch, { recursive: true, mode: 0o700 });
@@ -439,7 +479,7 @@ export class EmbeddedContainers {
       } finally {
         stdout.off('resize', onResize);
         if (raw) stdin.setRawMode?.(false);
-        stdin.unpipe?.();
+        stdin.unpipe();
         stdin.pause();
       }
     } finally {
@@ -448,7 +488,11 @@ export class EmbeddedContainers {
     }
   }
 
-  async logs(name: string, options: { follow: boolean; tail?: number | undefined }, output: Writable): Promise<void> {
+  async logs(
+    name: string,
+    options: { follow: boolean; tail?: number | undefined },
+    output: Writable,
+  ): Promise<void> {
     const config = await this.find(name);
     const paths = containerPaths(this.dir, config.id);
     await readSessionLog(paths.dir, {

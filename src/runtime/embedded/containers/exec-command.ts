@@ -89,5 +89,15 @@ export function execArgv(
 /** `argv` under util-linux `script`, which gives it a fresh pty and returns its exit status. */
 export function withPty(argv: readonly string[]): string[] {
   const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-  return ['script', '--quiet', '--flush', '--return', '--echo', 'never', '--command', `exec ${quoted}`, '/dev/null'];
+  return [
+    'script',
+    '--quiet',
+    '--flush',
+    '--return',
+    '--echo',
+    'never',
+    '--command',
+    `exec ${quoted}`,
+    '/dev/null',
+  ];
 }

@@ -35,6 +35,8 @@ function report(result: MonitorReport): void {
 async function main(): Promise<void> {
   if (root === undefined || id === undefined) throw new Error('usage: monitor-main STORE_ROOT ID');
   const store = await openStore({ root, unpack: layerUnpacker(root), recover: false });
+  // A second entry point, like cli.ts: the environment is read here and passed down.
+  // eslint-disable-next-line no-restricted-properties
   await runMonitor(store, id, process.env, report);
 }
 
@@ -46,7 +48,10 @@ main().then(
     const failure =
       error instanceof DevenvError
         ? error
-        : new DevenvError('DEVENV_RUNTIME_FAILED', error instanceof Error ? (error.stack ?? error.message) : String(error));
+        : new DevenvError(
+            'DEVENV_RUNTIME_FAILED',
+            error instanceof Error ? (error.stack ?? error.message) : String(error),
+          );
     process.stderr.write(`${failure.message}\n`);
     report({ ready: false, error: failure });
     process.exitCode = 1;

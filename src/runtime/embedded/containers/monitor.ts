@@ -51,18 +51,30 @@ export async function runMonitor(
   const stdin = new PassThrough();
   const listeners = new Set<(chunk: Buffer) => void>();
   try {
-    running = await startContainerSandbox(store, config, paths, env, stdin, (chunk) => {
-      log.append(chunk);
-      for (const listener of listeners) listener(chunk);
-    }, (net) => {
-      network = net;
-    });
+    running = await startContainerSandbox(
+      store,
+      config,
+      paths,
+      env,
+      stdin,
+      (chunk) => {
+        log.append(chunk);
+        for (const listener of listeners) listener(chunk);
+      },
+      (net) => {
+        network = net;
+      },
+    );
   } catch (error) {
     await network?.close();
     await log.close();
     const previous = await readState(paths);
     const message = error instanceof Error ? error.message : String(error);
-    await writeState(paths, { ...previous, status: previous.status === 'created' ? 'created' : 'exited', error: message });
+    await writeState(paths, {
+      ...previous,
+      status: previous.status === 'created' ? 'created' : 'exited',
+      error: message,
+    });
     report({
       ready: false,
       error: error instanceof DevenvError ? error : new DevenvError('DEVENV_RUNTIME_FAILED', message),
@@ -99,7 +111,9 @@ export async function runMonitor(
   // A stop or a kill of the monitor by the system stops the container the way `stop` does.
   const stop = () => {
     sandbox.kill(config.stopSignal as NodeJS.Signals);
-    setTimeout(() => sandbox.kill('SIGKILL'), 10_000).unref();
+    setTimeout(() => {
+      sandbox.kill('SIGKILL');
+    }, 10_000).unref();
   };
   process.on('SIGTERM', stop);
   const exitCode = await exited;

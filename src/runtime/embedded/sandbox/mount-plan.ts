@@ -12,7 +12,18 @@ import type { ToolboxFile } from './toolbox.js';
 
 /** One step: `op` and four operands (`-` when unused), with `what` naming it in errors. */
 export interface SetupStep {
-  op: 'mount' | 'bind' | 'rbind' | 'file' | 'dir' | 'link' | 'hostname' | 'lo' | 'console' | 'readonly' | 'moveroot';
+  op:
+    | 'mount'
+    | 'bind'
+    | 'rbind'
+    | 'file'
+    | 'dir'
+    | 'link'
+    | 'hostname'
+    | 'lo'
+    | 'console'
+    | 'readonly'
+    | 'moveroot';
   what: string;
   /** mount: fstype; others: unused. */
   a: string;
@@ -152,7 +163,14 @@ function toolboxSteps(input: MountPlanInput, dev: string): SetupStep[] {
   for (const file of input.toolbox)
     steps.push(
       step('file', `creating the toolbox's ${file.name}`, '-', '-', '-', `${box}/${file.name}`),
-      step('bind', `binding ${file.source} into the toolbox`, '-', 'ro,nosuid,nodev', file.source, `${box}/${file.name}`),
+      step(
+        'bind',
+        `binding ${file.source} into the toolbox`,
+        '-',
+        'ro,nosuid,nodev',
+        file.source,
+        `${box}/${file.name}`,
+      ),
     );
   steps.push(step('readonly', 'making the toolbox read-only', '-', '-', '-', box));
   return steps;

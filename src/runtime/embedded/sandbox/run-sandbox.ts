@@ -45,11 +45,7 @@ function commonDir(paths: readonly string[]): string {
  * capability bounding set (host setpriv), then the root change (host unshare, which also switches
  * the uid last, as it execs the program, or tini at /dev/init in front of it).
  */
-function workloadCommand(
-  tools: HostTools,
-  spec: SandboxSpec,
-  prepared: PreparedRoot,
-): string[] {
+function workloadCommand(tools: HostTools, spec: SandboxSpec, prepared: PreparedRoot): string[] {
   const { uid, gid, groups } = prepared.user;
   const env = spec.env.some((entry) => entry.startsWith('HOSTNAME='))
     ? spec.env

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerConfigOf, containerEnv } from '../../../../src/runtime/embedded/containers/container-config.js';
+import {
+  containerConfigOf,
+  containerEnv,
+} from '../../../../src/runtime/embedded/containers/container-config.js';
 import type { ImageRunDefaults } from '../../../../src/runtime/embedded/containers/container-config.js';
 import { SECRET_ENV_TARGET, SECRET_ENV_WRAPPER } from '../../../../src/plan/secrets.js';
 import type { RunSpec } from '../../../../src/plan/types.js';
@@ -68,7 +71,12 @@ describe('containerConfigOf', () => {
       undefined,
       NOW,
     );
-    expect(config).toMatchObject({ user: '1000:1000', workdir: '/src', stopSignal: 'SIGHUP', autoRemove: true });
+    expect(config).toMatchObject({
+      user: '1000:1000',
+      workdir: '/src',
+      stopSignal: 'SIGHUP',
+      autoRemove: true,
+    });
     expect(config.capabilities).toContain('SYS_ADMIN');
   });
 
@@ -106,7 +114,12 @@ describe('containerConfigOf', () => {
           usb: true,
           gpu: false,
           paths: [node, dir],
-          x11: { display: ':99', socketDir: '/tmp/.X11-unix', cookieFile: '/state/xauth', cookieTarget: '/tmp/.Xauthority' },
+          x11: {
+            display: ':99',
+            socketDir: '/tmp/.X11-unix',
+            cookieFile: '/state/xauth',
+            cookieTarget: '/tmp/.Xauthority',
+          },
         },
       }),
       image,
@@ -119,8 +132,18 @@ describe('containerConfigOf', () => {
       { source: node, target: node, kind: 'node' },
       { source: dir, target: dir, kind: 'tree' },
     ]);
-    expect(config.mounts).toContainEqual({ type: 'bind', source: '/tmp/.X11-unix', target: '/tmp/.X11-unix', readonly: true });
-    expect(config.mounts).toContainEqual({ type: 'bind', source: '/state/xauth', target: '/tmp/.Xauthority', readonly: true });
+    expect(config.mounts).toContainEqual({
+      type: 'bind',
+      source: '/tmp/.X11-unix',
+      target: '/tmp/.X11-unix',
+      readonly: true,
+    });
+    expect(config.mounts).toContainEqual({
+      type: 'bind',
+      source: '/state/xauth',
+      target: '/tmp/.Xauthority',
+      readonly: true,
+    });
   });
 
   it('publishes ports only on the private network', () => {

@@ -66,7 +66,13 @@ describe('execArgv', () => {
 
   it('refuses an empty command', () => {
     expect(() =>
-      execArgv({ pid: 1, ownNetwork: false, capabilities: DOCKER_CAPABILITIES, privileged: false, tools }, { uid: 0, gid: 0, groups: [] }, '/', [], []),
+      execArgv(
+        { pid: 1, ownNetwork: false, capabilities: DOCKER_CAPABILITIES, privileged: false, tools },
+        { uid: 0, gid: 0, groups: [] },
+        '/',
+        [],
+        [],
+      ),
     ).toThrow(/needs a command/);
   });
 });
@@ -74,7 +80,10 @@ describe('execArgv', () => {
 describe('withPty', () => {
   it('quotes every argument for the shell script runs, and passes the exit status through', () => {
     const argv = withPty(['sh', '-c', "printf '%s' \"it's\"; exit 3"]);
-    const result = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', SHELL: '/bin/sh' } });
+    const result = spawnSync(argv[0] as string, argv.slice(1), {
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', SHELL: '/bin/sh' },
+    });
     expect(result.status).toBe(3);
     expect(result.stdout).toContain("it's");
   });
