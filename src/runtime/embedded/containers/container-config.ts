@@ -7,7 +7,7 @@ import { lstatSync } from 'node:fs';
 import { DEFAULT_PATH } from '../../../plan/env-refs.js';
 import { SECRET_ENV_TARGET, wrapWithSecrets } from '../../../plan/secrets.js';
 import type { RunSpec } from '../../../plan/types.js';
-import { DOCKER_CAPABILITIES } from '../sandbox/index.js';
+import { ALL_CAPABILITIES, DOCKER_CAPABILITIES } from '../sandbox/index.js';
 import type { ContainerConfig, ContainerMount } from './record.js';
 
 /** The image fields a container starts from. */
@@ -21,50 +21,6 @@ export interface ImageRunDefaults {
   stopSignal?: string | undefined;
 }
 
-/** Every capability the kernel knows, for privileged containers. */
-export const ALL_CAPABILITIES: readonly string[] = [
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'DAC_READ_SEARCH',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'SETGID',
-  'SETUID',
-  'SETPCAP',
-  'LINUX_IMMUTABLE',
-  'NET_BIND_SERVICE',
-  'NET_BROADCAST',
-  'NET_ADMIN',
-  'NET_RAW',
-  'IPC_LOCK',
-  'IPC_OWNER',
-  'SYS_MODULE',
-  'SYS_RAWIO',
-  'SYS_CHROOT',
-  'SYS_PTRACE',
-  'SYS_PACCT',
-  'SYS_ADMIN',
-  'SYS_BOOT',
-  'SYS_NICE',
-  'SYS_RESOURCE',
-  'SYS_TIME',
-  'SYS_TTY_CONFIG',
-  'MKNOD',
-  'LEASE',
-  'AUDIT_WRITE',
-  'AUDIT_CONTROL',
-  'SETFCAP',
-  'MAC_OVERRIDE',
-  'MAC_ADMIN',
-  'SYSLOG',
-  'WAKE_ALARM',
-  'BLOCK_SUSPEND',
-  'AUDIT_READ',
-  'PERFMON',
-  'BPF',
-  'CHECKPOINT_RESTORE',
-];
 
 /** Where a named volume's data lives, from the volume store. */
 export type VolumeDir = (name: string) => string;

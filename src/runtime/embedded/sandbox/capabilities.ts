@@ -22,8 +22,8 @@ export const DOCKER_CAPABILITIES: readonly string[] = [
   'AUDIT_WRITE',
 ];
 
-/** Names util-linux 2.38 knows (capability.h up to CAP_CHECKPOINT_RESTORE). */
-const KNOWN = new Set([
+/** Every capability util-linux 2.38 knows (capability.h up to CAP_CHECKPOINT_RESTORE). */
+export const ALL_CAPABILITIES: readonly string[] = [
   ...DOCKER_CAPABILITIES,
   'DAC_READ_SEARCH',
   'LINUX_IMMUTABLE',
@@ -52,7 +52,9 @@ const KNOWN = new Set([
   'PERFMON',
   'BPF',
   'CHECKPOINT_RESTORE',
-]);
+];
+
+const KNOWN = new Set(ALL_CAPABILITIES);
 
 /**
  * The `--bounding-set` value for `caps` (names with or without `CAP_`, any case). The root change

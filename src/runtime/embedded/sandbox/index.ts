@@ -85,5 +85,5 @@ export interface RunningSandbox {
 export type { DeviceSpec } from './devices.js';
 export { runInSandbox, startSandbox } from './run-sandbox.js';
 export { sandboxSupport } from './support.js';
-export { DOCKER_CAPABILITIES } from './capabilities.js';
+export { ALL_CAPABILITIES, DOCKER_CAPABILITIES } from './capabilities.js';
 export { TOOLBOX_DIR, toolboxCommand } from './toolbox.js';
