@@ -60,12 +60,14 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
       'layer',
     ]);
 
-    // A variable that leaves devenv.yml: the container keeps its files, so it is set empty.
+    // A variable that leaves devenv.yml is gone from the environment. Docker keeps the files through
+    // a commit, which carries the old value, so there it is set empty and named; the embedded runtime
+    // moves the files under a new container, which never had it.
     editConfig(dir, 'NEW_VAR: changed, ', '');
     const removed = await user.run(dir, ['up', '-d']);
     expect(removed.exitCode, removed.stderr).toBe(0);
     expect(removed.stderr).toContain('env (- NEW_VAR)');
-    expect(removed.stderr).toContain('NEW_VAR left devenv.yml');
+    if (runtime.name === 'docker') expect(removed.stderr).toContain('NEW_VAR left devenv.yml');
     const gone = (await ok(user, dir, ['exec', '--', 'sh', '-c', 'echo "[$NEW_VAR]"; echo "$PATH"'])).split(
       '\n',
     );
