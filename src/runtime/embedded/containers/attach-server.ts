@@ -76,6 +76,11 @@ export async function serveAttach(options: {
   socketPath: string;
   session: MainSession;
   snapshotBytes?: number;
+  /**
+   * What a new client gets of the output before it joined: `all` the ring buffer, `line` only the
+   * line the session is on (the prompt, as `docker attach` shows it after its redraw). Default `all`.
+   */
+  snapshot?: 'all' | 'line' | undefined;
 }): Promise<{ close(): Promise<void> }> {
   const { socketPath, session } = options;
   await removeStaleSocket(socketPath);
@@ -126,7 +131,9 @@ export async function serveAttach(options: {
         return;
       }
       client.joined = true;
-      send(client, [encodeHello({ version: PROTOCOL_VERSION }), ...encodeData(ring.contents())]);
+      const before = ring.contents();
+      const shown = options.snapshot === 'line' ? before.subarray(before.lastIndexOf(0x0a) + 1) : before;
+      send(client, [encodeHello({ version: PROTOCOL_VERSION }), ...encodeData(shown)]);
       if (exitStatus !== undefined) finish(client, exitStatus);
       return;
     }

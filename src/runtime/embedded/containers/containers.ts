@@ -410,6 +410,7 @@ export class EmbeddedContainers {
       options.workdir ?? config.workdir,
       [...env].map(([key, value]) => `${key}=${value}`),
       command,
+      options.tty,
     );
     if (options.tty) argv = withPty(argv);
     closeInheritedDescriptors();

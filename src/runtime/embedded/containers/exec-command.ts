@@ -66,6 +66,7 @@ export function execArgv(
   workdir: string,
   env: readonly string[],
   command: readonly string[],
+  tty = false,
 ): string[] {
   if (command.length === 0) throw new DevenvError('DEVENV_USAGE', 'exec needs a command to run');
   return [
@@ -82,7 +83,7 @@ export function execArgv(
     `--root=/proc/${target.pid}/root/${TOOLBOX_DIR}`,
     `--wd=/proc/${target.pid}/root`,
     '--',
-    ...toolboxCommand(user, target.privileged ? 'all' : target.capabilities, workdir, env, command),
+    ...toolboxCommand(user, target.privileged ? 'all' : target.capabilities, workdir, env, command, tty),
   ];
 }
 

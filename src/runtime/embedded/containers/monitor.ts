@@ -94,7 +94,7 @@ export async function runMonitor(
   };
   // Kept open while the container runs: the socket's path goes through it.
   const socket = shortSocketPath(paths.socket);
-  const server = await serveAttach({ socketPath: socket.path, session });
+  const server = await serveAttach({ socketPath: socket.path, session, snapshot: 'line' });
   const startedAt = new Date().toISOString();
   await writeState(paths, {
     status: 'running',

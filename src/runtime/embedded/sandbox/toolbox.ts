@@ -17,6 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { boundingSetArg } from './capabilities.js';
+import { findOnPath } from '../host-probe.js';
 import { HOST_PATH } from './host-tools.js';
 import type { HostTools } from './host-tools.js';
 import type { ResolvedUser } from './user.js';
@@ -57,7 +58,9 @@ export function toolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
 }
 
 async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
-  const deps = await Promise.all([tools.setpriv, tools.unshare, tools.env].map(dynamicDeps));
+  const script = await findOnPath('script', { PATH: HOST_PATH });
+  const binaries = [tools.setpriv, tools.unshare, tools.env, ...(script === undefined ? [] : [script])];
+  const deps = await Promise.all(binaries.map(dynamicDeps));
   const loader = deps.find((dep) => dep.loader !== undefined)?.loader;
   if (loader === undefined)
     throw new DevenvError('DEVENV_RUNTIME_MISSING', `cannot find the dynamic loader of ${tools.setpriv}`, {
@@ -67,6 +70,7 @@ async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
     ['setpriv', tools.setpriv],
     ['unshare', tools.unshare],
     ['env', tools.env],
+    ...(script === undefined ? [] : [['script', script] as [string, string]]),
     [LOADER, loader],
   ]);
   for (const lib of deps.flatMap((dep) => dep.libs)) files.set(path.basename(lib), lib);
@@ -84,10 +88,17 @@ export function toolboxEnvCommand(env: readonly string[]): string[] {
   return [`${box}/${LOADER}`, '--inhibit-cache', '--library-path', box, `${box}/env`, '-i', '--', ...env];
 }
 
+/** `argv` quoted for the image's /bin/sh. */
+function shellWords(argv: readonly string[]): string {
+  return argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+}
+
 /**
  * The command an exec runs once nsenter has made the toolbox its root and the container's root its
  * working directory: groups and bounding set, then the root change and the uid, then the program's
- * environment, then `command`.
+ * environment, then `command`. With `tty`, the toolbox's `script` (already the container's user, in
+ * its root) gives the command a pty of the container's own devpts, so `tty` names it as on Docker;
+ * the caller's side of that pty is itself a private pty on the host, never the user's terminal.
  */
 export function toolboxCommand(
   user: ResolvedUser,
@@ -95,8 +106,11 @@ export function toolboxCommand(
   workdir: string,
   env: readonly string[],
   command: readonly string[],
+  tty = false,
 ): string[] {
   const run = (tool: string) => [`/${LOADER}`, '--inhibit-cache', '--library-path', '/', `/${tool}`];
+  const box = `/${TOOLBOX_DIR}`;
+  const program = [...toolboxEnvCommand(env), ...command];
   return [
     ...run('setpriv'),
     `--regid=${user.gid}`,
@@ -109,7 +123,22 @@ export function toolboxCommand(
     `--wd=${workdir}`,
     ...(user.uid === 0 ? [] : [`--setuid=${user.uid}`]),
     '--',
-    ...toolboxEnvCommand(env),
-    ...command,
+    ...(tty
+      ? [
+          `${box}/${LOADER}`,
+          '--inhibit-cache',
+          '--library-path',
+          box,
+          `${box}/script`,
+          '--quiet',
+          '--flush',
+          '--return',
+          '--echo',
+          'never',
+          '--command',
+          `exec ${shellWords(program)}`,
+          '/dev/null',
+        ]
+      : program),
   ];
 }
