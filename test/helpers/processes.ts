@@ -1,5 +1,5 @@
 /** Process checks for tests that kill things: is a pid still alive (a zombie counts as gone)? */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** True while `pid` runs; false once it has exited, even before its parent reaped it. */
 export function isRunning(pid: number): boolean {
@@ -26,4 +26,30 @@ export function recordedPids(file: string): number[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map(Number);
+}
+
+/**
+ * Kills (SIGKILL) every embedded-runtime container monitor whose store lies under `dir`: a test
+ * that failed before its `rm -f` leaves its environment running. The monitor's process title is
+ * `devenv-monitor STORE ID`; its sandbox ends with it.
+ */
+export function killMonitorsUnder(dir: string): number {
+  let killed = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (!cmdline.startsWith('devenv-monitor ') || !cmdline.includes(dir)) continue;
+    try {
+      process.kill(Number(name), 'SIGKILL');
+      killed++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { inject } from 'vitest';
 import { once } from '../../../src/util/once.js';
+import { killMonitorsUnder } from '../../helpers/processes.js';
 import { CLI } from '../../helpers/cli.js';
 import { lacks } from '../needs.js';
 
@@ -46,7 +47,10 @@ export function sandbox(): Sandbox {
 
 /** Removes every sandbox (for afterAll). */
 export function cleanupSandboxes(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) {
+    killMonitorsUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** How a CLI run ended. */

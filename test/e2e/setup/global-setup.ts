@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { hasCli, isRoot } from '../../helpers/requirements.js';
+import { killMonitorsUnder } from '../../helpers/processes.js';
 import { startServices } from './services.js';
 import type { Services } from './services.js';
 
@@ -54,6 +55,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     root,
   });
   return async () => {
+    // Environments of the embedded runtime that a failed test left running (their stores are in
+    // the system temp dir, as test/e2e/embedded/env.ts makes them).
+    killMonitorsUnder(path.join(os.tmpdir(), 'devenv-emb-'));
     await services?.stop();
   };
 }

@@ -12,7 +12,8 @@ import { runMonitor } from './monitor.js';
 import type { MonitorReport } from './monitor.js';
 
 const [root, id] = process.argv.slice(2);
-process.title = `devenv-monitor ${id ?? ''}`;
+// `ps` shows which store and container a monitor serves (tests find their leftovers by it).
+process.title = `devenv-monitor ${root ?? ''} ${id ?? ''}`;
 // Neither the terminal nor the user's ctrl-c reach a detached session, but be explicit.
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);
