@@ -227,9 +227,10 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
           onInit: async (pid) => {
             holder.arm(pid);
             if (tty !== undefined && stty !== undefined) {
-              // PID 1 is still devenv's setup shell, whose stdout is the pty script made (its stdin
-              // too, but that is the control channel while it waits for `go` with `read <&3`).
-              slave = await readlink(`/proc/${pid}/fd/1`);
+              // PID 1 is still devenv's setup shell. Its fd 4 (the program's stderr to be) is the pty
+              // script made, and no redirection touches it: fds 0 and 1 are switched to the control
+              // channel for a moment around each `>&3` and `<&3`, so reading them races the shell.
+              slave = await readlink(`/proc/${pid}/fd/4`);
               if (!slave.startsWith('/dev/pts/'))
                 throw new Error(`sandbox: the terminal of the setup is ${slave}, not a pty`);
               await setSize(stty, slave, tty.rows, tty.cols);
