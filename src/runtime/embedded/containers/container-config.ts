@@ -21,7 +21,6 @@ export interface ImageRunDefaults {
   stopSignal?: string | undefined;
 }
 
-
 /** Where a named volume's data lives, from the volume store. */
 export type VolumeDir = (name: string) => string;
 
