@@ -46,10 +46,17 @@ forEachRuntime('kill -9 of the CLI', ['build', 'containers'], (runtime) => {
   it('during up -d, once the container exists: it keeps running', async () => {
     const user = runtime.user();
     const dir = projectOn(runtime, envName(runtime, 'kill-up'), [
-      'hooks: {create: ["touch /tmp/hook-running; sleep 600"]}',
+      'mounts: [".:/src"]',
+      'hooks: {create: ["touch /src/hook-running; sleep 600"]}',
     ]);
     const up = background(user, dir, ['up', '-d']);
-    await waitFor(() => existsInside(user, dir, '/tmp/hook-running'), 'the create hook to run', 240_000);
+    // Seen through the project mount: polling with exec would start a CLI every few milliseconds
+    // through a build on a busy machine.
+    await waitFor(
+      () => Promise.resolve(existsSync(path.join(dir, 'hook-running'))),
+      'the create hook to run',
+      600_000,
+    );
     up.kill('SIGKILL');
     const killed = await up;
     expect(killed.signal).toBe('SIGKILL');
