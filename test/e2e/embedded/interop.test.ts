@@ -102,7 +102,7 @@ describe.skipIf(noRegistry)('embedded runtime ⇄ Docker', () => {
     const box = sandbox();
     const run = await devenv(box, ['save', 'nothing-here', '-o', path.join(box.dir, 'x.tar')]);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('containers on the embedded runtime are not available yet');
+    expect(run.stderr).toContain('there is no environment named nothing-here');
     expect(existsSync(path.join(box.dir, 'x.tar'))).toBe(false);
   });
 });
