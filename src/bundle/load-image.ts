@@ -7,6 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { EngineContext } from '../engine/engine-context.js';
@@ -38,7 +39,7 @@ async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function feedUntagged(ctx: EngineContext, file: string): Promise<void> {
+async function feedUntagged(ctx: EngineContext, input: Readable, file: string): Promise<void> {
   const images = tar.pack();
   const feed = new PassThrough();
   const loading = ctx.runtime.loadImages(feed, ctx.onEvent);
@@ -67,7 +68,7 @@ async function feedUntagged(ctx: EngineContext, file: string): Promise<void> {
       stream.pipe(packEntry(images, header, next));
     }
   });
-  const read = pipeline(createReadStream(file), extract).then(
+  const read = pipeline(input, extract).then(
     () => {
       images.finalize();
     },
@@ -87,23 +88,39 @@ async function feedUntagged(ctx: EngineContext, file: string): Promise<void> {
  * Loads the bundle's image untagged and checks it is `manifest.image.id`. Returns a function that
  * removes the image again (when this load brought it in) for a caller whose later steps fail.
  */
-export async function loadBundleImage(
+export function loadBundleImage(
   ctx: EngineContext,
   file: string,
   manifest: BundleManifest,
 ): Promise<() => Promise<void>> {
-  const id = manifest.image.id;
-  const existed = (await ctx.runtime.inspectImage(id)) !== undefined;
+  return loadUntagged(ctx, () => createReadStream(file), file, manifest.image.id);
+}
+
+/**
+ * Loads the image archive (or bundle) `open` reads, untagged, and checks it is image `id`; `label`
+ * names the archive in errors. `id` is a function where it is only known once the archive has passed
+ * (a move rewrites the config on the way); such an image counts as brought in by this load. Returns
+ * the undo {@link loadBundleImage} describes.
+ */
+export async function loadUntagged(
+  ctx: EngineContext,
+  open: () => Readable,
+  label: string,
+  id: string | (() => string),
+): Promise<() => Promise<void>> {
+  const expected = () => (typeof id === 'string' ? id : id());
+  const existed = typeof id === 'string' && (await ctx.runtime.inspectImage(id)) !== undefined;
   // Called before the caller tags the image (or after it took its tag back): without force, the
   // runtime refuses while a container or someone else's tag still uses the image.
   const undo = async () => {
-    if (!existed) await ctx.runtime.removeImage(id, { force: false }).catch(() => undefined);
+    if (!existed && expected() !== '')
+      await ctx.runtime.removeImage(expected(), { force: false }).catch(() => undefined);
   };
   try {
-    await feedUntagged(ctx, file);
+    await feedUntagged(ctx, open(), label);
     await failpoint('bundle.load.after-image');
-    if ((await ctx.runtime.inspectImage(id))?.id !== id)
-      throw bundleInvalid(file, `the image in the archive is not the one bundle.json names (${id})`);
+    if ((await ctx.runtime.inspectImage(expected()))?.id !== expected())
+      throw bundleInvalid(label, `the image in the archive is not the one bundle.json names (${expected()})`);
   } catch (error) {
     await undo();
     throw error;

@@ -41,33 +41,65 @@ export async function ensureNameFree(ctx: EngineContext, name: string): Promise<
   }
 }
 
+/** Where a restore takes an environment's parts from: a verified bundle, or another runtime (move). */
+export interface RestoreSource {
+  /** The `sha256:` id the environment image has once loaded. */
+  imageId: string;
+  /** Loads the image untagged; returns what removes it again on failure. */
+  loadImage: () => Promise<() => Promise<void>>;
+  /** The named volumes, by their name within the environment. */
+  volumes: readonly { name: string }[];
+  /** Fills the new, empty volume `full` with the contents of the saved volume `name`. */
+  fillVolume: (name: string, full: string) => Promise<void>;
+}
+
+/** A verified bundle as a {@link RestoreSource}. */
+export function bundleSource(ctx: EngineContext, bundle: ReadBundle): RestoreSource {
+  const manifest = bundle.manifest;
+  if (manifest === undefined) throw new DevenvError('DEVENV_BUNDLE_INVALID', 'not a devenv bundle');
+  return {
+    imageId: manifest.image.id,
+    loadImage: () => loadBundleImage(ctx, bundle.file, manifest),
+    volumes: manifest.volumes,
+    fillVolume: (name, full) => ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(name))),
+  };
+}
+
 /**
  * Creates the environment from a verified bundle: loads its image untagged, tags the environment's
  * reference, refills the volumes and creates the container. When a step fails, what the earlier
  * steps made is taken back (the tag returns to its previous image), so a failed load leaves nothing.
  */
-export async function restoreBundle(
+export function restoreBundle(
   ctx: EngineContext,
   bundle: ReadBundle,
   plan: Plan,
   stateDir: string,
 ): Promise<ContainerSummary> {
-  const manifest = bundle.manifest;
-  if (manifest === undefined) throw new DevenvError('DEVENV_BUNDLE_INVALID', 'not a devenv bundle');
+  return restoreEnvironment(ctx, bundleSource(ctx, bundle), plan, stateDir);
+}
+
+/** {@link restoreBundle} from any {@link RestoreSource}. */
+export async function restoreEnvironment(
+  ctx: EngineContext,
+  source: RestoreSource,
+  plan: Plan,
+  stateDir: string,
+): Promise<ContainerSummary> {
   const name = plan.run.name;
   await ensureNameFree(ctx, name);
-  const undo: (() => Promise<unknown>)[] = [await loadBundleImage(ctx, bundle.file, manifest)];
+  const undo: (() => Promise<unknown>)[] = [await source.loadImage()];
   try {
     const tag = plan.image.tag;
     const previous = (await ctx.runtime.inspectImage(tag))?.id;
-    await ctx.runtime.tagImage(manifest.image.id, tag);
+    await ctx.runtime.tagImage(source.imageId, tag);
     undo.push(() =>
       previous === undefined
         ? ctx.runtime.removeImage(tag, { force: false })
         : ctx.runtime.tagImage(previous, tag),
     );
     const existing = new Set((await ctx.runtime.listVolumes()).map((v) => v.name));
-    for (const volume of manifest.volumes) {
+    for (const volume of source.volumes) {
       const full = volumeName(name, volume.name);
       if (existing.has(full)) {
         ctx.onEvent({
@@ -79,15 +111,15 @@ export async function restoreBundle(
       await ctx.runtime.createVolume(full, { 'dev.devenv.name': name });
       undo.push(() => ctx.runtime.removeVolume(full));
       ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
-      await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
+      await source.fillVolume(volume.name, full);
     }
     const image = await ctx.runtime.inspectImage(tag);
     if (image === undefined)
-      throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${manifest.image.id} did not load`);
+      throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${source.imageId} did not load`);
     // A shell the image decides is asked of the loaded image, as up does for a built one.
     const spec =
       plan.run.shellFromImage === true
-        ? withShell(plan.run, await shellOfImage(ctx, stateDir, manifest.image.id))
+        ? withShell(plan.run, await shellOfImage(ctx, stateDir, source.imageId))
         : plan.run;
     return await createEnvContainer(ctx, spec, stateDir, tag, image);
   } catch (error) {

@@ -32,6 +32,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   login: () => import('./login.js'),
   save: () => import('./save.js'),
   load: () => import('./load.js'),
+  move: () => import('./move.js'),
   storage: () => import('./storage.js'),
   doctor: () => import('./doctor.js'),
 };

@@ -13,7 +13,7 @@ import { runtimeHost, settingsOf } from './project.js';
 
 function render(checks: readonly HostCheck[]): string {
   const lines: string[] = [];
-  for (const section of ['docker', 'embedded', 'store'] as const) {
+  for (const section of ['runtime', 'docker', 'embedded', 'store'] as const) {
     lines.push(section);
     for (const c of checks.filter((x) => x.section === section)) {
       const [first = '', ...more] = c.detail.split('\n');

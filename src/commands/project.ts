@@ -12,7 +12,7 @@ import { planFor, projectOf } from '../engine/project.js';
 import type { Caller } from '../engine/project.js';
 import { UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
-import { chooseRuntime, createRuntime } from '../runtime/factory.js';
+import { chooseRuntime, createRuntime, runtimeForEnvironment } from '../runtime/factory.js';
 import type { RuntimeHost } from '../runtime/factory.js';
 import type { CommandContext } from './command.js';
 import { engineContext } from './engine-for-command.js';
@@ -79,12 +79,11 @@ export interface ProjectSession {
 export async function openProject(ctx: CommandContext): Promise<ProjectSession> {
   const { loaded, settings } = await loadProject(ctx);
   const project = await projectOf(loaded, callerOf(ctx, settings));
-  const choice = chooseRuntime({
-    flag: ctx.args.globals.runtime,
-    config: loaded.config.runtime,
-    settings: settings.runtime,
-  });
-  const runtime = await createRuntime(choice, runtimeHost(ctx, settings));
+  const runtime = await runtimeForEnvironment(
+    { flag: ctx.args.globals.runtime, config: loaded.config.runtime, settings: settings.runtime },
+    runtimeHost(ctx, settings),
+    project.plan.name,
+  );
   return { project, settings, engine: engineContext(ctx, runtime) };
 }
 
@@ -106,7 +105,13 @@ export async function openTarget(
   if (name !== undefined) {
     if (ctx.args.positionals.length > 1)
       throw new UsageError(`unexpected argument ${ctx.args.positionals[1] ?? ''}`);
-    return { name, engine: await openRuntime(ctx) };
+    const settings = await settingsOf(ctx);
+    const runtime = await runtimeForEnvironment(
+      { flag: ctx.args.globals.runtime, settings: settings.runtime },
+      runtimeHost(ctx, settings),
+      name,
+    );
+    return { name, engine: engineContext(ctx, runtime) };
   }
   const session = await openProject(ctx);
   return { name: session.project.plan.name, engine: session.engine, session };

@@ -10,6 +10,7 @@ import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
 import { wrapWithSecrets } from '../plan/secrets.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
+import { writeRuntimeRecord } from '../runtime/runtime-record.js';
 import type { EngineContext } from './engine-context.js';
 import { resolveRunEnv } from './run-env.js';
 import { RUN_SETTINGS_LABEL } from './run-changes.js';
@@ -47,7 +48,8 @@ export async function prepareHost(
 
 /**
  * Creates the container from `imageRef` (the environment image, or a commit of the previous
- * container), recording the environment image's id, the runtime and the run settings. With
+ * container), recording the environment image's id, the runtime and the run settings (and, in the
+ * state folder, the runtime the environment lives on). With
  * `replacing`, on a runtime that can, the new container takes over that container's files directly.
  */
 export async function createEnvContainer(
@@ -75,16 +77,21 @@ export async function createEnvContainer(
     [LABELS.runtime]: ctx.runtime.name,
     [RUN_SETTINGS_LABEL]: JSON.stringify(runSettingsOf(spec)),
   };
+  let created: ContainerSummary;
   try {
     const next = { ...resolved, image: imageRef, labels };
-    if (replacing !== undefined && ctx.runtime.recreateKeepingFiles !== undefined)
-      return await ctx.runtime.recreateKeepingFiles(replacing, next, secretFile);
-    return await ctx.runtime.createContainer(next, secretFile);
+    created =
+      replacing !== undefined && ctx.runtime.recreateKeepingFiles !== undefined
+        ? await ctx.runtime.recreateKeepingFiles(replacing, next, secretFile)
+        : await ctx.runtime.createContainer(next, secretFile);
   } catch (error) {
     // Callers create only where no container of this name is left, so nothing needs the files now.
     await removeHostSecrets(stateDir);
     throw error;
   }
+  // Later commands find the environment on this runtime whatever auto or the settings say then.
+  await writeRuntimeRecord(stateDir, ctx.runtime.name);
+  return created;
 }
 
 function hookMarker(stateDir: string, containerId: string): string {

@@ -8,7 +8,7 @@
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 /** Which part of the report a check belongs to. */
-export type CheckSection = 'docker' | 'embedded' | 'store';
+export type CheckSection = 'runtime' | 'docker' | 'embedded' | 'store';
 
 /** One finding. */
 export interface HostCheck {
@@ -38,7 +38,9 @@ export function check(
  */
 export function weighChecks(checks: readonly HostCheck[], counted: ReadonlySet<CheckSection>): HostCheck[] {
   return checks.map((c) =>
-    c.status === 'fail' && c.section !== 'store' && !counted.has(c.section) ? { ...c, status: 'warn' } : c,
+    c.status === 'fail' && (c.section === 'docker' || c.section === 'embedded') && !counted.has(c.section)
+      ? { ...c, status: 'warn' }
+      : c,
   );
 }
 

@@ -1,11 +1,14 @@
 /**
- * The one place that picks a runtime: `--runtime`, then devenv.yml's `runtime:`, then the user
- * settings, then `auto` (docs/architecture.md#data-flow). The engine only ever sees the Runtime interface.
+ * The one place that picks a runtime: `--runtime`, then devenv.yml's `runtime:`, then the runtime an
+ * environment recorded, then the user settings, then `auto` (docs/architecture.md#choosing-a-runtime).
+ * The engine only ever sees the Runtime interface.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { DevenvError } from '../errors.js';
+import { LABELS } from '../plan/compile-plan.js';
+import { envStateDir } from '../util/paths.js';
 import { dockerTimeoutMs } from './docker/call-policy.js';
 import type { DockerTarget } from './docker/docker-cli.js';
 import { DockerRuntime } from './docker/docker-runtime.js';
@@ -13,6 +16,7 @@ import type { EmbeddedRuntime } from './embedded/embedded-runtime.js';
 import { resolveStoreRoot } from './embedded/store/root.js';
 import type { StoreRoot } from './embedded/store/root.js';
 import type { Runtime } from './runtime.js';
+import { readRuntimeRecord } from './runtime-record.js';
 
 /** The runtime names a user can ask for. */
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'docker', 'podman'] as const;
@@ -99,12 +103,18 @@ export async function embeddedRuntime(host: RuntimeHost): Promise<EmbeddedRuntim
   });
 }
 
-/** The effective choice, or a usage error for an unknown name. */
+/**
+ * The effective choice, or a usage error for an unknown name: `--runtime`, then devenv.yml's
+ * `runtime:`, then the runtime the environment recorded when it was made, then the settings file,
+ * then `auto`. The record outranks the settings so that an environment stays where it lives (or was
+ * moved to) when the user's default changes; devenv.yml outranks the record because it is the
+ * project's own, explicit choice.
+ */
 export function chooseRuntime(request: RuntimeRequest): RuntimeChoice {
   for (const value of [
     request.flag,
-    request.recorded,
     request.config !== 'auto' ? request.config : undefined,
+    request.recorded,
     request.settings !== 'auto' ? request.settings : undefined,
   ]) {
     if (value === undefined) continue;
@@ -140,27 +150,87 @@ function onPath(binary: string, env: Readonly<Record<string, string | undefined>
     .some((dir) => dir !== '' && existsSync(path.join(dir, binary)));
 }
 
+/** What `auto` picks on this host, and why, in words `doctor` prints. */
+export interface AutoPick {
+  runtime: Exclude<RuntimeChoice, 'auto'>;
+  reason: string;
+}
+
 /**
- * Makes the runtime. `auto` takes Docker when its CLI is installed, else Podman, else explains how to
- * get either. The daemon is not pinged here: that would cost a round trip on every command, and the
- * first real call reports a daemon that is down or refuses us with the same clear errors. `auto` does
- * not take the embedded runtime yet, even where `doctor` says the host supports it: `auto` serves
- * `up`, and the embedded runtime cannot build or run containers until the next issues land, so
- * choosing it would turn every `devenv up` into DEVENV_UNSUPPORTED. Image commands reach it with
- * `--runtime embedded` (or `runtime: embedded` in the settings).
+ * `auto`: the embedded runtime wherever it can run containers here (Linux, root, util-linux, and a
+ * kernel that grants the namespaces: the same probe its containers rely on), else Docker when its CLI
+ * is installed, else Podman. Only environments without a recorded runtime and commands on images
+ * get here, so the probe (one short process) stays off the hot path of an existing environment.
  */
-export function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
-  if (choice === 'docker' || choice === 'podman') return Promise.resolve(dockerLike(choice, host));
-  if (choice === 'embedded') return embeddedRuntime(host);
+export async function pickAuto(host: RuntimeHost): Promise<AutoPick> {
+  const { sandboxSupport } = await import('./embedded/sandbox/support.js');
+  const support = await sandboxSupport();
+  if (support.ok)
+    return {
+      runtime: 'embedded',
+      reason:
+        'the embedded runtime can run containers here (Linux, root, util-linux, namespaces), so no daemon is needed',
+    };
   for (const binary of ['docker', 'podman'] as const)
-    if (onPath(binary, host.env)) return Promise.resolve(dockerLike(binary, host));
-  return Promise.reject(
-    new DevenvError(
-      'DEVENV_RUNTIME_MISSING',
-      'no container runtime is available: neither docker nor podman is on PATH',
-      {
-        hint: 'install Docker (Debian: apt-get install docker.io) and start it, or install Podman',
-      },
-    ),
+    if (onPath(binary, host.env))
+      return {
+        runtime: binary,
+        reason: `the embedded runtime cannot run containers here (${support.reason}); ${binary} is installed`,
+      };
+  throw new DevenvError(
+    'DEVENV_RUNTIME_MISSING',
+    `no container runtime is available: the embedded runtime cannot run containers here (${support.reason}), and neither docker nor podman is on PATH`,
+    { hint: `${support.hint} Or install Docker (Debian: apt-get install docker.io), or Podman.` },
   );
+}
+
+/** Makes the runtime; `auto` is resolved by {@link pickAuto}. The daemon is not pinged here. */
+export async function createRuntime(choice: RuntimeChoice, host: RuntimeHost): Promise<Runtime> {
+  const runtime = choice === 'auto' ? (await pickAuto(host)).runtime : choice;
+  if (runtime === 'embedded') return embeddedRuntime(host);
+  return dockerLike(runtime, host);
+}
+
+/** How long `auto` waits for Docker when it looks for an environment made before runtimes were recorded. */
+const LEGACY_PROBE_MS = 5_000;
+
+/**
+ * The runtime of the environment `name`: its recorded runtime unless the user or devenv.yml names
+ * one. With no record and `auto` picking the embedded runtime, an environment devenv made on Docker
+ * before it recorded runtimes (or before `auto` changed) is looked for there once, so it is still
+ * driven where it lives; the record written at its next (re)creation ends that search.
+ */
+export async function runtimeForEnvironment(
+  request: RuntimeRequest,
+  host: RuntimeHost,
+  name: string,
+): Promise<Runtime> {
+  const recorded = await readRuntimeRecord(envStateDir(host.env, host.homeDir, name));
+  const choice = chooseRuntime({ ...request, recorded });
+  if (choice !== 'auto') return createRuntime(choice, host);
+  const pick = await pickAuto(host);
+  if (pick.runtime !== 'embedded' || !onPath('docker', host.env)) return createRuntime(pick.runtime, host);
+  const embedded = await embeddedRuntime(host);
+  if ((await embedded.inspectContainer(name)) !== undefined) return embedded;
+  const docker = new DockerRuntime({ ...dockerTarget('docker', host), timeoutMs: LEGACY_PROBE_MS });
+  const found = await docker.inspectContainer(name).catch(() => undefined);
+  return found?.labels[LABELS.name] !== undefined ? dockerLike('docker', host) : embedded;
+}
+
+/**
+ * The runtimes `devenv ls` looks at: the one named with `--runtime` or in the settings, else every
+ * runtime this host has: the embedded store when it exists or can run containers here, and Docker
+ * (or Podman) when its CLI is installed.
+ */
+export async function runtimesToList(request: RuntimeRequest, host: RuntimeHost): Promise<Runtime[]> {
+  const choice = chooseRuntime(request);
+  if (choice !== 'auto') return [await createRuntime(choice, host)];
+  const runtimes: Runtime[] = [];
+  const { sandboxSupport } = await import('./embedded/sandbox/support.js');
+  if (existsSync(embeddedStoreRoot(host).root) || (await sandboxSupport()).ok)
+    runtimes.push(await embeddedRuntime(host));
+  const cli = (['docker', 'podman'] as const).find((binary) => onPath(binary, host.env));
+  if (cli !== undefined) runtimes.push(dockerLike(cli, host));
+  // None at all: pickAuto says why and how to get one.
+  return runtimes.length > 0 ? runtimes : [await createRuntime('auto', host)];
 }

@@ -3,9 +3,10 @@
  * host and store at once, and weighs the findings by the runtime in use, so a failure of the runtime
  * the user did not choose is only a warning (see weighChecks).
  */
-import { weighChecks } from './checks.js';
+import { isDevenvError } from '../errors.js';
+import { check, weighChecks } from './checks.js';
 import type { CheckSection, HostCheck } from './checks.js';
-import { dockerTarget, embeddedStoreRoot } from './factory.js';
+import { dockerTarget, embeddedStoreRoot, pickAuto } from './factory.js';
 import type { RuntimeChoice, RuntimeHost } from './factory.js';
 import type { StoreIssue, StoreRoot } from './embedded/store/index.js';
 
@@ -16,6 +17,28 @@ export interface DoctorReport {
   store: StoreRoot & { issues: StoreIssue[] };
   /** What `--repair` did, one sentence per action; absent without `--repair` or a store. */
   repair?: { actions: string[] } | undefined;
+}
+
+/** Which runtime new environments and image commands use here, and why: what `auto` resolves to. */
+async function runtimeCheck(
+  choice: RuntimeChoice,
+  host: RuntimeHost,
+): Promise<{ check: HostCheck; picked: RuntimeChoice }> {
+  if (choice !== 'auto')
+    return {
+      check: check('runtime', 'in use', 'ok', `${choice} (chosen with --runtime or the settings file)`),
+      picked: choice,
+    };
+  try {
+    const pick = await pickAuto(host);
+    return {
+      check: check('runtime', 'auto picks', 'ok', `${pick.runtime}: ${pick.reason}`),
+      picked: pick.runtime,
+    };
+  } catch (error) {
+    if (!isDevenvError(error)) throw error;
+    return { check: check('runtime', 'auto picks', 'fail', error.message, error.hint), picked: 'auto' };
+  }
 }
 
 /**
@@ -43,10 +66,10 @@ export async function diagnoseHost(
       tmpDir: host.env['TMPDIR'] ?? '/tmp',
     }),
   ]);
-  // auto picks Docker until the embedded runtime runs containers (see createRuntime).
-  const counted = new Set<CheckSection>([choice === 'embedded' ? 'embedded' : 'docker']);
+  const runtime = await runtimeCheck(choice, host);
+  const counted = new Set<CheckSection>([runtime.picked === 'embedded' ? 'embedded' : 'docker']);
   return {
-    checks: weighChecks([...docker, ...embedded.checks], counted),
+    checks: [runtime.check, ...weighChecks([...docker, ...embedded.checks], counted)],
     store: { ...root, issues: embedded.store?.issues ?? [] },
     repair: embedded.repair === undefined ? undefined : { actions: embedded.repair.actions },
   };

@@ -1,5 +1,5 @@
 /** Shared setup for the Docker e2e tests: an isolated HOME per test file and projects on the local base image. */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -14,9 +14,14 @@ export const dockerAvailable = services.dockerHost !== '';
 /** For `describe.skipIf`: true, after printing why, without the private dockerd (see ../needs.ts). */
 export const noDocker = lacks('docker');
 
-/** An isolated user: own HOME (state, docker config), the private dockerd. */
+/**
+ * An isolated user: own HOME (state, docker config), the private dockerd, and settings that make
+ * Docker their runtime (as root on this host, `auto` would pick the embedded one).
+ */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'devenv-home-'));
+  mkdirSync(path.join(home, '.config', 'devenv'), { recursive: true });
+  writeFileSync(path.join(home, '.config', 'devenv', 'config.yml'), 'runtime: docker\n');
   return {
     HOME: home,
     DOCKER_HOST: services.dockerHost,

@@ -1,5 +1,5 @@
 /** The three ways Docker can be unreachable each get their own clear message (docs/reliability.md, B1, B2, P4). */
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -61,11 +61,19 @@ describe('Docker failure modes', () => {
     expect(result.stderr).toContain('sudo usermod -aG docker');
   });
 
-  it('auto with neither docker nor podman explains how to get one', async () => {
+  it('auto with neither docker nor podman, and no root for the embedded runtime, explains how to get one', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'noruntime-'));
+    chmodSync(bin, 0o755);
     symlinkSync(process.execPath, path.join(bin, 'node'));
-    const result = await devenvAs(['ls'], { PATH: bin, HOME: bin });
+    const result = await devenvAs(['ls'], { PATH: bin, HOME: bin }, [
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '--',
+    ]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('no container runtime is available');
+    expect(result.stderr).toContain('needs root');
   });
 });
