@@ -162,12 +162,15 @@ export function makeDebianTar(cacheDir: string): string | undefined {
   const debootstrap = which('debootstrap');
   if (debootstrap === undefined) return undefined;
   mkdirSync(dir, { recursive: true });
-  const root = path.join(dir, 'root');
+  // Several runs may start at once (parallel projects, or people): each makes its own copy and the
+  // rename is atomic (a later one replaces it with an equal copy), so nobody reads half a tarball.
+  const root = path.join(dir, `root-${process.pid}`);
+  const partial = `${tar}.${process.pid}.partial`;
   execFileSync(debootstrap, ['--variant=minbase', 'bookworm', root, debianMirror()], { stdio: 'ignore' });
   // debootstrap leaves its apt lists and caches; the image does not need them.
   execFileSync('sh', ['-c', `rm -rf "${root}"/var/lib/apt/lists/* "${root}"/var/cache/apt/*.bin`]);
-  execFileSync('tar', ['-C', root, '--numeric-owner', '-cf', `${tar}.partial`, '.']);
-  execFileSync('mv', [`${tar}.partial`, tar]);
+  execFileSync('tar', ['-C', root, '--numeric-owner', '-cf', partial, '.']);
+  execFileSync('mv', [partial, tar]);
   execFileSync('rm', ['-rf', root]);
   return tar;
 }
