@@ -1,4 +1,32 @@
 import { defineConfig } from 'vitest/config';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
+
+/** The e2e files of the shard that drives mostly the embedded runtime (conformance runs both). */
+const EMBEDDED_SHARD = [
+  'test/e2e/conformance/**/*.test.ts',
+  'test/e2e/embedded/**/*.test.ts',
+  'test/e2e/embedded-store/**/*.test.ts',
+  'test/e2e/migration/**/*.test.ts',
+  'test/e2e/runtime-choice.test.ts',
+];
+
+/** One e2e shard: its files, one at a time, with its own services (see below). */
+function e2eShard(name: string, include: string[], exclude: string[] = []): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name,
+      include,
+      exclude,
+      globalSetup: ['test/e2e/setup/global-setup.ts'],
+      // Sandboxes carry the shard's name, so a shard's teardown stops only its own leftovers.
+      env: { DEVENV_TEST_SHARD: name },
+      // A test makes several builds; beside a CPU-heavy job each can take minutes.
+      testTimeout: 900_000,
+      hookTimeout: 600_000,
+      fileParallelism: false,
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -6,7 +34,7 @@ export default defineConfig({
     globalSetup: ['test/setup/global-setup.ts'],
     // Vitest's default on 2 cores is one file at a time for the whole run. Most unit files wait on
     // fsync, locks and child processes, and e2e files on dockerd, so a few at once finish sooner.
-    maxWorkers: 4,
+    maxWorkers: 5,
     projects: [
       {
         test: {
@@ -21,17 +49,13 @@ export default defineConfig({
           maxWorkers: 3,
         },
       },
-      {
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/setup/global-setup.ts'],
-          // A test makes several builds; beside a CPU-heavy job each can take minutes.
-          testTimeout: 900_000,
-          hookTimeout: 600_000,
-          fileParallelism: false,
-        },
-      },
+      // The e2e files run in two shards at once, each with its own dockerd and registries (its own
+      // global setup) and one file at a time within a shard: most of an e2e file's time is spent
+      // waiting on builds, daemons and timeouts, so two at once finish much sooner on 2 cores, and
+      // separate engines keep one shard's prune or leftover checks away from the other's images.
+      e2eShard('e2e-embedded', EMBEDDED_SHARD),
+      // Everything else, so a new e2e file always runs somewhere.
+      e2eShard('e2e-docker', ['test/e2e/**/*.test.ts'], EMBEDDED_SHARD),
     ],
   },
 });

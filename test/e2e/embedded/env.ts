@@ -12,6 +12,7 @@ import { once } from '../../../src/util/once.js';
 import { killMonitorsUnder } from '../../helpers/processes.js';
 import { CLI } from '../../helpers/cli.js';
 import { lacks } from '../needs.js';
+import { sandboxPrefix } from '../setup/shard.js';
 
 export const services = inject('services');
 /**
@@ -32,7 +33,7 @@ const made: string[] = [];
 
 /** A fresh sandbox under the system temp dir (private, 0700). */
 export function sandbox(): Sandbox {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'devenv-emb-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), sandboxPrefix(process.env['DEVENV_TEST_SHARD'])));
   chmodSync(dir, 0o700);
   made.push(dir);
   const home = path.join(dir, 'home');

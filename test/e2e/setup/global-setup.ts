@@ -3,16 +3,35 @@
  * tests with `provide`. When DEVENV_E2E=require (as .ci/run sets it), a service that cannot start
  * fails the run instead of letting its tests skip.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { hasCli, isRoot } from '../../helpers/requirements.js';
 import { killMonitorsUnder } from '../../helpers/processes.js';
+import { sandboxPrefix } from './shard.js';
 import { startServices } from './services.js';
 import type { Services } from './services.js';
 
 let services: Services | undefined;
+
+/** Removes `root`, first detaching what dockerd left mounted under it (its network namespace). */
+function removeRoot(root: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((target) => target.startsWith(`${root}/`))
+    .sort()
+    .reverse();
+  for (const target of mounts) spawnSync('umount', ['-l', target]);
+  try {
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    // Leftover scratch space is not a test failure; say where it is.
+    process.stderr.write(`could not remove ${root}: ${String(error)}\n`);
+  }
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'devenv-e2e-'));
@@ -57,8 +76,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     // Environments of the embedded runtime that a failed test left running (their stores are in
     // the system temp dir, as test/e2e/embedded/env.ts makes them).
-    killMonitorsUnder(path.join(os.tmpdir(), 'devenv-emb-'));
+    killMonitorsUnder(path.join(os.tmpdir(), sandboxPrefix(project.name)));
     await services?.stop();
+    // The engine's data root and the registries' storage are gigabytes by the end of a run; the
+    // base images are cached elsewhere. DEVENV_KEEP_E2E=1 keeps them for a post-mortem.
+    if (process.env['DEVENV_KEEP_E2E'] !== '1') removeRoot(root);
   };
 }
 
