@@ -19,6 +19,7 @@ import { bench as dockerSession } from './docker-session.js';
 import { bench as embeddedBuild } from './embedded-build.js';
 import { bench as embeddedSession } from './embedded-session.js';
 import { bench as embeddedImages } from './embedded-images.js';
+import { bench as moveDisk } from './move-disk.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
 import type { MachineFacts } from './lib/machine.js';
 import { ratioOf, renderTable } from './lib/table.js';
@@ -33,6 +34,7 @@ const MODULES: Record<string, BenchModule> = {
   'embedded-images': embeddedImages,
   'embedded-build': embeddedBuild,
   'embedded-session': embeddedSession,
+  'move-disk': moveDisk,
 };
 
 const USAGE = `usage: npm run bench -- [--only NAME] [--runs N] [--warmup N]

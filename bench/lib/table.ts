@@ -13,16 +13,22 @@ export function formatMs(ms: number | undefined): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
 }
 
+/** A figure of `row` in its unit. */
+function formatFigure(row: Row, value: number | undefined): string {
+  if (row.unit !== 'MB' || value === undefined) return formatMs(value);
+  return `${value.toFixed(1)} MB`;
+}
+
 function cells(row: Row): string[] {
   const ratio = ratioOf(row);
   const failed = row.error === undefined ? undefined : 'FAILED';
   const peerMedian =
     row.peerUnavailable !== undefined
       ? `peer unavailable: ${row.peerUnavailable}`
-      : (failed ?? formatMs(row.peerMs));
+      : (failed ?? formatFigure(row, row.peerMs));
   return [
     row.benchmark,
-    row.devenvMs === undefined ? (failed ?? '-') : formatMs(row.devenvMs),
+    row.devenvMs === undefined ? (failed ?? '-') : formatFigure(row, row.devenvMs),
     row.peer,
     peerMedian,
     ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
@@ -35,7 +41,7 @@ export function renderTable(title: string, rows: readonly Row[]): string {
   const body = rows.map(cells);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
   // Figures line up on the right; words (peer names, "peer unavailable: …") on the left.
-  const figure = /^(-|[\d.]+ (ms|s)|[\d.]+x|FAILED)$/;
+  const figure = /^(-|[\d.]+ (ms|s|MB)|[\d.]+x|FAILED)$/;
   const line = (r: string[]) =>
     `| ${r.map((c, i) => (figure.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i === 1 || i === 3 || i === 4 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;

@@ -100,9 +100,13 @@ async function recreate(
 ): Promise<ContainerSummary> {
   let spec = project.plan.run;
   let from = project.plan.image.tag;
-  if (keepState && ctx.runtime.recreateKeepingFiles !== undefined)
-    // The new container sits on the image the old one used, with its writable layer as it is.
-    return createEnvContainer(ctx, spec, project.stateDir, container.imageId, image, container.name);
+  if (keepState && ctx.runtime.recreateKeepingFiles !== undefined) {
+    // The new container sits on the image the old one used, with its writable layer as it is; by
+    // name while the name still means that image, so ls and status keep showing the name.
+    const named = (await ctx.runtime.inspectImage(container.image))?.id === container.imageId;
+    const ref = named ? container.image : container.imageId;
+    return createEnvContainer(ctx, spec, project.stateDir, ref, image, container.name);
+  }
   if (keepState) {
     // Commit the writable layer, then build the new container on top of it.
     const stateTag = `${project.plan.image.tag.replace(/:[^:/]+$/, '')}:state`;
