@@ -24,7 +24,9 @@ export const SettingsSchema = z
     runtime: z
       .enum(['auto', 'embedded', 'docker', 'podman'])
       .default('auto')
-      .describe('Runtime used when devenv.yml says auto.'),
+      .describe(
+        'Runtime of new environments when devenv.yml says auto (an existing environment stays on the runtime it lives on).',
+      ),
     storage: z
       .string()
       .refine((p) => p.startsWith('/') && checkOneLine(p) === undefined, {

@@ -19,9 +19,16 @@ const examples = readdirSync(examplesDir, { withFileTypes: true })
   .sort();
 
 describe('examples', () => {
-  it('there are at least the five the spine promises', () => {
+  it('there are at least the five the spine promises, and the quickstart the README runs', () => {
     expect(examples).toEqual(
-      expect.arrayContaining(['seed-xenial', 'multi-stage', 'alpine', 'web-service', 'dockerfile-base']),
+      expect.arrayContaining([
+        'seed-xenial',
+        'multi-stage',
+        'alpine',
+        'web-service',
+        'dockerfile-base',
+        'quickstart',
+      ]),
     );
   });
 

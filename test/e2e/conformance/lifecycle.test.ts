@@ -1,7 +1,8 @@
 /**
- * The life of an environment between up and rm: hooks (create once, start every time, a failing
- * one), two concurrent ups, stop/start/restart with stop -t, what status and ls say (and --json),
- * and logs of the main session (--tail, and -f ending when the environment stops).
+ * The life of an environment between up and rm: up with no terminal (it stays running), hooks
+ * (create once, start every time, a failing one), two concurrent ups, stop/start/restart with
+ * stop -t, what status and ls say (and --json), and logs of the main session (--tail, and -f ending
+ * when the environment stops).
  */
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
@@ -57,6 +58,19 @@ forEachRuntime('an environment between up and rm', ['build', 'containers'], (run
     expect(`${a.stderr}${b.stderr}`).toMatch(new RegExp(`waiting for pid \\d+ \\(devenv up ${name}\\)`));
     expect(`${a.stderr}${b.stderr}`.match(/is up \(created\)/g)).toHaveLength(1);
     expect((await listed(user, dir)).filter((e) => e.name === name)).toHaveLength(1);
+    await ok(user, dir, ['rm', '-f']);
+  });
+
+  it('up with no terminal builds, starts and leaves it running, saying how to attach', async () => {
+    const user = runtime.user();
+    const name = envName(runtime, 'no-tty');
+    const dir = projectOn(runtime, name);
+    const run = await user.run(dir, ['up']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`${name} is up (created). Attach with: devenv attach ${name}`);
+    expect(run.stderr).not.toContain('attached to');
+    expect((await statusOf(user, dir)).state).toBe('running');
+    expect(await ok(user, dir, ['exec', '--', 'echo', 'still here'])).toBe('still here');
     await ok(user, dir, ['rm', '-f']);
   });
 
