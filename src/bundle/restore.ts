@@ -12,8 +12,10 @@ import { DevenvError } from '../errors.js';
 import { volumeName } from '../plan/naming.js';
 import type { Plan } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
+import { failpoint } from '../util/failpoint.js';
 import { loadBundleImage } from './load.js';
 import type { ReadBundle } from './load.js';
+import { removeRestoreJournal, undoUnfinishedRestore, writeRestoreJournal } from './restore-journal.js';
 
 /** The settings of a plan that reach into the host, in words, for the consent question. */
 export function hostReach(plan: Plan, projectDir: string): string[] {
@@ -66,9 +68,10 @@ export function bundleSource(ctx: EngineContext, bundle: ReadBundle): RestoreSou
 }
 
 /**
- * Creates the environment from a verified bundle: loads its image untagged, tags the environment's
- * reference, refills the volumes and creates the container. When a step fails, what the earlier
- * steps made is taken back (the tag returns to its previous image), so a failed load leaves nothing.
+ * Creates the environment from a verified bundle: loads its image untagged, refills the volumes, tags
+ * the environment's reference and creates the container. When a step fails, what the earlier steps
+ * made is taken back (the tag returns to its previous image), so a failed load leaves nothing; a
+ * killed one leaves a journal (see restore-journal.ts) that the next load of the name acts on.
  */
 export function restoreBundle(
   ctx: EngineContext,
@@ -88,17 +91,19 @@ export async function restoreEnvironment(
 ): Promise<ContainerSummary> {
   const name = plan.run.name;
   await ensureNameFree(ctx, name);
+  await undoUnfinishedRestore(ctx, stateDir);
   const undo: (() => Promise<unknown>)[] = [await source.loadImage()];
   try {
     const tag = plan.image.tag;
     const previous = (await ctx.runtime.inspectImage(tag))?.id;
-    await ctx.runtime.tagImage(source.imageId, tag);
-    undo.push(() =>
-      previous === undefined
-        ? ctx.runtime.removeImage(tag, { force: false })
-        : ctx.runtime.tagImage(previous, tag),
-    );
     const existing = new Set((await ctx.runtime.listVolumes()).map((v) => v.name));
+    const fresh = source.volumes.filter((volume) => !existing.has(volumeName(name, volume.name)));
+    await writeRestoreJournal(stateDir, {
+      tag,
+      previous,
+      volumes: fresh.map((volume) => volumeName(name, volume.name)),
+    });
+    undo.push(() => removeRestoreJournal(stateDir));
     for (const volume of source.volumes) {
       const full = volumeName(name, volume.name);
       if (existing.has(full)) {
@@ -110,9 +115,16 @@ export async function restoreEnvironment(
       }
       await ctx.runtime.createVolume(full, { 'dev.devenv.name': name });
       undo.push(() => ctx.runtime.removeVolume(full));
+      await failpoint('bundle.load.mid-volumes');
       ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
       await source.fillVolume(volume.name, full);
     }
+    await ctx.runtime.tagImage(source.imageId, tag);
+    undo.push(() =>
+      previous === undefined
+        ? ctx.runtime.removeImage(tag, { force: false })
+        : ctx.runtime.tagImage(previous, tag),
+    );
     const image = await ctx.runtime.inspectImage(tag);
     if (image === undefined)
       throw new DevenvError('DEVENV_BUNDLE_INVALID', `the bundle's image ${source.imageId} did not load`);
@@ -121,7 +133,9 @@ export async function restoreEnvironment(
       plan.run.shellFromImage === true
         ? withShell(plan.run, await shellOfImage(ctx, stateDir, source.imageId))
         : plan.run;
-    return await createEnvContainer(ctx, spec, stateDir, tag, image);
+    const container = await createEnvContainer(ctx, spec, stateDir, tag, image);
+    await removeRestoreJournal(stateDir);
+    return container;
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw error;

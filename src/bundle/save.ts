@@ -1,7 +1,8 @@
 /**
  * `save`: one tarball with the whole environment: the image with the container's writable layer
  * committed on top (proxy and host-only variables stripped from its config), devenv.yml and every
- * named volume. Written to FILE.partial, fsynced and renamed, so FILE is complete or absent.
+ * named volume. Written to FILE.partial, fsynced and renamed, so FILE is complete or absent; a long
+ * write reports the bytes written every few seconds.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -20,6 +21,7 @@ import { imageTag } from '../plan/naming.js';
 import { PROXY_VARIABLES } from '../plan/proxy.js';
 import { commitPartial } from '../util/atomic.js';
 import { hashFile, sha256Of } from '../util/hash-file.js';
+import { byteProgress, countingStream, formatMegabytes } from '../util/byte-progress.js';
 import { failpoint } from '../util/failpoint.js';
 import { isNoSpace } from '../util/no-space.js';
 import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './format.js';
@@ -40,7 +42,12 @@ export interface SaveOptions {
   /** The text of devenv.yml; read from the path recorded on the container when absent. */
   configText?: string | undefined;
   devenvVersion: string;
+  /** The clock for progress reports; `Date.now` when absent. */
+  now?: (() => number) | undefined;
 }
+
+/** How often a long write says how far it got. */
+const PROGRESS_INTERVAL_MS = 2000;
 
 /** Writes the bundle; returns its manifest. */
 export async function saveBundle(ctx: EngineContext, options: SaveOptions): Promise<BundleManifest> {
@@ -119,7 +126,18 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     pack = tar.pack();
     const archive = new PassThrough();
     // A failed write (a full disk) must also stop the reading side, which would otherwise wait forever.
-    written = pipeline(pack, out.createWriteStream()).catch((error: unknown) => {
+    let part = 'the image';
+    const progress = byteProgress({
+      intervalMs: PROGRESS_INTERVAL_MS,
+      now: options.now ?? Date.now,
+      report: (bytes) => {
+        ctx.onEvent({
+          type: 'info',
+          message: `writing ${options.output}: ${formatMegabytes(bytes)} of ${part}`,
+        });
+      },
+    });
+    written = pipeline(pack, countingStream(progress), out.createWriteStream()).catch((error: unknown) => {
       writeError = error;
       archive.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
@@ -146,6 +164,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
       },
       volumes,
     };
+    part = 'the volumes';
     packBody(pack, { name: BUNDLE_CONFIG, mode: 0o644, mtime: new Date(0) }, configText);
     for (const volume of volumes) {
       const entry = packEntry(pack, {

@@ -22,7 +22,10 @@ const SENSITIVE_HOST_PATHS = [
   '/run/podman/podman.sock',
 ];
 
-/** Files that go into a build: they must exist and stay inside the project, symlinks included. */
+/**
+ * Files that go into a build: they must stay inside the project, symlinks included. One that does
+ * not exist is a warning: the build that needs it refuses to start.
+ */
 export function checkProjectPaths(config: DevenvConfig, ctx: RuleContext, report: Report): void {
   let root: string;
   try {
@@ -33,7 +36,15 @@ export function checkProjectPaths(config: DevenvConfig, ctx: RuleContext, report
   const inside = (rel: string, at: (string | number)[], what: string) => {
     const absolute = path.resolve(ctx.projectDir, rel);
     if (!existsSync(absolute)) {
-      report('error', 'missing-path', at, `${what} "${rel}" does not exist (looked for ${absolute})`);
+      // Only a build reads it: an environment restored from a bundle runs its image without it, so
+      // this is said here and refused by the build that needs it (see ensureImage).
+      report(
+        'warning',
+        'missing-path',
+        at,
+        `${what} "${rel}" does not exist (looked for ${absolute}); a build needs it`,
+        'add it to the project folder before the image is built again',
+      );
       return;
     }
     const real = realpathSync(absolute);

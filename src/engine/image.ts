@@ -4,6 +4,7 @@
  * is a label on the image, so no side database is needed.
  */
 import path from 'node:path';
+import { DevenvError } from '../errors.js';
 import { digestOf } from '../plan/digest.js';
 import type { Plan } from '../plan/types.js';
 import { hashContext } from '../image/context-tar.js';
@@ -12,6 +13,7 @@ import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';
 import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
+import { missingInputs } from './missing-inputs.js';
 import { removeSupersededImages } from './superseded.js';
 
 /** Label carrying the digest of everything the image was built from. */
@@ -61,6 +63,8 @@ export async function ensureImage(
   options: BuildOptions,
 ): Promise<{ image: ImageSummary; built: boolean }> {
   const { image } = project.plan;
+  const missing = missingInputs(project.plan, project.projectDir);
+  if (missing.length > 0) return existingWithoutInputs(ctx, project, options, missing);
   const inputs = await inputsDigest(project);
   const opaque = image.prerequisites.some((p) => p.kind !== 'tarball');
   if (!options.force && !options.noCache && !options.pull && !opaque) {
@@ -86,6 +90,28 @@ export async function ensureImage(
       throw where === undefined || !(error instanceof ImageNotFoundError) ? error : error.at(where);
     });
   return { image: built, built: true };
+}
+
+/**
+ * The environment's image when files it was built from are missing (the validation of devenv.yml
+ * has already warned of each): it runs as it is, as after `devenv load` on another machine, and a
+ * build, or no image at all, is refused with the files it needs.
+ */
+async function existingWithoutInputs(
+  ctx: EngineContext,
+  project: Project,
+  options: BuildOptions,
+  missing: string[],
+): Promise<{ image: ImageSummary; built: boolean }> {
+  const { tag } = project.plan.image;
+  const forced = options.force || options.noCache || options.pull;
+  const existing = forced ? undefined : await ctx.runtime.inspectImage(tag);
+  if (existing !== undefined) return { image: existing, built: false };
+  throw new DevenvError(
+    'DEVENV_CONFIG_INVALID',
+    `cannot build ${tag}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in ${project.projectDir}`,
+    { hint: 'copy the files the image is built from into the project folder, then run again' },
+  );
 }
 
 /**

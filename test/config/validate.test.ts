@@ -206,7 +206,20 @@ describe('validateConfigText', () => {
           /^the copy source "sub\/escape\/secret.txt" resolves to .*, outside the project folder/,
         ),
       ],
-      ['steps.3.copy.src', 6, expect.stringMatching(/^the copy source "nothere" does not exist/)],
+    ]);
+    // A missing one is only a build's problem (a restored environment runs without it): a warning.
+    expect(
+      only(check('base: ubuntu\nsteps:\n  - copy: {src: nothere, dest: /n}\n', dir), 'warning').map((w) => [
+        w.path.join('.'),
+        w.line,
+        w.message,
+      ]),
+    ).toEqual([
+      [
+        'steps.0.copy.src',
+        3,
+        expect.stringMatching(/^the copy source "nothere" does not exist.*a build needs it$/),
+      ],
     ]);
   });
 

@@ -1,5 +1,5 @@
 /** `build`'s decision on the in-memory runtime: nothing to do when the inputs digest matches. */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildEnvironmentImage, INPUTS_LABEL } from '../../src/engine/image.js';
@@ -65,5 +65,32 @@ describe('build on the in-memory runtime', () => {
     const second = await build(f);
     expect(second.built).toBe(true);
     expect(second.image.id).not.toBe(first.image.id);
+  });
+
+  it('with a COPY source gone, the existing image runs as it is and a build is refused by name', async () => {
+    const f = await engineFixture('moved', ['steps: [{copy: {src: ./tool.sh, dest: /opt/tool.sh}}]'], {
+      'tool.sh': 'echo one\n',
+    });
+    const first = await build(f);
+    rmSync(path.join(f.dir, 'tool.sh'));
+    const kept = await build(f);
+    expect(kept).toMatchObject({ built: false, image: { id: first.image.id } });
+    expect(kept.methods).not.toContain('buildImage');
+    await expect(build(f, { noCache: true })).rejects.toMatchObject({
+      code: 'DEVENV_CONFIG_INVALID',
+      message: expect.stringContaining('the copy source "tool.sh" does not exist') as unknown,
+    });
+  });
+
+  it('with a COPY source gone and no image, the build is refused before the runtime is asked to build', async () => {
+    const f = await engineFixture('never-built', ['steps: [{copy: {src: ./gone.sh, dest: /opt/gone.sh}}]'], {
+      'gone.sh': 'echo\n',
+    });
+    rmSync(path.join(f.dir, 'gone.sh'));
+    await expect(build(f)).rejects.toMatchObject({
+      code: 'DEVENV_CONFIG_INVALID',
+      hint: expect.stringContaining('copy the files the image is built from') as unknown,
+    });
+    expect(f.runtime.methods()).not.toContain('buildImage');
   });
 });
