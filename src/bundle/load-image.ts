@@ -14,6 +14,7 @@ import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_DIR, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
 import { packBody, packEntry } from '../util/tar-pack.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
 
@@ -67,7 +68,7 @@ async function feedUntagged(ctx: EngineContext, file: string): Promise<void> {
       stream.pipe(packEntry(images, header, next));
     }
   });
-  const read = pipeline(createReadStream(file), extract).then(
+  const read = pipeline(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), extract).then(
     () => {
       images.finalize();
     },

@@ -14,6 +14,7 @@ import type { Plan } from '../plan/types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
 import { loadBundleImage } from './load.js';
 import type { ReadBundle } from './load.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 /** The settings of a plan that reach into the host, in words, for the consent question. */
 export function hostReach(plan: Plan, projectDir: string): string[] {
@@ -79,7 +80,10 @@ export async function restoreBundle(
       await ctx.runtime.createVolume(full, { 'dev.devenv.name': name });
       undo.push(() => ctx.runtime.removeVolume(full));
       ctx.onEvent({ type: 'info', message: `restoring volume ${volume.name}` });
-      await ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(volume.name)));
+      await ctx.runtime.importVolume(
+        full,
+        createReadStream(bundle.volumeFile(volume.name), { highWaterMark: FILE_READ_CHUNK }),
+      );
     }
     const image = await ctx.runtime.inspectImage(tag);
     if (image === undefined)
