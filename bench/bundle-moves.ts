@@ -128,8 +128,11 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     await setup(ctx, ['docker', 'commit', container, peerImage]);
     const plain = path.join(work, 'plain');
     await mkdir(path.join(plain, 'rootfs'), { recursive: true });
+    // pipefail: a failed export must stop the module, not leave tar timing an empty folder.
     await setup(ctx, [
-      'sh',
+      'bash',
+      '-o',
+      'pipefail',
       '-c',
       `docker export ${container} | tar -x -C ${plain}/rootfs && cp -a ${seed}/volume ${plain}/volume`,
     ]);
