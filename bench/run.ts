@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { startServices } from '../test/e2e/setup/services.js';
 import type { Services } from '../test/e2e/setup/services.js';
+import { bench as bundleMoves } from './bundle-moves.js';
 import { bench as dockerBuild } from './docker-build.js';
 import { bench as dockerSession } from './docker-session.js';
 import { bench as embeddedBuild } from './embedded-build.js';
@@ -34,6 +35,7 @@ const MODULES: Record<string, BenchModule> = {
   'embedded-images': embeddedImages,
   'embedded-build': embeddedBuild,
   'embedded-session': embeddedSession,
+  'bundle-moves': bundleMoves,
   'move-disk': moveDisk,
 };
 

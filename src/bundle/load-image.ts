@@ -15,6 +15,7 @@ import { failpoint } from '../util/failpoint.js';
 import { BUNDLE_DIR, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
 import { packBody, packEntry } from '../util/tar-pack.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
 
@@ -93,7 +94,12 @@ export function loadBundleImage(
   file: string,
   manifest: BundleManifest,
 ): Promise<() => Promise<void>> {
-  return loadUntagged(ctx, () => createReadStream(file), file, manifest.image.id);
+  return loadUntagged(
+    ctx,
+    () => createReadStream(file, { highWaterMark: FILE_READ_CHUNK }),
+    file,
+    manifest.image.id,
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import type { BundleManifest } from './format.js';
 import { scanArchive } from './scan.js';
 import { verifyBundle } from './verify.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 export { loadBundleImage } from './load-image.js';
 
@@ -56,5 +57,5 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
 
 /** Loads a plain image archive as `docker load` does, with its own tags; returns what was loaded. */
 export function loadImageArchive(ctx: EngineContext, file: string): Promise<string[]> {
-  return ctx.runtime.loadImages(createReadStream(file), ctx.onEvent);
+  return ctx.runtime.loadImages(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), ctx.onEvent);
 }

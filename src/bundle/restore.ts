@@ -16,6 +16,7 @@ import { failpoint } from '../util/failpoint.js';
 import { loadBundleImage } from './load.js';
 import type { ReadBundle } from './load.js';
 import { removeRestoreJournal, undoUnfinishedRestore, writeRestoreJournal } from './restore-journal.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 /** The settings of a plan that reach into the host, in words, for the consent question. */
 export function hostReach(plan: Plan, projectDir: string): string[] {
@@ -63,7 +64,11 @@ export function bundleSource(ctx: EngineContext, bundle: ReadBundle): RestoreSou
     imageId: manifest.image.id,
     loadImage: () => loadBundleImage(ctx, bundle.file, manifest),
     volumes: manifest.volumes,
-    fillVolume: (name, full) => ctx.runtime.importVolume(full, createReadStream(bundle.volumeFile(name))),
+    fillVolume: (name, full) =>
+      ctx.runtime.importVolume(
+        full,
+        createReadStream(bundle.volumeFile(name), { highWaterMark: FILE_READ_CHUNK }),
+      ),
   };
 }
 

@@ -30,6 +30,7 @@ import { redactProxyCredentials } from './redact.js';
 import { rewriteImageArchive } from './rewrite-archive.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import { packBody, packEntry } from '../util/tar-pack.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 /** Variables that describe the saving machine or carry secrets; they never travel in a bundle. */
 export const HOST_ONLY_ENV: ReadonlySet<string> = new Set([...PROXY_VARIABLES, 'DISPLAY', 'XAUTHORITY']);
@@ -173,7 +174,10 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
         mode: 0o644,
         mtime: new Date(0),
       });
-      await pipeline(createReadStream(path.join(work, `${volume.name}.tar`)), entry);
+      await pipeline(
+        createReadStream(path.join(work, `${volume.name}.tar`), { highWaterMark: FILE_READ_CHUNK }),
+        entry,
+      );
     }
     packBody(
       pack,

@@ -14,6 +14,7 @@ import type { Header } from 'tar-stream';
 import { DevenvError } from '../errors.js';
 import { asFsError } from '../util/fs-problem.js';
 import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, bundleInvalid } from './format.js';
+import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
 /** Errnos that say the path to the bundle is wrong rather than the bundle. */
 const READ_ERRNOS = new Set(['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ELOOP']);
@@ -146,7 +147,7 @@ export async function scanArchive(file: string, volumesDir: string): Promise<Sca
     );
   });
   try {
-    await pipeline(createReadStream(file), extract);
+    await pipeline(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), extract);
   } catch (error) {
     if (error instanceof DevenvError) throw error;
     // A wrong path is the user's to fix, not a damaged file.

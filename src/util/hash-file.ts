@@ -1,6 +1,7 @@
 /** sha256 digests of files and bytes, as `sha256:<hex>`. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { FILE_READ_CHUNK } from './read-chunk.js';
 
 /** `sha256:<hex>` of some bytes. */
 export function sha256Of(data: string | Uint8Array): string {
@@ -11,7 +12,7 @@ export function sha256Of(data: string | Uint8Array): string {
 export async function hashFile(file: string): Promise<{ digest: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
+  for await (const chunk of createReadStream(file, { highWaterMark: FILE_READ_CHUNK })) {
     const buffer = chunk as Buffer;
     size += buffer.length;
     hash.update(buffer);

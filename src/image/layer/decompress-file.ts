@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { detectCompression, openLayerStream } from './decompress.js';
+import { createDecompressor, LAYER_READ_CHUNK, detectCompression } from './decompress.js';
 import type { Compression } from './decompress.js';
 
 /** Opens a (possibly compressed) layer blob file and returns its uncompressed tar bytes. */
@@ -24,6 +24,15 @@ export async function detectFileCompression(file: string): Promise<Compression> 
   }
 }
 
-/** The built-in {@link Decompressor}: gzip, zstd and plain tar, chosen by magic bytes. */
-export const decompressByMagic: Decompressor = (file) =>
-  Promise.resolve(openLayerStream(createReadStream(file)));
+/**
+ * The built-in {@link Decompressor}: gzip, zstd and plain tar, chosen by magic bytes. The magic is
+ * read from the file first, so the body is piped straight from 1 MiB reads into the decompressor.
+ */
+export const decompressByMagic: Decompressor = async (file) => {
+  const decompressor = createDecompressor(await detectFileCompression(file));
+  const source = createReadStream(file, { highWaterMark: LAYER_READ_CHUNK });
+  // Errors of either side end the returned stream; destroying it closes the file.
+  source.on('error', (error) => decompressor.destroy(error));
+  decompressor.on('close', () => source.destroy());
+  return source.pipe(decompressor);
+};

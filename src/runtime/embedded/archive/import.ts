@@ -27,6 +27,7 @@ import { ociArchitecture } from '../../../image/oci/platform.js';
 import { planDockerArchive } from '../../../image/archive/read-docker.js';
 import { planOciLayout } from '../../../image/archive/read-oci.js';
 import { indexTar } from '../../../image/archive/tar-index.js';
+import { FILE_READ_CHUNK } from '../../../util/read-chunk.js';
 
 declareFailpoints('archive.import.before-tag');
 
@@ -71,7 +72,12 @@ async function storeLayers(
     // An archive may name one blob several times (shared base layers); the first use stores it.
     if (!(await store.blobs.retain(layer.digest, lease))) {
       // Scratch files of a tar are renamed into the store; a layout directory's files are copied.
-      if (copy) await store.blobs.ingest(expected, () => createReadStream(layer.entry.file), { lease });
+      if (copy)
+        await store.blobs.ingest(
+          expected,
+          () => createReadStream(layer.entry.file, { highWaterMark: FILE_READ_CHUNK }),
+          { lease },
+        );
       else await store.blobs.adopt(layer.entry.file, expected, lease);
     }
     onEvent({

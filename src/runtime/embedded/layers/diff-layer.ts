@@ -6,6 +6,7 @@
  * image-spec recommends anyway.
  */
 import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +17,15 @@ import type { TarHeader } from '../../../image/layer/tar-header.js';
 import { TarWriter } from '../../../image/layer/tar-writer.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import { openXattrReader } from '../../../util/xattrs.js';
-import type { XattrReader } from '../../../util/xattrs.js';
+import type { XattrReader, Xattrs } from '../../../util/xattrs.js';
 import { openDiffViews } from './diff-views.js';
 import type { DiffViews } from './diff-views.js';
+
+/** Names probed at once (lstat, xattrs) while walking a folder. */
+const PROBE_BATCH = 256;
+
+/** Read size of file bodies and the buffer of the output: a 64 KiB default means 16x the calls. */
+const READ_CHUNK = 1024 * 1024;
 
 /** The upper dir to turn into a layer and the chain it sits on. */
 export interface DiffLayerOptions {
@@ -37,7 +44,7 @@ export interface DiffLayerOptions {
  * It is written by the toolkit's tar writer, which keeps xattrs (file capabilities) as raw PAX bytes.
  */
 export function diffLayer(options: DiffLayerOptions): Readable {
-  const output = new PassThrough();
+  const output = new PassThrough({ highWaterMark: READ_CHUNK });
   void (async () => {
     const scratch = await mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'devenv-diff-'));
     const xattrs = openXattrReader();
@@ -73,25 +80,52 @@ interface Walk {
 
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+/** What the walk knows of one name before writing it. */
+interface Probe {
+  info: Stats;
+  xattrs: Xattrs;
+}
+
+/**
+ * Runs `probe` over `items` a batch at a time, keeping their order. Each lstat and xattr answer is a
+ * round trip (to libuv's pool, to the helper process); asked one at a time, the walk spent most of
+ * its time waiting for them.
+ */
+async function inBatches<T, R>(items: readonly T[], probe: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += PROBE_BATCH)
+    out.push(...(await Promise.all(items.slice(i, i + PROBE_BATCH).map(probe))));
+  return out;
+}
+
 async function walk(w: Walk, dir: string): Promise<void> {
   const join = (name: string) => (dir === '' ? name : `${dir}/${name}`);
   const names = (await readdir(path.join(w.upper, dir))).filter((name) => w.exclude?.(join(name)) !== true);
   const whiteouts = new Set(await w.views.deleted(dir));
-  const children: string[] = [];
-  for (const name of names) {
-    const info = await lstat(path.join(w.upper, dir, name));
+  const infos = await inBatches(names, (name) => lstat(path.join(w.upper, dir, name)));
+  const children: { name: string; info: Stats }[] = [];
+  names.forEach((name, i) => {
+    const info = infos[i];
+    if (info === undefined) return;
     if (info.isCharacterDevice() && info.rdev === 0) whiteouts.add(name);
-    else children.push(name);
-  }
+    else children.push({ name, info });
+  });
   // Whiteouts first, so a reader that applies entries in order still deletes before it adds.
   for (const name of [...whiteouts].sort(byBytes))
     await w.writer.add({ name: join(WHITEOUT_PREFIX + name), type: 'file', mode: 0o644, size: 0 });
-  for (const name of children.sort(byBytes)) await emit(w, join(name));
+  children.sort((a, b) => byBytes(a.name, b.name));
+  const probes = await inBatches(children, async ({ name, info }) => ({
+    info,
+    xattrs: info.isSocket() ? [] : await w.xattrs.read(path.join(w.upper, dir, name)),
+  }));
+  for (const [i, child] of children.entries()) {
+    const probe = probes[i];
+    if (probe !== undefined) await emit(w, join(child.name), probe);
+  }
 }
 
-async function emit(w: Walk, rel: string): Promise<void> {
+async function emit(w: Walk, rel: string, { info, xattrs }: Probe): Promise<void> {
   const full = path.join(w.upper, rel);
-  const info = await lstat(full);
   if (info.isSocket()) return; // Sockets cannot be put in a tar; Docker drops them too.
   const base: TarHeader = {
     name: rel,
@@ -101,7 +135,7 @@ async function emit(w: Walk, rel: string): Promise<void> {
     gid: info.gid,
     mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
     size: 0,
-    xattrs: (await w.xattrs.read(full)).filter(([name]) => !OVERLAY_XATTR.test(name)),
+    xattrs: xattrs.filter(([name]) => !OVERLAY_XATTR.test(name)),
   };
   if (info.isDirectory()) {
     await w.writer.add({ ...base, type: 'directory' });
@@ -112,7 +146,9 @@ async function emit(w: Walk, rel: string): Promise<void> {
     await w.writer.add({ ...base, type: 'link', linkname: w.links.get(`${info.dev}:${info.ino}`) ?? '' });
   } else if (info.isFile()) {
     if (info.nlink > 1) w.links.set(`${info.dev}:${info.ino}`, rel);
-    await w.writer.add({ ...base, size: info.size }, createReadStream(full));
+    // Reads of up to 1 MiB, but no bigger than the file needs: a buffer per read is allocated at this size.
+    const highWaterMark = Math.min(READ_CHUNK, info.size + 1);
+    await w.writer.add({ ...base, size: info.size }, createReadStream(full, { highWaterMark }));
   } else if (info.isFIFO()) {
     await w.writer.add({ ...base, type: 'fifo' });
   } else if (info.isCharacterDevice() || info.isBlockDevice()) {

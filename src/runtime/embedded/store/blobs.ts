@@ -16,6 +16,7 @@ import { readCapped } from '../../../util/read-capped.js';
 import { MAX_JSON_BYTES } from './json-file.js';
 import type { LeaseHandle } from './leases.js';
 import { withLock } from '../../../util/lock.js';
+import { FILE_READ_CHUNK } from '../../../util/read-chunk.js';
 
 function corruptBlob(digest: string, actual: string): DevenvError {
   return new DevenvError(
@@ -169,7 +170,7 @@ export class BlobStore {
 
   /** A stream of the blob; with `verify` the stream fails at its end when the content does not match. */
   openRead(digest: string, options: { verify?: boolean } = {}): Readable {
-    const source = createReadStream(this.path(digest));
+    const source = createReadStream(this.path(digest), { highWaterMark: FILE_READ_CHUNK });
     if (options.verify === false) return source;
     const hash = createHash('sha256');
     const checker = new Transform({
