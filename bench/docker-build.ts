@@ -44,7 +44,7 @@ export async function plainBuild(ctx: BenchContext, project: string): Promise<st
 /** See the file comment. */
 export async function bench(ctx: BenchContext): Promise<Row[]> {
   const project = await makeProject(ctx, 'build', {
-    'devenv.yml': busyboxConfig(ctx, 'bench-build', BUILD_STEPS),
+    'devenv.yml': busyboxConfig(ctx, 'bench-build', ['runtime: docker', ...BUILD_STEPS]),
     'tools/stamp': 'initial\n',
   });
   const docker = await plainBuild(ctx, project);

@@ -48,7 +48,9 @@ async function devcontainerPeers(
 
 /** See the file comment. */
 export async function bench(ctx: BenchContext): Promise<Row[]> {
-  const project = await makeProject(ctx, 'session', { 'devenv.yml': busyboxConfig(ctx, NAME) });
+  const project = await makeProject(ctx, 'session', {
+    'devenv.yml': busyboxConfig(ctx, NAME, ['runtime: docker']),
+  });
   await setup(ctx, devenvArgv(ctx, project, ['up', '-d']));
   const devcontainer = await devcontainerPeers(ctx);
 
