@@ -49,10 +49,12 @@ export default defineConfig({
           maxWorkers: 3,
         },
       },
-      // The e2e files run in two shards at once, each with its own dockerd and registries (its own
-      // global setup) and one file at a time within a shard: most of an e2e file's time is spent
-      // waiting on builds, daemons and timeouts, so two at once finish much sooner on 2 cores, and
-      // separate engines keep one shard's prune or leftover checks away from the other's images.
+      // The e2e files are two shards, each with its own dockerd and registries (its own global
+      // setup) and one file at a time within a shard. Vitest puts the files of every project that
+      // runs one file at a time into one queue, so `npm test` (test/run-suite.sh) runs the shards
+      // in two vitest processes, where they overlap: most of an e2e file's time is spent waiting on
+      // builds, daemons and timeouts. Separate engines keep one shard's prune or leftover checks
+      // away from the other's images.
       e2eShard('e2e-embedded', EMBEDDED_SHARD),
       // Everything else, so a new e2e file always runs somewhere.
       e2eShard('e2e-docker', ['test/e2e/**/*.test.ts'], EMBEDDED_SHARD),
