@@ -65,8 +65,9 @@ describe('Docker failure modes', () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'noruntime-'));
     chmodSync(bin, 0o755);
     symlinkSync(process.execPath, path.join(bin, 'node'));
+    // setpriv by its path: the PATH given here holds only node.
     const result = await devenvAs(['ls'], { PATH: bin, HOME: bin }, [
-      'setpriv',
+      '/usr/bin/setpriv',
       '--reuid=65534',
       '--regid=65534',
       '--clear-groups',
