@@ -46,7 +46,7 @@ export class TmuxSession {
 
   /** The visible screen. */
   async screen(): Promise<string> {
-    return (await execa('tmux', ['capture-pane', '-p', '-t', this.name, '-S', '-200'])).stdout;
+    return (await execa('tmux', ['capture-pane', '-p', '-J', '-t', this.name, '-S', '-200'])).stdout;
   }
 
   /** Waits until the screen matches, and returns it. */
