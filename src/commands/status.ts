@@ -1,15 +1,10 @@
 /** `devenv status [NAME]`: state, image, mounts and ports of one environment, and whether it is up to date. */
 import { describe } from '../engine/lifecycle.js';
 import { requireContainer } from '../engine/session.js';
-import { driftOf } from '../engine/up.js';
+import { driftReport } from '../engine/drift.js';
+import type { DriftReport } from '../engine/drift.js';
 import { defineCommand } from './command.js';
 import { openTarget } from './project.js';
-
-const DRIFT: Record<string, string> = {
-  none: 'up to date',
-  run: 'run settings changed (devenv up recreates it, keeping files)',
-  image: 'image changed (devenv up recreates it)',
-};
 
 export default defineCommand({
   name: 'status',
@@ -24,23 +19,28 @@ export default defineCommand({
     const container =
       plan === undefined ? await requireContainer(engine, name) : await engine.runtime.inspectContainer(name);
     if (container === undefined) {
-      const built = plan !== undefined && (await engine.runtime.inspectImage(plan.image.tag)) !== undefined;
-      if (ctx.args.globals.json) ctx.out.json({ name, state: 'not created', image: plan?.image.tag, built });
+      const drift =
+        session === undefined ? undefined : await driftReport(engine.runtime, session.project, undefined);
+      const built = drift !== undefined && drift.state !== 'not-built';
+      if (ctx.args.globals.json)
+        ctx.out.json({ name, state: 'not created', image: plan?.image.tag, built, drift: drift?.state });
       else
         ctx.out.result(
-          `name:    ${name}\nstate:   not created (devenv up creates it)\nimage:   ${plan?.image.tag ?? '-'} (${built ? 'built' : 'not built'})`,
+          `name:    ${name}\nstate:   not created (devenv up creates it)\nimage:   ${plan?.image.tag ?? '-'} (${built ? 'built' : 'not built'})${drift === undefined ? '' : `\ndrift:   ${drift.summary}`}`,
         );
       return 0;
     }
     const planned = plan === undefined ? undefined : { ports: plan.run.ports, network: plan.run.network };
     const info = describe(container, engine.runtime.name, planned);
-    let drift: string | undefined;
-    if (plan !== undefined) {
-      const image = await engine.runtime.inspectImage(plan.image.tag);
-      drift = image === undefined ? 'image not built' : driftOf(container, image, plan.digests.run);
-    }
+    const drift: DriftReport | undefined =
+      session === undefined ? undefined : await driftReport(engine.runtime, session.project, container);
     if (ctx.args.globals.json) {
-      ctx.out.json({ ...info, drift });
+      ctx.out.json({
+        ...info,
+        drift: drift?.state,
+        driftSummary: drift?.summary,
+        driftChanges: drift?.changes,
+      });
       return 0;
     }
     const lines = [
@@ -50,7 +50,7 @@ export default defineCommand({
       `image:   ${info.image}`,
       `project: ${info.project ?? '-'}`,
     ];
-    if (drift !== undefined) lines.push(`drift:   ${DRIFT[drift] ?? drift}`);
+    if (drift !== undefined) lines.push(`drift:   ${drift.summary}`);
     for (const m of info.mounts) lines.push(`mount:   ${m.source} -> ${m.target} (${m.type})`);
     for (const p of info.ports) lines.push(`port:    ${p}`);
     for (const p of info.unpublished) lines.push(`port:    ${p.port} not published (${p.reason})`);

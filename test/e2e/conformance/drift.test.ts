@@ -39,7 +39,7 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
       'layer\nvol',
     );
     expect(await ok(user, dir, ['exec', '--', 'ls', '/src'])).toContain('devenv.yml');
-    expect((await statusOf(user, dir)).drift).toBe('none');
+    expect((await statusOf(user, dir)).drift).toBe('in-sync');
 
     // $PATH refers to the image's own PATH.
     appendConfig(dir, 'env: {NEW_VAR: changed, PATH: "/opt/bin:$PATH"}');
@@ -99,7 +99,7 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
     expect(refused.stderr).toContain('devenv up -y');
     expect(refused.stderr).toContain('devenv up --keep-state');
     expect(await ok(user, dir, ['exec', '--', 'cat', '/root/in-layer'])).toBe('layer');
-    expect((await statusOf(user, dir)).drift).toBe('image');
+    expect((await statusOf(user, dir)).drift).toBe('image-changed');
 
     const recreated = await user.run(dir, ['up', '-d', '-y']);
     expect(recreated.exitCode, recreated.stderr).toBe(0);
@@ -123,7 +123,7 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
       '/built',
     ]);
     expect(after).toContain('No such file');
-    expect((await statusOf(user, dir)).drift).toBe('none');
+    expect((await statusOf(user, dir)).drift).toBe('in-sync');
     expect(existsSync(path.join(dir, 'devenv.yml'))).toBe(true);
     expect(readFileSync(path.join(dir, 'devenv.yml'), 'utf8')).toContain('touch /built');
     await ok(user, dir, ['rm', '-f', '--volumes']);
@@ -143,7 +143,7 @@ forEachRuntime('devenv.yml drift', ['build', 'containers'], (runtime) => {
     );
     expect(await ok(user, dir, ['exec', '--', 'cat', '/root/work'])).toBe('precious');
     expect(await statusOf(user, dir)).toMatchObject({
-      drift: 'image',
+      drift: 'image-changed',
       created: before.created,
       state: 'running',
     });

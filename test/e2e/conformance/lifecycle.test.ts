@@ -93,7 +93,7 @@ forEachRuntime('an environment between up and rm', ['build', 'containers'], (run
     const created = (await statusOf(user, dir)).created;
 
     await ok(user, dir, ['stop', '-t', '1']);
-    expect(await statusOf(user, dir)).toMatchObject({ name, state: 'exited', drift: 'none', created });
+    expect(await statusOf(user, dir)).toMatchObject({ name, state: 'exited', drift: 'in-sync', created });
     expect((await listed(user, dir)).find((e) => e.name === name)).toMatchObject({
       state: 'exited',
       project: dir,

@@ -168,7 +168,7 @@ describe.skipIf(noDocker)('load and build on a loaded environment', () => {
     expect(built.stderr).not.toContain('building');
     expect(await imageId('devenv/reloaded:latest')).toBe(bundleId);
     const status = await run(dir2, env, ['status', '--json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ drift: 'none' });
+    expect(JSON.parse(status.stdout)).toMatchObject({ drift: 'in-sync' });
     const up = await run(dir2, env, ['up', '-d', '--json']);
     expect(JSON.parse(up.stdout)).toMatchObject({ action: 'running', built: false });
     expect((await run(dir2, env, ['exec', '--', 'cat', '/root/made-inside'])).stdout).toBe('state');
