@@ -8,19 +8,24 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 
-npx vitest run --project unit
-unit=$?
-
 status=$(mktemp -d)
 trap 'rm -rf "$status"' EXIT
+npx vitest run --project unit 2>&1 | tee "$status/unit.log"
+unit=${PIPESTATUS[0]}
+
 run() {
   local label=$1
   shift
-  { npx vitest run "$@"; echo $? >"$status/$label"; } 2>&1 | sed -u "s/^/[$label] /"
+  { npx vitest run "$@"; echo $? >"$status/$label"; } 2>&1 | sed -u "s/^/[$label] /" | tee "$status/$label.log"
 }
 run docker --project e2e-docker &
 run embedded --project e2e-embedded &
 wait
+# A CI log may keep only its tail: repeat which tests failed, from each run's own summary.
+for label in unit docker embedded; do
+  sed 's/\x1b\[[0-9;]*m//g' "$status/$label.log" 2>/dev/null | grep -E '^(\[[a-z]+\] )? *FAIL ' |
+    sed -E "s/^(\[[a-z]+\] )? *FAIL +/[$label] failed: /" | head -40
+done
 failed=$((unit != 0))
 echo "[unit] vitest exited with status $unit"
 for label in docker embedded; do
