@@ -23,7 +23,7 @@ run embedded --project e2e-embedded &
 wait
 # A CI log may keep only its tail: repeat which tests failed, from each run's own summary.
 for label in unit docker embedded; do
-  sed 's/\x1b\[[0-9;]*m//g' "$status/$label.log" 2>/dev/null | grep -E '^(\[[a-z]+\] )? *FAIL ' |
+  sed 's/\x1b\[[0-9;]*m//g' "$status/$label.log" 2>/dev/null | grep -E '^(\[[a-z]+\] )? *FAIL |Unhandled (Error|Rejection)|^(\[[a-z]+\] )? *Errors +[0-9]' |
     sed -E "s/^(\[[a-z]+\] )? *FAIL +/[$label] failed: /" | head -40
 done
 failed=$((unit != 0))
