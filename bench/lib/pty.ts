@@ -40,6 +40,8 @@ export function startOnPty(
     stdio: ['pipe', 'pipe', 'ignore'],
     detached: true,
   });
+  // A program that has exited already (a command, not a TUI) closed the pipe `q` goes to.
+  child.stdin.on('error', () => undefined);
   let text = '';
   const waiters: { text: string; resolve: (ms: number) => void }[] = [];
   child.stdout.on('data', (chunk: Buffer) => {
