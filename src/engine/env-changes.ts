@@ -94,7 +94,13 @@ export async function watchEnvironmentChanges(options: WatchEnvironmentOptions):
   });
 
   await new Promise<void>((resolve) => {
-    signal.addEventListener('abort', () => { resolve(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        resolve();
+      },
+      { once: true },
+    );
   });
   for (const timer of timers) clearInterval(timer);
   clearTimeout(flushTimer);
