@@ -21,6 +21,7 @@ import { bench as embeddedBuild } from './embedded-build.js';
 import { bench as embeddedSession } from './embedded-session.js';
 import { bench as embeddedImages } from './embedded-images.js';
 import { bench as moveDisk } from './move-disk.js';
+import { firstFrame as tuiFirstFrame, idle as tuiIdleCpu } from './tui.js';
 import { machineFacts, renderMachine } from './lib/machine.js';
 import type { MachineFacts } from './lib/machine.js';
 import { ratioOf, renderTable } from './lib/table.js';
@@ -37,6 +38,8 @@ const MODULES: Record<string, BenchModule> = {
   'embedded-session': embeddedSession,
   'bundle-moves': bundleMoves,
   'move-disk': moveDisk,
+  'tui-first-frame': tuiFirstFrame,
+  'tui-idle-cpu': tuiIdleCpu,
 };
 
 const USAGE = `usage: npm run bench -- [--only NAME] [--runs N] [--warmup N]

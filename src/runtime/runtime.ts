@@ -101,6 +101,9 @@ export interface CommitOptions {
   dropEnv: readonly string[];
 }
 
+/** Receives the name of an environment whose container changed, or `undefined` for "maybe all". */
+export type ContainerChangeSink = (name: string | undefined) => void;
+
 /** A container runtime. Methods throw DevenvError for failures the user can act on. */
 export interface Runtime {
   readonly name: RuntimeName;
@@ -149,6 +152,14 @@ export interface Runtime {
   inspectContainer(name: string): Promise<ContainerSummary | undefined>;
   /** Containers devenv made (labelled `dev.devenv.name`). */
   listContainers(): Promise<ContainerSummary[]>;
+  /**
+   * Optional: reports changes to devenv's containers as they happen, made by this process or any
+   * other, until `signal` aborts (then it resolves). `onChange` gets the environment's name
+   * (`dev.devenv.name`), or `undefined` when anything of this runtime may have changed (after a lost
+   * connection, say). Never throws: a broken source reconnects and asks for a full refresh. Callers
+   * without it poll {@link listContainers}.
+   */
+  watchChanges?(signal: AbortSignal, onChange: ContainerChangeSink): Promise<void>;
   /** Joins the main session; detaches on ctrl-p ctrl-q. */
   attach(name: string, stdio: Stdio): Promise<AttachResult>;
   /** Runs a command in the running container; resolves with its exit status. */

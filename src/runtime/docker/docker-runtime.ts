@@ -11,6 +11,7 @@ import type { EventSink } from '../events.js';
 import type {
   AttachResult,
   BuildRequest,
+  ContainerChangeSink,
   CommitOptions,
   ContainerSummary,
   ImageSummary,
@@ -224,6 +225,12 @@ export class DockerRuntime implements Runtime {
     return ids.length === 0
       ? []
       : parseContainers(await docker(this.target, ['container', 'inspect', ...ids]));
+  }
+
+  async watchChanges(signal: AbortSignal, onChange: ContainerChangeSink): Promise<void> {
+    // Loaded on demand: only the TUI and watch keep an event stream open.
+    const { watchDockerChanges } = await import('./docker-events.js');
+    await watchDockerChanges(this.target, signal, onChange);
   }
 
   attach(name: string, stdio: Stdio): Promise<AttachResult> {

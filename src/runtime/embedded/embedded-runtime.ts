@@ -15,6 +15,7 @@ import type {
   AttachResult,
   BuildRequest,
   CommitOptions,
+  ContainerChangeSink,
   ContainerSummary,
   ImageSummary,
   RunOptions,
@@ -33,7 +34,7 @@ import { pushImage } from './push-image.js';
 import { platformFromNode } from '../../image/oci/platform.js';
 import { RegistryClient } from './registry/index.js';
 import { removeImage } from './remove-image.js';
-import { openStore, pruneStore } from './store/index.js';
+import { openStore, pruneStore, storePaths } from './store/index.js';
 import type { Store } from './store/index.js';
 
 /** Everything the embedded runtime needs, passed in from the command (no ambient globals). */
@@ -214,6 +215,11 @@ export class EmbeddedRuntime implements Runtime {
   }
   async listContainers(): Promise<ContainerSummary[]> {
     return (await this.containerStore()).list();
+  }
+  async watchChanges(signal: AbortSignal, onChange: ContainerChangeSink): Promise<void> {
+    // The store's files, not the store: watching never creates or recovers one.
+    const { watchContainers } = await import('./containers/watch-containers.js');
+    await watchContainers(storePaths(this.root).containersDir, signal, onChange);
   }
   async attach(name: string, stdio: Stdio): Promise<AttachResult> {
     return (await this.containerStore()).attach(name, stdio);
