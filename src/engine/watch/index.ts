@@ -4,3 +4,4 @@ export type { ProjectWatch, WatchProjectOptions } from './watch-project.js';
 export { changedFilesLabel } from './verdict.js';
 export type { WatchVerdict } from './verdict.js';
 export { isEditorTempFile } from './watched-paths.js';
+export { VerdictQueue } from './verdict-queue.js';
