@@ -11,7 +11,7 @@ import type { UpOptions, UpResult } from '../engine/up.js';
 import { attachSession } from '../engine/session.js';
 import { changedFilesLabel, VerdictQueue, watchProject } from '../engine/watch/index.js';
 import type { WatchVerdict } from '../engine/watch/index.js';
-import { isDevenvError } from '../errors.js';
+import { isDevenvError, UsageError } from '../errors.js';
 import { interruption, InterruptedError } from '../util/interrupt.js';
 import type { CommandContext } from './command.js';
 import { defineCommand } from './command.js';
@@ -149,6 +149,12 @@ export default defineCommand({
     },
   },
   async run(ctx) {
+    const extra = ctx.args.positionals[0];
+    if (extra !== undefined)
+      throw new UsageError(
+        `unexpected argument ${extra}`,
+        'devenv watch works on the project in this folder; use -C DIR for another one',
+      );
     const session = await openProject(ctx);
     const auto = ctx.args.options['auto'] === true || session.settings.watch.auto;
     return watchEnvironment(ctx, session, { auto, attach: false, up: { ...UP_AGAIN, yes: auto } });
