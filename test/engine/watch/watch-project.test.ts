@@ -167,6 +167,34 @@ describe('watchProject', () => {
     ]);
   });
 
+  it('follows a COPY source that devenv.yml starts reading', async () => {
+    const { verdicts, yml, f } = await watching('watch-new-source', [], { 'extra/new.txt': 'one\n' });
+    appendFileSync(yml, 'steps: [{copy: {src: extra/new.txt, dest: /new.txt}}]\n');
+    await settle(verdicts, 1);
+    expect(verdicts.map((v) => v.kind)).toEqual(['rebuild']);
+    writeFileSync(path.join(f.dir, 'extra/new.txt'), 'two\n');
+    await settle(verdicts, 2);
+    expect(verdicts[1]).toEqual({
+      kind: 'rebuild',
+      summary: 'extra/new.txt changed: image out of date',
+      paths: [path.join(f.dir, 'extra/new.txt')],
+    });
+  });
+
+  it('judges a batch of more than a thousand files at once, with one verdict', async () => {
+    const { verdicts, f } = await watching('watch-many', ['steps: [{copy: {src: tree, dest: /tree}}]'], {
+      'tree/keep.txt': 'k\n',
+    });
+    for (let i = 0; i < 1100; i++) writeFileSync(path.join(f.dir, 'tree', `f${i}.txt`), `${i}\n`);
+    await settle(verdicts, 1);
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]).toMatchObject({
+      kind: 'rebuild',
+      summary: expect.stringMatching(/and 1098 more changed/),
+    });
+    expect(verdicts[0]?.paths).toHaveLength(1100);
+  });
+
   it('stops at close: a change after it gives no verdict', async () => {
     const { verdicts, yml } = await watching('watch-close');
     const w = watches.pop();
