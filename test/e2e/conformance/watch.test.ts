@@ -134,6 +134,32 @@ forEachRuntime('devenv watch', ['build', 'containers'], (runtime) => {
     }
   });
 
+  it('without --auto and without a terminal, names the command that would apply a change', async () => {
+    const user = runtime.user();
+    const name = envName(runtime, 'watch-manual');
+    const dir = projectOn(runtime, name, ['steps:', '  - copy: {src: app.txt, dest: /app.txt}'], {
+      'app.txt': 'one\n',
+    });
+    const watch = startWatch(user, dir, []);
+    try {
+      await waitFor(() => watch.stderr().includes('ctrl-c stops watching'), 'the watch to start', 300_000);
+      const mark = watch.mark();
+      writeFileSync(path.join(dir, 'app.txt'), 'two\n');
+      await waitFor(() => watch.since(mark).includes('still watching'), 'the change to be seen', 120_000);
+      expect(watch.since(mark)).toBe(
+        'app.txt changed: image out of date\napply it with: devenv up -y (or watch with --auto); still watching\n',
+      );
+      expect(await ok(user, dir, ['exec', '--', 'cat', '/app.txt'])).toBe('one');
+      expect((await statusOf(user, dir)).drift).toBe('image-stale');
+      watch.interrupt();
+      expect((await watch.done).exitCode).toBe(130);
+    } finally {
+      if (!watch.ended()) watch.interrupt();
+      await watch.done;
+      await user.run(dir, ['rm', '-f', name]);
+    }
+  });
+
   it('up --watch holds a change while the user is attached and asks once they detach', async () => {
     const user = runtime.user();
     const name = envName(runtime, 'watch-attached');
