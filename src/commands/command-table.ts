@@ -12,6 +12,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   schema: () => import('./schema.js'),
   build: () => import('./build.js'),
   up: () => import('./up.js'),
+  watch: () => import('./watch.js'),
   attach: () => import('./attach.js'),
   shell: () => import('./shell.js'),
   exec: () => import('./exec.js'),

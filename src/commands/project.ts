@@ -71,6 +71,8 @@ export async function planProject(
 /** Everything a command on the current project needs: the project, the runtime and the engine context. */
 export interface ProjectSession {
   project: Project;
+  /** The devenv.yml it was loaded from. */
+  configFile: string;
   settings: Settings;
   engine: EngineContext;
 }
@@ -84,7 +86,13 @@ export async function openProject(ctx: CommandContext): Promise<ProjectSession> 
     runtimeHost(ctx, settings),
     project.plan.name,
   );
-  return { project, settings, engine: engineContext(ctx, runtime) };
+  return { project, configFile: loaded.file, settings, engine: engineContext(ctx, runtime) };
+}
+
+/** Loads devenv.yml again and plans it, as {@link openProject} did; for watching it. */
+export async function reloadProject(ctx: CommandContext): Promise<Project> {
+  const { loaded, settings } = await loadProject(ctx);
+  return projectOf(loaded, callerOf(ctx, settings));
 }
 
 /** Opens the runtime without a project (image commands, or an environment named on the command line). */

@@ -2,11 +2,12 @@
 import { up } from '../engine/up.js';
 import { defineCommand } from './command.js';
 import { openProject } from './project.js';
+import { watchEnvironment } from './watch.js';
 
 export default defineCommand({
   name: 'up',
   summary: 'Build what changed, create or start the environment, and attach to it',
-  usage: '[-d] [--recreate] [--keep-state] [--no-attach]',
+  usage: '[-d] [--recreate] [--keep-state] [--no-attach] [--watch]',
   options: {
     detach: { type: 'boolean', short: 'd', description: 'Leave it running in the background' },
     'no-attach': { type: 'boolean', description: 'Same as -d' },
@@ -18,12 +19,18 @@ export default defineCommand({
     yes: { type: 'boolean', short: 'y', description: 'Do not ask before discarding changes' },
     'no-cache': { type: 'boolean', description: 'Rebuild every layer' },
     pull: { type: 'boolean', description: 'Pull a newer base image first' },
+    watch: {
+      type: 'boolean',
+      description:
+        'Then watch devenv.yml and the files the image copies, and offer to apply a change (once you detach)',
+    },
   },
   async run(ctx) {
-    const { project, engine } = await openProject(ctx);
+    const session = await openProject(ctx);
+    const { project, engine } = session;
     const o = ctx.args.options;
     const detach = o['detach'] === true || o['no-attach'] === true;
-    const result = await up(engine, project, {
+    const options = {
       detach,
       recreate: o['recreate'] === true,
       keepState: o['keep-state'] === true,
@@ -32,7 +39,14 @@ export default defineCommand({
       pull: o['pull'] === true,
       squash: false,
       force: false,
-    });
+    };
+    if (o['watch'] === true)
+      return watchEnvironment(ctx, session, {
+        auto: session.settings.watch.auto,
+        attach: !detach,
+        up: options,
+      });
+    const result = await up(engine, project, options);
     if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', ...result });
     else if (result.detached === true)
       ctx.out.info(

@@ -62,6 +62,19 @@ export const SettingsSchema = z
       .array(z.union([z.ipv4(), z.ipv6()]))
       .default([])
       .describe('DNS servers for environments that set none.'),
+    watch: z
+      .strictObject({
+        auto: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Apply a change at once (rebuild and recreate, or recreate keeping files) instead of asking; never while you are attached.',
+          ),
+      })
+      .default({ auto: false })
+      .describe(
+        'devenv watch, devenv up --watch and the TUI: what to do when devenv.yml or a file the image copies changes.',
+      ),
   })
   .describe('devenv user settings.');
 

@@ -27,6 +27,7 @@ describe('devenv CLI', { timeout: 120_000 }, () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('Commands:');
     expect(help.stdout).toContain('  validate ');
+    expect(help.stdout).toContain('  watch ');
     const planHelp = await devenv(['plan', '--help']);
     expect(planHelp.stdout).toContain('--run-args');
   });
@@ -39,6 +40,9 @@ describe('devenv CLI', { timeout: 120_000 }, () => {
     const option = await devenv(['plan', '--bogus'], { cwd: project({ 'devenv.yml': 'base: alpine\n' }) });
     expect(option.exitCode).toBe(2);
     expect(option.stderr).toContain('unknown option --bogus');
+    const extra = await devenv(['watch', 'web'], { cwd: project({ 'devenv.yml': 'base: alpine\n' }) });
+    expect(extra.exitCode).toBe(2);
+    expect(extra.stderr).toContain('unexpected argument web');
   });
 
   it('init writes a commented devenv.yml that validates, and refuses to overwrite it', async () => {

@@ -24,16 +24,18 @@ describe('settings', () => {
       insecureRegistries: [],
       proxy: 'inherit',
       dns: [],
+      watch: { auto: false },
     });
   });
 
   it('accepts every documented field', () => {
     const result = validateSettingsText(
-      'runtime: docker\nstorage: /ssd/devenv\nregistryMirrors: ["https://mirror.example"]\ninsecureRegistries: [localhost:5000]\nproxy: {http: "http://p:3128"}\ndns: [1.1.1.1]\n',
+      'runtime: docker\nstorage: /ssd/devenv\nregistryMirrors: ["https://mirror.example"]\ninsecureRegistries: [localhost:5000]\nproxy: {http: "http://p:3128"}\ndns: [1.1.1.1]\nwatch: {auto: true}\n',
       'config.yml',
     );
     expect(result.diagnostics).toEqual([]);
     expect(result.settings?.storage).toBe('/ssd/devenv');
+    expect(result.settings?.watch.auto).toBe(true);
   });
 
   it('reports problems with positions and did-you-mean', async () => {

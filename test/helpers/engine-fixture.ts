@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { ConfigError } from '../../src/config/diagnostic.js';
 import { validateConfigText } from '../../src/config/validate.js';
 import type { EngineContext, EngineEvent } from '../../src/engine/engine-context.js';
 import type { Project } from '../../src/engine/image.js';
@@ -46,6 +47,8 @@ export interface EngineFixture {
   context(options?: { interactive?: boolean; answer?: boolean }): EngineContext;
   /** Rewrites devenv.yml with `lines` (after `name` and `base`) and plans it again. */
   edit(lines: readonly string[]): Promise<Project>;
+  /** Reads devenv.yml as it is on disk and plans it; throws a ConfigError when it is invalid. */
+  reload(): Promise<Project>;
   /** Messages of the events of one type. */
   messages(type: 'info' | 'warning'): string[];
   cleanup(): void;
@@ -62,8 +65,7 @@ async function plan(dir: string, home: string, env: Record<string, string>): Pro
   const file = path.join(dir, 'devenv.yml');
   const text = readFileSync(file, 'utf8');
   const result = validateConfigText(text, { file, projectDir: dir, homeDir: home });
-  if (!result.ok)
-    throw new Error(`fixture devenv.yml is invalid: ${result.diagnostics.map((d) => d.message).join('; ')}`);
+  if (!result.ok) throw new ConfigError(result.diagnostics);
   const stateDir = envStateDir(env, home, result.config.name);
   const compiled = compilePlan(result.config, {
     projectDir: dir,
@@ -129,6 +131,7 @@ export async function engineFixture(
       fixture.project = await plan(dir, home, env);
       return fixture.project;
     },
+    reload: () => plan(dir, home, env),
     messages: (type) => events.flatMap((e) => (e.type === type ? [e.message] : [])),
     cleanup: () => {
       removeProject(dir);
