@@ -65,7 +65,10 @@ describe.skipIf(skip)('startSandbox', () => {
     await started.waitFor('started');
     // The host pid is the first process of its own PID namespace, in the sandbox's root.
     expect(readFileSync(`/proc/${sandbox.pid}/status`, 'utf8')).toMatch(/^NSpid:\t[0-9]+\t1$/m);
-    expect(readFileSync(`/proc/${sandbox.pid}/cmdline`, 'utf8')).toBe('sleep\x00600\x00');
+    // "started" is printed just before the shell execs sleep; the exec may still be under way.
+    const cmdline = () => readFileSync(`/proc/${sandbox.pid}/cmdline`, 'utf8');
+    for (let i = 0; i < 100 && cmdline() !== 'sleep\x00600\x00'; i++) await sleep(100);
+    expect(cmdline()).toBe('sleep\x00600\x00');
     expect(sandbox.root).toBe(fixture.root);
     // The setup moved the root over the namespace's /, so nothing of the host's tree is above it.
     expect(readlinkSync(`/proc/${sandbox.pid}/root`)).toBe('/');
