@@ -189,7 +189,7 @@ function stepLine(step: StepProgress, width: number, now: number): string {
   const instruction =
     step.instruction.length <= room
       ? step.instruction
-      : `${step.instruction.slice(0, Math.max(0, room - 1))}…`;
+      : `${step.instruction.slice(0, Math.max(0, room - 1)).trimEnd()}…`;
   return fitLine([`${head}${instruction}  `, clock], width);
 }
 
