@@ -1,14 +1,17 @@
 /**
  * Runtime events → lines on stderr, for logs and pipes: one line per build step (marked when
- * cached), the build's own output, each layer or file as it finishes, bytes at most every few
- * seconds or every tenth, infos and warnings. No cursor movement, so a log reads as it was written.
+ * cached), the build's own output, each layer or file as it finishes, bytes every few seconds (or
+ * sooner for each further tenth, at most once a second), infos and warnings. No cursor movement,
+ * so a log reads as it was written.
  */
 import type { RuntimeEvent } from '../../runtime/events.js';
 import type { PlainOutput } from '../plain/output.js';
 import { formatBytes, formatClock } from './format.js';
 
-/** The least time between two byte lines of one layer or file, unless it moved a tenth further. */
+/** The most time between two byte lines of one layer or file while it moves. */
 export const PLAIN_BYTES_INTERVAL_MS = 5000;
+/** The least time between two byte lines of one layer or file, however far it moved. */
+const PLAIN_BYTES_MIN_MS = 1000;
 
 /** What the plain reporter needs besides the output: the clock, in milliseconds. */
 export interface PlainReporterOptions {
@@ -26,7 +29,12 @@ export function plainReporter(
     const now = options.now();
     const tenth = total === undefined || total === 0 ? -1 : Math.floor((current * 10) / total);
     const last = bytesShown.get(id);
-    if (last !== undefined && now - last.at < PLAIN_BYTES_INTERVAL_MS && tenth <= last.tenth) return false;
+    if (
+      last !== undefined &&
+      now - last.at < PLAIN_BYTES_INTERVAL_MS &&
+      (tenth <= last.tenth || now - last.at < PLAIN_BYTES_MIN_MS)
+    )
+      return false;
     // The first line waits for the first interval: a small layer finishes before it is worth a line.
     if (last === undefined) {
       bytesShown.set(id, { at: now, tenth });
@@ -64,7 +72,9 @@ export function plainReporter(
         out.info(out.style('dim', `  ${event.line}`));
         return;
       case 'transfer:progress': {
-        if (event.current === 0 || !shouldShowBytes(event.id, event.current, event.total)) return;
+        // Nothing moved yet, or all of it: the done line says that.
+        if (event.current === 0 || event.current === event.total) return;
+        if (!shouldShowBytes(event.id, event.current, event.total)) return;
         const percent =
           event.total === undefined || event.total === 0
             ? ''
