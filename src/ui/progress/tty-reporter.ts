@@ -52,6 +52,7 @@ export function ttyReporter(out: PlainOutput, options: TtyReporterOptions): Repo
   };
   const draw = (): void => {
     pending = undefined;
+    pendingAt = Infinity;
     if (closed) return;
     const now = options.now();
     // One column spare: a line filling the last column makes some terminals wrap early.
@@ -62,8 +63,13 @@ export function ttyReporter(out: PlainOutput, options: TtyReporterOptions): Repo
     lastDraw = now;
     if (state.jobs.length > 0) later(TICK_MS);
   };
+  let pendingAt = Infinity;
+  /** Draws `ms` from now, unless a draw comes sooner already (a clock tick waits for a change). */
   const later = (ms: number): void => {
-    if (pending !== undefined || closed) return;
+    const at = options.now() + ms;
+    if (closed || at >= pendingAt) return;
+    pending?.();
+    pendingAt = at;
     pending = schedule(draw, ms);
   };
   const soon = (): void => {
@@ -82,6 +88,7 @@ export function ttyReporter(out: PlainOutput, options: TtyReporterOptions): Repo
       closed = true;
       pending?.();
       pending = undefined;
+      pendingAt = Infinity;
       out.attachLiveArea(undefined);
       clear();
     },
