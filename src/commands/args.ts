@@ -33,8 +33,7 @@ export const GLOBAL_OPTIONS = {
   progress: {
     type: 'string',
     value: 'MODE',
-    description:
-      'Progress on stderr: auto, tty (a live area), plain (lines), json (one event a line) or quiet',
+    description: 'Progress on stderr: auto, tty, plain, json or quiet',
   },
   help: { type: 'boolean', short: 'h', description: 'Show help' },
   version: { type: 'boolean', description: 'Show the version' },
