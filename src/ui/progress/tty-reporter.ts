@@ -61,7 +61,7 @@ export function ttyReporter(out: PlainOutput, options: TtyReporterOptions): Repo
     if (lines.length > 0) stderr.write(lines.map((line) => `${line}\n`).join(''));
     drawn = lines.length;
     lastDraw = now;
-    if (state.jobs.length > 0) later(TICK_MS);
+    if (state.jobs.some((job) => job.kind !== undefined || job.step !== undefined)) later(TICK_MS);
   };
   let pendingAt = Infinity;
   /** Draws `ms` from now, unless a draw comes sooner already (a clock tick waits for a change). */
