@@ -174,7 +174,8 @@ export class DockerRuntime implements Runtime {
     return runJob(onEvent, 'load', 'image archive', async () => {
       const { checkResult, spawnDocker } = await import('./docker-spawn.js');
       const child = spawnDocker(this.target, ['load'], { stdin: 'pipe' });
-      if (child.stdin !== null) await pipeline(input, countBytes('archive', 'read', onEvent), child.stdin);
+      // The caller counts what it feeds: it knows the size of the file, docker does not.
+      if (child.stdin !== null) await pipeline(input, child.stdin);
       const result = await child;
       checkResult(this.target, ['load'], result);
       return String(result.stdout)
