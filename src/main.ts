@@ -13,6 +13,7 @@ import type { Surroundings } from './commands/command.js';
 import { commandHelp, mainHelp } from './commands/help.js';
 import { COMMANDS, loadCommand } from './commands/command-table.js';
 import { suggest } from './config/suggest.js';
+import { closeReporter, lineModeOf, resolveProgress } from './ui/progress/reporter.js';
 
 /** Everything the CLI reads from its surroundings: the command line, the facts and the output streams. */
 export interface MainInput extends Surroundings, OutputStreams {
@@ -51,6 +52,7 @@ export async function main(input: MainInput): Promise<number> {
     failureStatus = command.failureStatus;
     const args = parseCommandLine(argv, command.options);
     json = args.globals.json;
+    out.lineMode = lineModeOf(resolveProgress(args.globals.progress, stderr, input.env));
     if (args.globals.help) {
       out.result(commandHelp(command));
       return 0;
@@ -62,6 +64,8 @@ export async function main(input: MainInput): Promise<number> {
     const reported = input.signal.aborted ? interruption(input.signal) : (hostFsError(error) ?? error);
     report(reported, out, json, input.env);
     return exitStatusOf(reported, failureStatus);
+  } finally {
+    closeReporter(out);
   }
 }
 

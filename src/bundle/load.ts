@@ -6,9 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { EngineContext } from '../engine/engine-context.js';
+import { countBytes } from '../runtime/byte-events.js';
 import { BUNDLE_JSON, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
 import { scanArchive } from './scan.js';
@@ -56,6 +58,15 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
 }
 
 /** Loads a plain image archive as `docker load` does, with its own tags; returns what was loaded. */
-export function loadImageArchive(ctx: EngineContext, file: string): Promise<string[]> {
-  return ctx.runtime.loadImages(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), ctx.onEvent);
+export async function loadImageArchive(ctx: EngineContext, file: string): Promise<string[]> {
+  const { size } = await stat(file);
+  const counted = countBytes(file, 'read', ctx.onEvent, { total: size });
+  const reading = pipeline(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), counted);
+  const loading = ctx.runtime.loadImages(counted, ctx.onEvent).catch((error: unknown) => {
+    // A loader that gave up stops reading: end the file's side too instead of leaving it waiting.
+    counted.destroy();
+    throw error;
+  });
+  const [loaded] = await Promise.all([loading, reading.catch(() => loading.then(() => reading))]);
+  return loaded;
 }

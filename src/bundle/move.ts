@@ -20,6 +20,7 @@ import { removeEnvironmentImages } from '../engine/superseded.js';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import { imageTag } from '../plan/naming.js';
+import { runJob } from '../runtime/events.js';
 import type { Plan } from '../plan/types.js';
 import { loadUntagged } from './load-image.js';
 import { ensureNameFree, restoreEnvironment } from './restore.js';
@@ -142,6 +143,11 @@ export async function moveEnvironment(
     throw new DevenvError('DEVENV_USAGE', `${name} already lives on the ${to.runtime.name} runtime`, {
       hint: 'devenv ls shows where each environment lives',
     });
+  return runJob(from.onEvent, 'move', `${name} to ${to.runtime.name}`, () => moveLocked(from, to, request));
+}
+
+async function moveLocked(from: EngineContext, to: EngineContext, request: MoveRequest): Promise<MoveResult> {
+  const { name } = request;
   const found = await requireContainer(from, name);
   const { plan, stateDir } = await planOf(from, to, request, found.labels);
   await ensureNameFree(to, name);

@@ -21,7 +21,8 @@ import { imageTag } from '../plan/naming.js';
 import { PROXY_VARIABLES } from '../plan/proxy.js';
 import { commitPartial } from '../util/atomic.js';
 import { hashFile, sha256Of } from '../util/hash-file.js';
-import { byteProgress, countingStream, formatMegabytes } from '../util/byte-progress.js';
+import { BYTE_EVENT_INTERVAL_MS } from '../runtime/byte-events.js';
+import { byteProgress, countingStream } from '../util/byte-progress.js';
 import { failpoint } from '../util/failpoint.js';
 import { isNoSpace } from '../util/no-space.js';
 import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_JSON, BUNDLE_VERSION } from './format.js';
@@ -46,9 +47,6 @@ export interface SaveOptions {
   /** The clock for progress reports; `Date.now` when absent. */
   now?: (() => number) | undefined;
 }
-
-/** How often a long write says how far it got. */
-const PROGRESS_INTERVAL_MS = 2000;
 
 /** Writes the bundle; returns its manifest. */
 export async function saveBundle(ctx: EngineContext, options: SaveOptions): Promise<BundleManifest> {
@@ -127,15 +125,11 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     pack = tar.pack();
     const archive = new PassThrough();
     // A failed write (a full disk) must also stop the reading side, which would otherwise wait forever.
-    let part = 'the image';
     const progress = byteProgress({
-      intervalMs: PROGRESS_INTERVAL_MS,
+      intervalMs: BYTE_EVENT_INTERVAL_MS,
       now: options.now ?? Date.now,
-      report: (bytes) => {
-        ctx.onEvent({
-          type: 'info',
-          message: `writing ${options.output}: ${formatMegabytes(bytes)} of ${part}`,
-        });
+      report: (current) => {
+        ctx.onEvent({ type: 'transfer:progress', id: options.output, phase: 'write', current });
       },
     });
     written = pipeline(pack, countingStream(progress), out.createWriteStream()).catch((error: unknown) => {
@@ -165,7 +159,6 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
       },
       volumes,
     };
-    part = 'the volumes';
     packBody(pack, { name: BUNDLE_CONFIG, mode: 0o644, mtime: new Date(0) }, configText);
     for (const volume of volumes) {
       const entry = packEntry(pack, {
@@ -186,6 +179,7 @@ export async function saveBundle(ctx: EngineContext, options: SaveOptions): Prom
     );
     pack.finalize();
     await written;
+    ctx.onEvent({ type: 'transfer:done', id: options.output, phase: 'write' });
     await commitPartial(partial, options.output);
     return manifest;
   } catch (thrown) {

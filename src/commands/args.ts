@@ -30,6 +30,11 @@ export const GLOBAL_OPTIONS = {
   root: { type: 'string', value: 'DIR', description: 'Store of the embedded runtime' },
   context: { type: 'string', value: 'NAME', description: 'Docker context to use (like docker --context)' },
   json: { type: 'boolean', description: 'Print one JSON document on stdout' },
+  progress: {
+    type: 'string',
+    value: 'MODE',
+    description: 'Progress on stderr: auto, tty, plain, json or quiet',
+  },
   help: { type: 'boolean', short: 'h', description: 'Show help' },
   version: { type: 'boolean', description: 'Show the version' },
 } as const satisfies OptionTable;
@@ -42,6 +47,8 @@ export interface GlobalOptions {
   root?: string | undefined;
   context?: string | undefined;
   json: boolean;
+  /** `--progress` as given; checked where the reporter is chosen. */
+  progress?: string | undefined;
   help: boolean;
   version: boolean;
 }
@@ -129,6 +136,7 @@ export function parseCommandLine(argv: readonly string[], commandOptions: Option
       root: str('root'),
       context: str('context'),
       json: values['json'] === true,
+      progress: str('progress'),
       help: values['help'] === true,
       version: values['version'] === true,
     },

@@ -1,9 +1,12 @@
-/** Builds the engine's context for a command: the runtime, the plain reporter, the terminal and a prompt. */
+/**
+ * Builds the engine's context for a command: the runtime, the run's progress reporter (`--progress`),
+ * the terminal and a prompt.
+ */
 import { createInterface } from 'node:readline/promises';
 import type { Writable } from 'node:stream';
 import type { EngineContext } from '../engine/engine-context.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { plainReporter } from '../ui/plain/reporter.js';
+import { reporterFor, resolveProgress } from '../ui/progress/reporter.js';
 import { interruption, InterruptedError } from '../util/interrupt.js';
 import { stateHome } from '../util/paths.js';
 import type { CommandContext } from './command.js';
@@ -46,7 +49,8 @@ export function engineContext(ctx: CommandContext, runtime: Runtime): EngineCont
   const interactive = ctx.stdin.isTTY === true && stdout.isTTY === true;
   return {
     runtime,
-    onEvent: plainReporter(ctx.out),
+    onEvent: reporterFor(ctx.out, resolveProgress(ctx.args.globals.progress, stderr, ctx.env), Date.now)
+      .onEvent,
     env: ctx.env,
     stdio: { stdin: ctx.stdin, stdout, stderr },
     interactive,

@@ -194,7 +194,7 @@ export class MemoryRuntime implements Runtime {
     this.record('pullImage', ref);
     const remote = this.registry.get(normalizeRef(ref));
     if (remote === undefined) return Promise.reject(new ImageNotFoundError(ref));
-    onEvent({ type: 'transfer:done', id: remote.id.slice(7, 19), action: 'pull' });
+    onEvent({ type: 'transfer:done', id: remote.id.slice(7, 19), phase: 'download' });
     const id = this.store.add({
       parent: undefined,
       ...remote,

@@ -8,6 +8,8 @@ import { DevenvError } from '../../errors.js';
 import type { RunSpec } from '../../plan/types.js';
 import { once } from '../../util/once.js';
 import type { EventSink } from '../events.js';
+import { runJob } from '../events.js';
+import { countBytes } from '../byte-events.js';
 import type {
   AttachResult,
   BuildRequest,
@@ -29,15 +31,28 @@ import { restoreCommandChanges, toCreateArgs } from './run-args.js';
 
 const LIST_LABEL = 'dev.devenv.name';
 
-/** Parses `docker pull`/`push` status lines (`abc123: Downloading`) into transfer events. */
-function transferEvents(line: string, action: 'pull' | 'push', onEvent: EventSink): void {
+/**
+ * Parses `docker pull`/`push` status lines (`abc123: Download complete`) into transfer events. Without
+ * a terminal the CLI prints no byte counts, only each layer's changes of state, so a layer reports
+ * that it started and when each phase is done.
+ */
+export function transferEvents(line: string, kind: 'pull' | 'push', onEvent: EventSink): void {
   const match = /^([0-9a-f]{12}): (.*)$/.exec(line.trim());
   if (match === null) return;
   const [, id = '', status = ''] = match;
-  if (/^(Pull complete|Pushed|Already exists|Layer already exists|Mounted from)/.test(status)) {
-    onEvent({ type: 'transfer:done', id, action, skipped: /already|Mounted/i.test(status) });
-  } else if (/^(Downloading|Pushing|Extracting|Waiting|Pulling fs layer|Preparing|Verifying)/.test(status)) {
-    onEvent({ type: 'transfer:progress', id, action, current: 0 });
+  const moved = kind === 'pull' ? 'download' : 'upload';
+  if (/^(Already exists|Layer already exists|Mounted from)/.test(status)) {
+    onEvent({ type: 'transfer:done', id, phase: moved, skipped: true });
+  } else if (/^(Download complete|Pushed)/.test(status)) {
+    onEvent({ type: 'transfer:done', id, phase: moved });
+  } else if (/^Pull complete/.test(status)) {
+    onEvent({ type: 'transfer:done', id, phase: 'extract' });
+  } else if (/^Verifying/.test(status)) {
+    onEvent({ type: 'transfer:progress', id, phase: 'verify', current: 0 });
+  } else if (/^Extracting/.test(status)) {
+    onEvent({ type: 'transfer:progress', id, phase: 'extract', current: 0 });
+  } else if (/^(Downloading|Pushing|Waiting|Pulling fs layer|Preparing)/.test(status)) {
+    onEvent({ type: 'transfer:progress', id, phase: moved, current: 0 });
   }
 }
 
@@ -55,14 +70,16 @@ export class DockerRuntime implements Runtime {
     return docker(this.target, ['version', '--format', '{{.Server.Version}}']);
   }
 
-  async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
-    // Loaded on demand: building pulls in the tar code, which exec and attach never need.
-    const { buildImage } = await import('./docker-build.js');
-    const id = await buildImage(this.target, request, onEvent);
-    const image = await this.inspectImage(id);
-    if (image === undefined)
-      throw new DevenvError('DEVENV_RUNTIME_FAILED', `docker reported image ${id} but it does not exist`);
-    return image;
+  buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+    return runJob(onEvent, 'build', request.image.tag, async () => {
+      // Loaded on demand: building pulls in the tar code, which exec and attach never need.
+      const { buildImage } = await import('./docker-build.js');
+      const id = await buildImage(this.target, request, onEvent);
+      const image = await this.inspectImage(id);
+      if (image === undefined)
+        throw new DevenvError('DEVENV_RUNTIME_FAILED', `docker reported image ${id} but it does not exist`);
+      return image;
+    });
   }
 
   async inspectImage(ref: string): Promise<ImageSummary | undefined> {
@@ -79,26 +96,28 @@ export class DockerRuntime implements Runtime {
     return ids.length === 0 ? [] : parseImages(await docker(this.target, ['image', 'inspect', ...ids]));
   }
 
-  private async streamed(args: string[], action: 'pull' | 'push', onEvent: EventSink): Promise<void> {
+  private async streamed(args: string[], kind: 'pull' | 'push', onEvent: EventSink): Promise<void> {
     const { checkResult, spawnDocker } = await import('./docker-spawn.js');
     const child = spawnDocker(this.target, args, {
       all: true,
       buffer: { all: false, stdout: false, stderr: true },
     });
-    for await (const line of child.iterable({ from: 'all' })) transferEvents(String(line), action, onEvent);
+    for await (const line of child.iterable({ from: 'all' })) transferEvents(String(line), kind, onEvent);
     checkResult(this.target, args, await child);
   }
 
-  async pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
-    await this.streamed(['pull', ref], 'pull', onEvent);
-    const image = await this.inspectImage(ref);
-    if (image === undefined)
-      throw new DevenvError('DEVENV_RUNTIME_FAILED', `pulled ${ref} but docker cannot find it`);
-    return image;
+  pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
+    return runJob(onEvent, 'pull', ref, async () => {
+      await this.streamed(['pull', ref], 'pull', onEvent);
+      const image = await this.inspectImage(ref);
+      if (image === undefined)
+        throw new DevenvError('DEVENV_RUNTIME_FAILED', `pulled ${ref} but docker cannot find it`);
+      return image;
+    });
   }
 
-  async pushImage(ref: string, onEvent: EventSink): Promise<void> {
-    await this.streamed(['push', ref], 'push', onEvent);
+  pushImage(ref: string, onEvent: EventSink): Promise<void> {
+    return runJob(onEvent, 'push', ref, () => this.streamed(['push', ref], 'push', onEvent));
   }
 
   async findProgram(image: string, program: string): Promise<string | undefined> {
@@ -137,24 +156,34 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  async saveImages(refs: readonly string[], output: Writable): Promise<void> {
-    const { checkResult, spawnDocker } = await import('./docker-spawn.js');
-    const args = ['save', ...refs];
-    const child = spawnDocker(this.target, args, { stdout: 'pipe', buffer: { stdout: false, stderr: true } });
-    if (child.stdout !== null) await pipeline(child.stdout, output);
-    checkResult(this.target, args, await child);
+  /** `docker save` gives no sizes up front: the bytes written are counted as they pass. */
+  saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void> {
+    return runJob(onEvent, 'save', refs.join(' '), async () => {
+      const { checkResult, spawnDocker } = await import('./docker-spawn.js');
+      const args = ['save', ...refs];
+      const child = spawnDocker(this.target, args, {
+        stdout: 'pipe',
+        buffer: { stdout: false, stderr: true },
+      });
+      if (child.stdout !== null)
+        await pipeline(child.stdout, countBytes('archive', 'write', onEvent), output);
+      checkResult(this.target, args, await child);
+    });
   }
 
-  async loadImages(input: Readable): Promise<string[]> {
-    const { checkResult, spawnDocker } = await import('./docker-spawn.js');
-    const child = spawnDocker(this.target, ['load'], { stdin: 'pipe' });
-    if (child.stdin !== null) await pipeline(input, child.stdin);
-    const result = await child;
-    checkResult(this.target, ['load'], result);
-    return String(result.stdout)
-      .split('\n')
-      .map((l) => /^Loaded image(?: ID)?: (\S+)/.exec(l)?.[1])
-      .filter((v): v is string => v !== undefined);
+  loadImages(input: Readable, onEvent: EventSink): Promise<string[]> {
+    return runJob(onEvent, 'load', 'image archive', async () => {
+      const { checkResult, spawnDocker } = await import('./docker-spawn.js');
+      const child = spawnDocker(this.target, ['load'], { stdin: 'pipe' });
+      // The caller counts what it feeds: it knows the size of the file, docker does not.
+      if (child.stdin !== null) await pipeline(input, child.stdin);
+      const result = await child;
+      checkResult(this.target, ['load'], result);
+      return String(result.stdout)
+        .split('\n')
+        .map((l) => /^Loaded image(?: ID)?: (\S+)/.exec(l)?.[1])
+        .filter((v): v is string => v !== undefined);
+    });
   }
 
   async createContainer(spec: RunSpec, secretEnvFile: string | undefined): Promise<ContainerSummary> {

@@ -10,6 +10,7 @@ import type { Settings } from '../../config/settings.js';
 import { DevenvError } from '../../errors.js';
 import { once } from '../../util/once.js';
 import type { EventSink } from '../events.js';
+import { runJob } from '../events.js';
 import type { RunSpec } from '../../plan/types.js';
 import type {
   AttachResult,
@@ -102,15 +103,19 @@ export class EmbeddedRuntime implements Runtime {
     return Promise.all((await store.images.list()).map((id) => store.summary(id)));
   }
 
-  async pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
-    const store = await this.openStore();
-    const id = await this.withClient((client) => pullImage({ store, client, onEvent }, ref));
-    return store.summary(id);
+  pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
+    return runJob(onEvent, 'pull', ref, async () => {
+      const store = await this.openStore();
+      const id = await this.withClient((client) => pullImage({ store, client, onEvent }, ref));
+      return store.summary(id);
+    });
   }
 
-  async pushImage(ref: string, onEvent: EventSink): Promise<void> {
-    const store = await this.openStore();
-    await this.withClient((client) => pushImage({ store, client, onEvent }, ref));
+  pushImage(ref: string, onEvent: EventSink): Promise<void> {
+    return runJob(onEvent, 'push', ref, async () => {
+      const store = await this.openStore();
+      await this.withClient((client) => pushImage({ store, client, onEvent }, ref));
+    });
   }
 
   async tagImage(source: string, target: string): Promise<void> {
@@ -133,8 +138,10 @@ export class EmbeddedRuntime implements Runtime {
     await this.withClient((client) => client.login(registry, username, password));
   }
 
-  async saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void> {
-    await exportImages(await this.openStore(), refs, output, { onEvent });
+  saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void> {
+    return runJob(onEvent, 'save', refs.join(' '), async () => {
+      await exportImages(await this.openStore(), refs, output, { onEvent });
+    });
   }
 
   async loadImages(input: Readable, onEvent: EventSink): Promise<string[]> {
@@ -143,10 +150,19 @@ export class EmbeddedRuntime implements Runtime {
     const quiet: EventSink = (event) => {
       if (event.type !== 'info' || !event.message.startsWith('Loaded image')) onEvent(event);
     };
-    return (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded;
+    return runJob(
+      onEvent,
+      'load',
+      'image archive',
+      async () => (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded,
+    );
   }
 
-  async buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+  buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+    return runJob(onEvent, 'build', request.image.tag, () => this.build(request, onEvent));
+  }
+
+  private async build(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
     const support = await sandboxSupport();
     if (!support.ok)
       throw new DevenvError('DEVENV_UNSUPPORTED', `the embedded builder cannot run here: ${support.reason}`, {

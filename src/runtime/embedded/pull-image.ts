@@ -138,7 +138,7 @@ async function download(
     () => {
       if (cancelled()) throw new Error('pull cancelled');
       const stream = deps.client.openBlob(repo, layer, (current, total) => {
-        deps.onEvent({ type: 'transfer:progress', id, action: 'pull', current, total });
+        deps.onEvent({ type: 'transfer:progress', id, phase: 'download', current, total });
       });
       open.add(stream);
       stream.once('close', () => open.delete(stream));
@@ -146,7 +146,7 @@ async function download(
     },
     { lease },
   );
-  deps.onEvent({ type: 'transfer:done', id, action: 'pull', skipped: result.existed });
+  deps.onEvent({ type: 'transfer:done', id, phase: 'download', skipped: result.existed });
 }
 
 async function unpack(
@@ -159,13 +159,13 @@ async function unpack(
   const id = shortDigest(layer.digest);
   const existed =
     diffId !== undefined && (await deps.store.layers.get(chainIdOf(parent, diffId))) !== undefined;
-  deps.onEvent({ type: 'transfer:progress', id, action: 'extract', current: 0, total: layer.size });
+  deps.onEvent({ type: 'transfer:progress', id, phase: 'extract', current: 0, total: layer.size });
   const created = await deps.store.layers.create({
     parent,
     blob: plain(layer),
     expectedDiffId: diffId,
     lease,
   });
-  deps.onEvent({ type: 'transfer:done', id, action: 'extract', skipped: existed });
+  deps.onEvent({ type: 'transfer:done', id, phase: 'extract', skipped: existed });
   return created.chainId;
 }

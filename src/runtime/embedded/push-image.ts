@@ -100,10 +100,10 @@ export async function pushImage(deps: PushDeps, ref: string): Promise<string> {
     const outcome = await client.pushBlob(repo, blob, () => store.blobs.openRead(blob.digest), {
       mountFrom,
       onProgress: (current, total) => {
-        onEvent({ type: 'transfer:progress', id: short, action: 'push', current, total });
+        onEvent({ type: 'transfer:progress', id: short, phase: 'upload', current, total });
       },
     });
-    onEvent({ type: 'transfer:done', id: short, action: 'push', skipped: outcome !== 'uploaded' });
+    onEvent({ type: 'transfer:done', id: short, phase: 'upload', skipped: outcome !== 'uploaded' });
   }
   const manifest = await manifestFor(store, record, config.length);
   const digest = await client.putManifest(repo, parsed.tag ?? 'latest', manifest.raw, manifest.mediaType);

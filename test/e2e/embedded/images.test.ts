@@ -58,7 +58,7 @@ describe.skipIf(noRegistry)('embedded runtime: image commands', () => {
     const box = sandbox();
     const busybox = await devenv(box, ['pull', services.busyboxImage]);
     expect(busybox.exitCode, busybox.stderr).toBe(0);
-    expect(busybox.stderr).toMatch(/^[0-9a-f]{12}: pull complete$/m);
+    expect(busybox.stderr).toMatch(/^[0-9a-f]{12}: download complete$/m);
     expect(busybox.stderr).toMatch(/^[0-9a-f]{12}: extract complete$/m);
     const images = [services.busyboxImage, ...(services.debianImage === '' ? [] : [services.debianImage])];
     if (services.debianImage !== '') {
@@ -81,7 +81,7 @@ describe.skipIf(noRegistry)('embedded runtime: image commands', () => {
     // Pulling again reuses everything.
     const again = await devenv(box, ['pull', services.busyboxImage]);
     expect(again.stderr).toMatch(/: already there$/m);
-    expect(again.stderr).not.toMatch(/pull complete/);
+    expect(again.stderr).not.toMatch(/download complete/);
   });
 
   it.skipIf(lacks('debian'))(

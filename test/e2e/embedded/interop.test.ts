@@ -48,7 +48,7 @@ describe.skipIf(lacks('docker', 'registry', 'auth-registry'))(
 
       const pushed = await devenv(box, ['push', target]);
       expect(pushed.exitCode, pushed.stderr).toBe(0);
-      expect(pushed.stderr).toMatch(/^[0-9a-f]{12}: push complete$/m);
+      expect(pushed.stderr).toMatch(/^[0-9a-f]{12}: upload complete$/m);
 
       // Another store of the same user pulls it back with the stored credentials.
       const other = { ...box, root: path.join(box.dir, 'other-store') };

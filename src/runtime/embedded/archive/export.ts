@@ -64,5 +64,5 @@ export async function exportImagesToFile(
 /** Reports the writer's progress as `transfer:progress` events of the archive. */
 function progressEvents(onEvent: EventSink | undefined): (written: number, total: number) => void {
   return (current, total) =>
-    onEvent?.({ type: 'transfer:progress', id: 'archive', action: 'export', current, total });
+    onEvent?.({ type: 'transfer:progress', id: 'archive', phase: 'write', current, total });
 }

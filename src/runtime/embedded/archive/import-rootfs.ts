@@ -42,10 +42,10 @@ export async function importRootfs(
       if (options.consume === true) await store.blobs.adopt(file, { digest, size }, lease);
       else await store.blobs.ingest({ digest, size }, () => createReadStream(file), { lease });
     }
-    onEvent({ type: 'transfer:progress', id: digest, action: 'extract', current: 0, total: size });
+    onEvent({ type: 'transfer:progress', id: digest, phase: 'extract', current: 0, total: size });
     const blob = { digest, mediaType: OCI_LAYER_TAR, size };
     await store.layers.create({ parent: undefined, blob, expectedDiffId: digest, lease });
-    onEvent({ type: 'transfer:done', id: digest, action: 'extract' });
+    onEvent({ type: 'transfer:done', id: digest, phase: 'extract' });
     const config = importConfig({
       diffId: digest,
       architecture: ociArchitecture(options.arch),

@@ -83,7 +83,7 @@ async function storeLayers(
     onEvent({
       type: 'transfer:progress',
       id: layer.digest,
-      action: 'extract',
+      phase: 'extract',
       current: 0,
       total: layer.size,
     });
@@ -96,7 +96,7 @@ async function storeLayers(
         throw invalidDiffId(i, layer.diffId, got);
       throw error;
     }
-    onEvent({ type: 'transfer:done', id: layer.digest, action: 'extract' });
+    onEvent({ type: 'transfer:done', id: layer.digest, phase: 'extract' });
   }
 }
 
@@ -177,7 +177,7 @@ export async function importArchive(
     const files = path.join(scratch, 'files');
     const index = await mapNoSpace('extracting the archive into', files, () =>
       indexTar(input, files, (bytes) => {
-        onEvent({ type: 'transfer:progress', id: 'archive', action: 'import', current: bytes });
+        onEvent({ type: 'transfer:progress', id: 'archive', phase: 'read', current: bytes });
       }),
     );
     const images = await plan(index, options.architecture ?? ociArchitecture(process.arch));
