@@ -46,9 +46,14 @@ export function scriptSession(command: string): TestSession {
     write: (data) => child.stdin.write(data),
     async resize(rows, cols) {
       // The program script started has the pty's slave as its stdin; stty sets the size there.
+      // A resize can come (on attach) before script has started its program: wait for it.
       const pid = child.pid ?? 0;
-      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(' ');
-      const slave = await readlink(`/proc/${children[0] ?? ''}/fd/0`);
+      let program = '';
+      for (let i = 0; i < 300 && program === ''; i++) {
+        program = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(' ')[0] ?? '';
+        if (program === '') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const slave = await readlink(`/proc/${program}/fd/0`);
       await run('stty', ['-F', slave, 'rows', String(rows), 'cols', String(cols)]);
     },
     onOutput(listener) {
