@@ -35,6 +35,7 @@ export const COMMANDS: Readonly<Record<string, Loader>> = {
   move: () => import('./move.js'),
   storage: () => import('./storage.js'),
   doctor: () => import('./doctor.js'),
+  tui: () => import('./tui.js'),
 };
 
 /** Loads the command named `name`, or undefined for an unknown verb. */
