@@ -129,7 +129,8 @@ export class Controller {
       case 'page-down': {
         const step =
           (action.startsWith('page') ? 10 : 1) * (action === 'up' || action === 'page-up' ? -1 : 1);
-        if (place === 'logs') this.scrollLogs(-step);
+        if (place === 'help') dispatch({ type: 'help-scroll', by: step });
+        else if (place === 'logs') this.scrollLogs(-step);
         else dispatch({ type: 'move', by: step });
         return;
       }

@@ -122,7 +122,11 @@ export const KEYMAP: Readonly<Record<KeyContext, readonly KeyBinding[]>> = {
     { keys: ['q'], action: 'quit', label: 'quit', hint: 'q quit' },
     { keys: ['ctrl-c'], action: 'interrupt', label: 'cancel the job or dialog; twice quits' },
   ],
-  help: [{ keys: ['escape', '?', 'q'], action: 'close', label: 'close the help' }],
+  help: [
+    { keys: ['escape', '?', 'q'], action: 'close', label: 'close the help', hint: 'esc close' },
+    { keys: ['up', 'k'], action: 'up', label: 'scroll up', hint: '↑↓ scroll' },
+    { keys: ['down', 'j'], action: 'down', label: 'scroll down' },
+  ],
 };
 
 /** The contexts searched, first match wins: the focused pane's own keys before the common ones. */

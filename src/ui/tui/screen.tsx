@@ -103,7 +103,7 @@ export function Frame({ state, theme }: { state: TuiState; theme: Theme }): Reac
   let body: ReactElement;
   if (state.help || state.dialog !== undefined) {
     const lines = state.help
-      ? helpOverlay()
+      ? helpOverlay().slice(state.helpScroll)
       : dialogLines(state.dialog ?? { kind: 'confirm', title: '', lines: [], answer: () => undefined });
     const title = state.help ? 'Keys' : (state.dialog?.title ?? '');
     body = (

@@ -62,6 +62,8 @@ export interface TuiState {
   jobs: Job[];
   dialog: Dialog | undefined;
   help: boolean;
+  /** Lines the help overlay is scrolled down. */
+  helpScroll: number;
   notice: { kind: 'info' | 'error'; text: string; hint?: string | undefined } | undefined;
   pendingChange: PendingChange | undefined;
   /** True while a child process owns the terminal: input off, no refreshes. */
@@ -91,6 +93,7 @@ export type TuiAction =
   | { type: 'job-end'; id: number }
   | { type: 'dialog'; dialog: Dialog | undefined }
   | { type: 'help'; open: boolean }
+  | { type: 'help-scroll'; by: number }
   | { type: 'notice'; notice: TuiState['notice'] }
   | { type: 'pending'; change: PendingChange | undefined }
   | { type: 'suspended'; suspended: boolean }
@@ -112,6 +115,7 @@ export function initialState(size: { columns: number; rows: number }, now: numbe
     jobs: [],
     dialog: undefined,
     help: false,
+    helpScroll: 0,
     notice: undefined,
     pendingChange: undefined,
     suspended: false,
@@ -222,7 +226,9 @@ export function reduce(state: TuiState, action: TuiAction): TuiState {
     case 'dialog':
       return { ...state, dialog: action.dialog };
     case 'help':
-      return { ...state, help: action.open };
+      return { ...state, help: action.open, helpScroll: 0 };
+    case 'help-scroll':
+      return { ...state, helpScroll: Math.max(0, state.helpScroll + action.by) };
     case 'notice':
       return { ...state, notice: action.notice };
     case 'pending':
