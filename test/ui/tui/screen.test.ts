@@ -39,7 +39,7 @@ afterAll(() => {
 function checkFrame(frame: string, columns: number, rows: number): void {
   const lines = visibleLines(frame);
   expect(lines.length, frame).toBeLessThanOrEqual(rows - 1);
-  for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(columns);
+  for (const line of lines) expect(Array.from(line).length, line).toBeLessThanOrEqual(columns);
   const last = lines[lines.length - 1] ?? '';
   // The hint bar: keys of the place the keyboard is (dialogs and help have their own).
   expect(last, frame).toMatch(/move|attach|esc|⏎ ok|y yes|help|done/);
@@ -64,6 +64,7 @@ describe.each(SIZES)('the TUI at %i×%i', (columns, rows) => {
         // The narrow layout shows the pane instead of the list once it has focus.
         const frame = await tui.waitFor(view.shows, `${name} at ${columns}×${rows}`);
         checkFrame(frame, columns, rows);
+        // eslint-disable-next-line no-control-regex -- the escape itself
         const colourEscape = /\x1b\[(3|4)\d/;
         if (colour) expect(tui.stdout.writes.join('')).toMatch(colourEscape);
         else expect(tui.stdout.writes.join(''), name).not.toMatch(colourEscape);
