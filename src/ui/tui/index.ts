@@ -81,6 +81,8 @@ class InkScreen implements TerminalScreen {
 
   restore(): void {
     this.options.stdout.write(ENTER_ALT_SCREEN);
+    // Ink's input listener goes on in the same tick, which takes the stream out of flowing mode.
+    this.options.stdin.resume();
     this.mount();
   }
 
