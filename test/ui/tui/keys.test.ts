@@ -73,3 +73,14 @@ describe('the key map', () => {
     await tui.quit();
   });
 });
+
+describe('the README', () => {
+  it('lists every binding of the key map', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = (await readFile(new URL('../../../README.md', import.meta.url), 'utf8')).replace(
+      / +/g,
+      ' ',
+    );
+    for (const entry of helpLines()) expect(readme).toContain(`| \`${entry.keys}\` | ${entry.label} |`);
+  });
+});
