@@ -3,6 +3,7 @@
  * save, load), the same drift report `devenv status` prints and the same plan `devenv plan` prints.
  * Each job gets its own engine context whose events, output and questions go to the TUI.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadFile } from '../../bundle/load-file.js';
@@ -211,9 +212,12 @@ export function engineAdapter(options: EngineAdapterOptions): TuiEngine {
     async load(request: LoadRequest, job) {
       const runtime = options.projectRuntime ?? options.runtimes[0];
       if (runtime === undefined) throw new DevenvError('DEVENV_NOT_FOUND', 'no runtime is open to load into');
+      // The suggested folder (./NAME) is usually new; `devenv load -C DIR` expects it to exist.
+      const projectDir = path.resolve(options.cwd, request.dir);
+      await mkdir(projectDir, { recursive: true });
       const result = await loadFile(jobContext(runtime, job), {
         file: request.file,
-        projectDir: path.resolve(options.cwd, request.dir),
+        projectDir,
         name: request.name,
         allowHostAccess: false,
         caller: options.caller,

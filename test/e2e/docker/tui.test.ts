@@ -77,7 +77,9 @@ describe.skipIf(noDocker)('the TUI on Docker, in a terminal', () => {
 
     // The same session again: what it printed before is still on the screen.
     await tmux.keys('a');
-    await tmux.waitFor(/attached to tui-e2e[^]*^hi$/m, 60_000);
+    // The second attach is ready once devenv attach says so a second time; `hi` is still there.
+    await tmux.waitFor(/keeps running[^]*keeps running\s*\n[/~] # ?$/m, 60_000);
+    expect(await tmux.screen()).toMatch(/^hi$/m);
     await tmux.keys('C-p', 'C-q');
     await tmux.waitFor(/tui-e2e: detached; still running/, 60_000);
 
