@@ -18,6 +18,7 @@ import { removeEnvironment } from '../../engine/remove.js';
 import { up } from '../../engine/up.js';
 import { DevenvError, isDevenvError } from '../../errors.js';
 import { shellJoin, shellQuote } from '../../plan/quote.js';
+import type { RunSpec } from '../../plan/types.js';
 import { toRunArgs } from '../../runtime/docker/run-args.js';
 import type { ContainerSummary, Runtime } from '../../runtime/runtime.js';
 import type { JobHooks, LoadRequest, TuiEngine } from './engine-port.js';
@@ -64,6 +65,11 @@ export function engineAdapter(options: EngineAdapterOptions): TuiEngine {
   const mineOf = async (row: Pick<EnvRow, 'name'>): Promise<Project | undefined> => {
     const read = await options.readProject();
     return read.kind === 'ok' && read.project.plan.name === row.name ? read.project : undefined;
+  };
+  /** The spec and state folder of this project's environment, so start runs its hooks. */
+  const hooksOf = async (row: EnvRow): Promise<{ spec: RunSpec; stateDir: string } | undefined> => {
+    const project = await mineOf(row);
+    return project === undefined ? undefined : { spec: project.plan.run, stateDir: project.stateDir };
   };
   const requireMine = async (row: EnvRow, what: string): Promise<Project> => {
     const project = await mineOf(row);
@@ -144,13 +150,7 @@ export function engineAdapter(options: EngineAdapterOptions): TuiEngine {
 
     async start(row, job) {
       if (row.state === 'absent') return this.rebuild(row, false, job);
-      const project = await mineOf(row);
-      const ctx = jobContext(runtimeOf(row.runtime), job);
-      await startEnvironment(
-        ctx,
-        row.name,
-        project === undefined ? undefined : { spec: project.plan.run, stateDir: project.stateDir },
-      );
+      await startEnvironment(jobContext(runtimeOf(row.runtime), job), row.name, await hooksOf(row));
       return `started ${row.name}`;
     },
 
@@ -160,13 +160,7 @@ export function engineAdapter(options: EngineAdapterOptions): TuiEngine {
     },
 
     async restart(row, job) {
-      const project = await mineOf(row);
-      const ctx = jobContext(runtimeOf(row.runtime), job);
-      await restartEnvironment(
-        ctx,
-        row.name,
-        project === undefined ? undefined : { spec: project.plan.run, stateDir: project.stateDir },
-      );
+      await restartEnvironment(jobContext(runtimeOf(row.runtime), job), row.name, await hooksOf(row));
       return `restarted ${row.name}`;
     },
 
