@@ -145,6 +145,9 @@ export async function runTui(options: TuiOptions): Promise<number> {
     controller.onKey(input, key);
   };
   const onResize = (): void => {
+    // A narrower terminal reflows the old frame's long lines, so Ink's count of what to erase is
+    // off; on the alternate screen, clearing it all first costs nothing.
+    stdout.write('\x1b[2J\x1b[H');
     store.dispatch({ type: 'size', ...size() });
   };
   // A crash or process.exit() elsewhere must not leave the user's terminal in raw mode on the

@@ -125,7 +125,7 @@ describe('actions', () => {
       },
     });
     await tui.waitFor(/web +○ stopped/);
-    await tui.keys('down', 'down', 'enter');
+    await tui.keys('/', 'w', 'e', 'b', 'enter', 'enter');
     await tui.waitFor(/web: exited \(3\)/);
     await tui.quit();
   });

@@ -207,7 +207,7 @@ export async function openTui(
     async waitFor(pattern, what) {
       const test =
         typeof pattern === 'function' ? pattern : (f: string) => pattern.test(visibleLines(f).join('\n'));
-      for (let i = 0; i < 400; i++) {
+      for (let i = 0; i < 2000; i++) {
         const frame = stdout.frame();
         if (test(frame)) return frame;
         await new Promise((r) => setTimeout(r, 10));

@@ -103,13 +103,13 @@ describe('the list', () => {
     const fixture = await threeEnvironments();
     await fixture.edit(['packages: [jq]']);
     const tui = await openTui(fixtureEngine(fixture), { columns: 120, rows: 30, colour: false });
-    expect(await tui.waitFor(/› api/)).toMatch(/› api +● running +!img/);
+    expect(visibleLines(await tui.waitFor(/› api/)).join('\n')).toMatch(/› api +● running +!img/);
     await tui.quit();
     await fixture.edit(['env: {A: "1"}']);
     const again = await openTui(fixtureEngine(fixture), { columns: 120, rows: 30, colour: false });
     await again.waitFor(/› api/);
     // The image key includes the env too here, so either glyph says "not in sync".
-    expect(again.frame()).toMatch(/› api +● running +(~run|!img)/);
+    expect(visibleLines(again.frame()).join('\n')).toMatch(/› api +● running +(~run|!img)/);
     await again.quit();
   });
 });
