@@ -15,6 +15,8 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 };
 const info = os.userInfo();
 configureFailpoints(process.env['DEVENV_FAILPOINTS']);
+// chalk (under Ink, in the TUI) ignores NO_COLOR; FORCE_COLOR=0 is what it reads, before it loads.
+if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') process.env['FORCE_COLOR'] = '0';
 
 // The first signal cancels the work through one AbortSignal, so every `finally` cleanup (temporary
 // images, partial files, build folders) still runs and main reports the interruption; a second one

@@ -27,7 +27,9 @@ export async function main(input: MainInput): Promise<number> {
   let json = argv.includes('--json');
   let failureStatus: number | undefined;
   try {
-    const found = findCommand(argv);
+    // Plain `devenv` on a terminal opens the TUI; without one (a pipe, a script) it prints help.
+    const opensTui = argv.length === 0 && input.stdin.isTTY === true && stdout.isTTY === true;
+    const found = opensTui ? { name: 'tui' } : findCommand(argv);
     const command = found === undefined ? undefined : await loadCommand(found.name);
     if (found !== undefined && command === undefined) {
       const guess = suggest(found.name, Object.keys(COMMANDS));

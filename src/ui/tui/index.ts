@@ -1,108 +1,187 @@
 /**
- * The TUI's entry point, loaded with `import()` by `devenv tui` so only the TUI pays for Ink and
- * React. The build bundles this file with Ink and React inlined (scripts/bundle-tui.mjs).
- *
- * A minimal screen for now: a header and the environments of every runtime, kept current from
- * the runtimes' change reports; `q` or ctrl-c quits.
+ * The TUI's entry point. Loaded with a dynamic `import()` by `devenv tui` (and plain `devenv` on a
+ * terminal), so Ink and React load only when the TUI opens. It owns the terminal while it runs: the
+ * alternate screen, raw mode and the cursor are given back on every way out.
  */
-import { Box, render, Text, useInput } from 'ink';
-import { createElement as h, useEffect, useState } from 'react';
-import type { EngineContext } from '../../engine/engine-context.js';
-import { watchEnvironmentChanges } from '../../engine/env-changes.js';
-import { listEnvironments } from '../../engine/lifecycle.js';
-import type { EnvironmentInfo } from '../../engine/lifecycle.js';
-import type { Stdio } from '../../runtime/runtime.js';
+import { render } from 'ink';
+import type { Instance } from 'ink';
+import { createElement } from 'react';
+import { Controller } from './controller.js';
+import type { TuiEngine } from './engine-port.js';
+import { spawnInherit, terminalHandover } from './handover.js';
+import type { Spawner, TerminalScreen } from './handover.js';
+import { App } from './screen.js';
+import { noWatch, pollChanges } from './sources.js';
+import type { ChangeSource, WatchSource } from './sources.js';
+import { createStore, initialState } from './store.js';
+import type { Store } from './store.js';
 
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[2J\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[?1049l\x1b[?25h';
+export type { TuiEngine } from './engine-port.js';
+export { engineAdapter } from './engine-adapter.js';
+export type { EngineAdapterOptions, ProjectRead } from './engine-adapter.js';
+export { projectChanges, runtimeChanges } from './live-sources.js';
 
-export interface TuiOptions {
-  /** One engine context per runtime to show. */
-  contexts: readonly EngineContext[];
-  stdin: Stdio['stdin'];
-  stdout: Stdio['stdout'];
-  stateHome: string;
-  /** Aborted when devenv is told to stop: the TUI closes. */
+/** Enter the alternate screen, and leave it showing the cursor again. */
+export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[2J\x1b[H';
+export const LEAVE_ALT_SCREEN = '\x1b[?1049l\x1b[?25h';
+
+/** The terminal the TUI draws on: Node's process streams, or a test's stand-ins. */
+export interface TuiTerminal {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export interface TuiOptions extends TuiTerminal {
+  engine: TuiEngine;
+  /** False under NO_COLOR (or TERM=dumb): states show as symbols only. */
+  colour: boolean;
+  /** Aborted when devenv is told to stop (SIGTERM, SIGHUP): the TUI closes. */
   signal: AbortSignal;
+  changes?: ChangeSource | undefined;
+  watch?: WatchSource | undefined;
+  spawner?: Spawner | undefined;
+  now?: (() => number) | undefined;
+  /** Ink's debug mode (every frame written whole), for tests. */
+  debug?: boolean | undefined;
+  /** Called with the store once the TUI runs, for tests. */
+  onStart?: ((store: Store, controller: Controller) => void) | undefined;
 }
 
-async function listAll(contexts: readonly EngineContext[]): Promise<EnvironmentInfo[]> {
-  const lists = await Promise.allSettled(contexts.map((ctx) => listEnvironments(ctx)));
-  return lists
-    .flatMap((list) => (list.status === 'fulfilled' ? list.value : []))
-    .sort((a, b) => a.name.localeCompare(b.name) || a.runtime.localeCompare(b.runtime));
-}
+/** The Ink instance on the store, torn down and made again around each handover. */
+class InkScreen implements TerminalScreen {
+  private instance: Instance | undefined;
+  onKey: (input: string, key: Parameters<Controller['onKey']>[1]) => void = () => undefined;
 
-function App(props: { options: TuiOptions; onQuit: () => void }) {
-  const { options, onQuit } = props;
-  const [envs, setEnvs] = useState<EnvironmentInfo[] | undefined>(undefined);
-  useInput((input, key) => {
-    if (input === 'q' || (key.ctrl && input === 'c')) onQuit();
-  });
-  useEffect(() => {
-    const controller = new AbortController();
-    const refresh = (): void => {
-      void listAll(options.contexts).then((list) => {
-        if (!controller.signal.aborted) setEnvs(list);
-      });
-    };
-    refresh();
-    void watchEnvironmentChanges({
-      runtimes: options.contexts.map((ctx) => ctx.runtime),
-      stateHome: options.stateHome,
-      signal: controller.signal,
-      onChange: refresh,
-    });
-    return () => {
-      controller.abort();
-    };
-  }, [options]);
-  return h(
-    Box,
-    { flexDirection: 'column' },
-    h(Text, { bold: true }, 'devenv'),
-    h(Text, null, 'Environments'),
-    envs === undefined
-      ? h(Text, null, 'loading…')
-      : envs.map((env) =>
-          h(
-            Text,
-            { key: `${env.runtime}/${env.name}`, wrap: 'truncate-end' },
-            `  ${env.name}  ${env.state}  ${env.runtime}`,
-          ),
-        ),
-  );
-}
+  constructor(
+    private readonly options: TuiOptions,
+    private readonly store: Store,
+  ) {}
 
-/** Runs the TUI until the user quits or `signal` aborts; resolves with the exit status. */
-export async function runTui(options: TuiOptions): Promise<number> {
-  const { stdin, stdout, signal } = options;
-  stdout.write(ENTER_ALT_SCREEN);
-  try {
-    let quit = (): void => undefined;
-    const quitting = new Promise<void>((resolve) => {
-      quit = resolve;
-      signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
+  mount(): void {
+    const { stdin, stdout, stderr, colour, debug } = this.options;
+    this.instance = render(
+      createElement(App, {
+        store: this.store,
+        theme: { colour },
+        onKey: (input, key) => {
+          this.onKey(input, key);
         },
-        { once: true },
-      );
-    });
-    // Ink asks for Node's tty streams; it uses only what Stdio has (write, columns, rows, raw mode).
-    const instance = render(h(App, { options, onQuit: quit }), {
-      stdin: stdin as unknown as NodeJS.ReadStream,
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      exitOnCtrlC: false,
-      patchConsole: false,
-      maxFps: 30,
-    });
-    await quitting;
+      }),
+      { stdin, stdout, stderr, debug: debug === true, exitOnCtrlC: false, patchConsole: false, maxFps: 30 },
+    );
+  }
+
+  async release(): Promise<void> {
+    // Let React commit the suspended state first: every input hook inactive, so Ink leaves raw mode.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.options.stdin.pause();
+    await this.unmount();
+    this.options.stdout.write(LEAVE_ALT_SCREEN);
+  }
+
+  restore(): void {
+    this.options.stdout.write(ENTER_ALT_SCREEN);
+    // Ink's input listener goes on in the same tick, which takes the stream out of flowing mode.
+    this.options.stdin.resume();
+    this.mount();
+  }
+
+  say(line: string): void {
+    this.options.stdout.write(`${line}\n`);
+  }
+
+  redraw(): void {
+    this.instance?.clear();
+    this.options.stdout.write('\x1b[2J\x1b[H');
+    this.instance?.rerender(
+      createElement(App, {
+        store: this.store,
+        theme: { colour: this.options.colour },
+        onKey: (i, k) => {
+          this.onKey(i, k);
+        },
+      }),
+    );
+  }
+
+  async unmount(): Promise<void> {
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance === undefined) return;
     instance.unmount();
     await instance.waitUntilExit();
+  }
+}
+
+/** Runs the TUI until the user quits; resolves with the exit status. */
+export async function runTui(options: TuiOptions): Promise<number> {
+  const { stdin, stdout } = options;
+  const now = options.now ?? Date.now;
+  const size = (): { columns: number; rows: number } => ({
+    columns: stdout.columns || 80,
+    rows: stdout.rows || 24,
+  });
+  const store = createStore(initialState(size(), now(), options.engine.title));
+  const screen = new InkScreen(options, store);
+  let quit: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    quit = resolve;
+  });
+  const controller = new Controller({
+    store,
+    engine: options.engine,
+    handover: terminalHandover(screen, options.spawner ?? spawnInherit),
+    changes: options.changes ?? pollChanges(),
+    watch: options.watch ?? noWatch,
+    now,
+    onQuit: () => {
+      quit();
+    },
+    onRedraw: () => {
+      screen.redraw();
+    },
+  });
+  screen.onKey = (input, key) => {
+    controller.onKey(input, key);
+  };
+  const onResize = (): void => {
+    // A narrower terminal reflows the old frame's long lines, so Ink's count of what to erase is
+    // off; on the alternate screen, clearing it all first costs nothing.
+    stdout.write('\x1b[2J\x1b[H');
+    store.dispatch({ type: 'size', ...size() });
+  };
+  // A crash or process.exit() elsewhere must not leave the user's terminal in raw mode on the
+  // alternate screen.
+  const restoreTerminal = (): void => {
+    stdout.write(LEAVE_ALT_SCREEN);
+    if (stdin.isTTY) stdin.setRawMode(false);
+  };
+  const onAbort = (): void => {
+    quit();
+  };
+  const clock = setInterval(() => {
+    if (!store.getState().suspended) store.dispatch({ type: 'tick', now: now() });
+  }, 1000);
+  clock.unref();
+  stdout.write(ENTER_ALT_SCREEN);
+  process.once('exit', restoreTerminal);
+  stdout.on('resize', onResize);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    screen.mount();
+    options.onStart?.(store, controller);
+    void controller.start();
+    await done;
     return 0;
   } finally {
-    stdout.write(LEAVE_ALT_SCREEN);
+    clearInterval(clock);
+    controller.close();
+    options.signal.removeEventListener('abort', onAbort);
+    stdout.off('resize', onResize);
+    await screen.unmount();
+    restoreTerminal();
+    process.off('exit', restoreTerminal);
+    stdin.pause();
   }
 }
