@@ -2,14 +2,17 @@ import { defineConfig } from 'vitest/config';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * The e2e files of the shard that drives the embedded runtime alone; the other shard has the rest,
- * the conformance scenarios (both runtimes) included, which balances the two.
+ * The e2e files of one shard: those that drive the embedded runtime alone, plus one long conformance
+ * file; the other shard has the rest (the other conformance scenarios included), which balances the
+ * two.
  */
 const EMBEDDED_SHARD = [
   'test/e2e/embedded/**/*.test.ts',
   'test/e2e/embedded-store/**/*.test.ts',
   'test/e2e/migration/**/*.test.ts',
   'test/e2e/runtime-choice.test.ts',
+  // Both runtimes, but long: here it evens out the two shards' times.
+  'test/e2e/conformance/watch.test.ts',
 ];
 
 /** One e2e shard: its files, one at a time, with its own services (see below). */
