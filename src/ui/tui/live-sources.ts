@@ -54,7 +54,7 @@ export function runtimeChanges(runtimes: readonly Runtime[], stateHome: string):
   };
 }
 
-/** What a verdict means for the banner; undefined for an edit with no effect. */
+/** What a verdict means for the banner (its summary names the files); undefined for an edit with no effect. */
 export function pendingChangeOf(projectDir: string, verdict: WatchVerdict): PendingChange | undefined {
   const files = changedFilesLabel(projectDir, verdict.paths);
   switch (verdict.kind) {
@@ -66,9 +66,9 @@ export function pendingChangeOf(projectDir: string, verdict: WatchVerdict): Pend
         message: `${files} changed but does not validate: ${verdict.error.message.split('\n').slice(0, 2).join(' ')}`,
       };
     case 'rebuild':
-      return { verdict: 'rebuild', message: `${files} changed: ${verdict.summary}` };
+      return { verdict: 'rebuild', message: verdict.summary };
     case 'recreate':
-      return { verdict: 'recreate', message: `${files} changed: ${verdict.summary}` };
+      return { verdict: 'recreate', message: verdict.summary };
   }
 }
 
