@@ -99,7 +99,9 @@ describe.skipIf(noDocker)('honest errors on Docker', () => {
       state: 'not created',
       image: 'devenv/honest-never:latest',
       built: false,
+      drift: 'not-built',
     });
+    expect(status.stdout).toContain('drift:   image not built (devenv up builds it)');
   });
 
   it.skipIf(lacks('debian'))(
