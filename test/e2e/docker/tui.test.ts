@@ -1,10 +1,11 @@
 /**
  * The TUI in a real terminal (tmux) on the private dockerd: open it, start an environment, attach,
  * detach back to the TUI, attach again to the same session, stop it, resize to 60×20 and 200×60,
- * save it to a file and load it under another name, quit, and find the terminal restored. Started
+ * save it to a file and load it under another name, quit, and find the terminal restored; on the
+ * way, a vim-style save of devenv.yml gives exactly one banner. Started
  * with `env -u CI`: under CI Ink would not redraw.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,26 @@ describe.skipIf(noDocker)('the TUI on Docker, in a terminal', () => {
 
     await tmux.keys('s');
     await tmux.waitFor(/› tui-e2e +○ stopped/, 120_000);
+
+    // devenv.yml saved as vim saves it: a probe file, a swap file, the old text moved to a backup,
+    // the new text written, the backup removed. The TUI shows exactly one banner, and i dismisses it.
+    const yml = path.join(dir, 'devenv.yml');
+    const text = readFileSync(yml, 'utf8');
+    writeFileSync(path.join(dir, '4913'), '');
+    rmSync(path.join(dir, '4913'));
+    writeFileSync(path.join(dir, '.devenv.yml.swp'), 'swap');
+    renameSync(yml, `${yml}~`);
+    writeFileSync(yml, `${text}\nenv: {TUI_VAR: one}\n`);
+    rmSync(`${yml}~`);
+    rmSync(path.join(dir, '.devenv.yml.swp'));
+    const banner = await tmux.waitFor(/run settings changed: env \(\+ TUI_VAR\)/, 60_000);
+    expect(banner.match(/run settings changed/g)).toHaveLength(1);
+    expect(banner).toMatch(/r recreate \(keeps volumes\) · i ignore/);
+    // A second banner would come after the quiet period; none does.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await tmux.screen()).match(/run settings changed/g)).toHaveLength(1);
+    await tmux.keys('i');
+    await tmux.waitFor(/^(?![^]*run settings changed)/, 30_000);
 
     await resizeAndCheck(tmux, 60, 20);
     await resizeAndCheck(tmux, 200, 60);
