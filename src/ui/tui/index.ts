@@ -7,6 +7,7 @@ import { render } from 'ink';
 import type { Instance } from 'ink';
 import { createElement } from 'react';
 import { Controller } from './controller.js';
+import { isRunning } from './model.js';
 import type { TuiEngine } from './engine-port.js';
 import { spawnInherit, terminalHandover } from './handover.js';
 import type { Spawner, TerminalScreen } from './handover.js';
@@ -160,8 +161,21 @@ export async function runTui(options: TuiOptions): Promise<number> {
   const onAbort = (): void => {
     quit();
   };
+  // The clock moves the screen only when a second can show: a job's time, or an uptime under a
+  // minute; otherwise once a minute. A redraw every second of an idle screen is most of idle CPU.
+  let lastTick = now();
   const clock = setInterval(() => {
-    if (!store.getState().suspended) store.dispatch({ type: 'tick', now: now() });
+    const state = store.getState();
+    if (state.suspended) return;
+    const t = now();
+    const seconds =
+      state.jobs.length > 0 ||
+      state.rows.some(
+        (row) => isRunning(row) && row.startedAt !== undefined && t - Date.parse(row.startedAt) < 60_000,
+      );
+    if (!seconds && Math.floor(t / 60_000) === Math.floor(lastTick / 60_000)) return;
+    lastTick = t;
+    store.dispatch({ type: 'tick', now: t });
   }, 1000);
   clock.unref();
   stdout.write(ENTER_ALT_SCREEN);
