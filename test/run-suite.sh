@@ -21,10 +21,15 @@ run() {
 run docker --project e2e-docker &
 run embedded --project e2e-embedded &
 wait
-# A CI log may keep only its tail: repeat which tests failed, from each run's own summary.
+# A CI log may keep only its tail: repeat which tests failed and why (the first lines of each
+# error), from each run's own summary.
 for label in unit docker embedded; do
-  sed 's/\x1b\[[0-9;]*m//g' "$status/$label.log" 2>/dev/null | grep -E '^(\[[a-z]+\] )? *FAIL |Unhandled (Error|Rejection)|^(\[[a-z]+\] )? *Errors +[0-9]' |
-    sed -E "s/^(\[[a-z]+\] )? *FAIL +/[$label] failed: /" | head -40
+  sed -e 's/\x1b\[[0-9;]*m//g' -e "s/^\[$label\] //" "$status/$label.log" 2>/dev/null |
+    awk -v label="$label" '
+      /^ *FAIL / { sub(/^ *FAIL +/, ""); print "[" label "] failed: " $0; why = 3; next }
+      why > 0 && NF > 0 { print "[" label "]     " $0; why--; next }
+      /Unhandled (Error|Rejection)|^ *Errors +[0-9]/ { print "[" label "] " $0 }
+    ' | head -60
 done
 failed=$((unit != 0))
 echo "[unit] vitest exited with status $unit"

@@ -24,6 +24,19 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** Resolves once `seen` has not grown for a second: every late event of earlier writes is in. */
+async function quiet(seen: readonly unknown[]): Promise<void> {
+  let count = -1;
+  let since = Date.now();
+  await waitFor(() => {
+    if (seen.length !== count) {
+      count = seen.length;
+      since = Date.now();
+    }
+    return Date.now() - since >= 1_000;
+  }, 'the watch to settle');
+}
+
 function configOf(id: string, name: string): ContainerConfig {
   return {
     id,
@@ -133,6 +146,9 @@ describe('watchContainers', () => {
       monitorStart: start,
     });
     await waitFor(() => seen.includes('crashy'), 'the running container', 10_000);
+    // The folder, config and state writes each wake the watch; on a busy machine their events can
+    // come in late. Let them all land before counting.
+    await quiet(seen);
     // Alive: several polls go by without a report.
     seen.length = 0;
     await new Promise((resolve) => setTimeout(resolve, 400));

@@ -46,14 +46,16 @@ export function scriptSession(command: string): TestSession {
     write: (data) => child.stdin.write(data),
     async resize(rows, cols) {
       // The program script started has the pty's slave as its stdin; stty sets the size there.
-      // A resize can come (on attach) before script has started its program: wait for it.
+      // A resize can come (on attach) before script has started its program, or while its child
+      // is between fork and exec and still has script's pipe as stdin: wait for the pty.
       const pid = child.pid ?? 0;
-      let program = '';
-      for (let i = 0; i < 300 && program === ''; i++) {
-        program = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(' ')[0] ?? '';
-        if (program === '') await new Promise((resolve) => setTimeout(resolve, 100));
+      let slave = '';
+      for (let i = 0; i < 600 && !slave.startsWith('/dev/pts/'); i++) {
+        const program =
+          (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(' ')[0] ?? '';
+        slave = program === '' ? '' : await readlink(`/proc/${program}/fd/0`).catch(() => '');
+        if (!slave.startsWith('/dev/pts/')) await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const slave = await readlink(`/proc/${program}/fd/0`);
       await run('stty', ['-F', slave, 'rows', String(rows), 'cols', String(cols)]);
     },
     onOutput(listener) {
