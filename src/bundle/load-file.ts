@@ -1,10 +1,13 @@
 /**
  * `load FILE` below the command. A plain image archive is loaded as `docker load` would. A bundle is
  * verified whole, its devenv.yml checked and planned under the name it gets here, the user asked
- * before it reaches into the host, and only then restored; its devenv.yml is written to the project
- * folder last, and only where none is (an existing, different one refuses the load up front).
+ * before it reaches into the host, and only then restored. Its devenv.yml goes to the project folder
+ * only where none is (an existing, different one refuses the load up front): written beside its
+ * final name before the restore, so a folder that cannot be made or written refuses the load before
+ * anything is created, and renamed into place after it, so a failed restore leaves no devenv.yml.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/diagnostic.js';
 import { withConfigName } from '../config/rename.js';
@@ -14,7 +17,8 @@ import { withEnvLock } from '../engine/env-lock.js';
 import { planFor, stateDirOf } from '../engine/project.js';
 import type { Caller } from '../engine/project.js';
 import { DevenvError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { commitPartial, tempNameFor } from '../util/atomic.js';
+import { ensureWritableDir } from '../util/fs-problem.js';
 import { loadImageArchive, readBundle } from './load.js';
 import { redactProxyCredentials } from './redact.js';
 import { ensureNameFree, hostReach, restoreBundle } from './restore.js';
@@ -78,12 +82,36 @@ export async function loadFile(ctx: EngineContext, request: LoadFileRequest): Pr
           hint: 'review devenv/devenv.yml in the bundle, then run again with --yes to allow it',
         });
     }
-    const container = await withEnvLock(ctx, name, 'devenv load', () =>
-      restoreBundle(ctx, bundle, plan, stateDir),
-    );
-    if (!existsSync(target)) await writeFileAtomic(target, configText);
-    return { kind: 'environment', name, container: container.id, image: bundle.manifest.image.id };
+    const staged = existsSync(target) ? undefined : await stageConfig(target, configText);
+    try {
+      const container = await withEnvLock(ctx, name, 'devenv load', () =>
+        restoreBundle(ctx, bundle, plan, stateDir),
+      );
+      if (staged !== undefined) await commitPartial(staged, target);
+      return { kind: 'environment', name, container: container.id, image: bundle.manifest.image.id };
+    } finally {
+      if (staged !== undefined) await rm(staged, { force: true });
+    }
   } finally {
     await bundle.cleanup();
   }
+}
+
+/** Writes `text` beside `target` (making its folder), for {@link commitPartial} to publish. */
+async function stageConfig(target: string, text: string): Promise<string> {
+  await ensureWritableDir(path.dirname(target), {
+    label: 'project folder',
+    hint: 'load into a folder you can write with -C DIR',
+  });
+  const staged = tempNameFor(target);
+  const handle = await open(staged, 'wx', 0o644);
+  try {
+    await handle.writeFile(text);
+  } catch (error) {
+    await rm(staged, { force: true });
+    throw error;
+  } finally {
+    await handle.close();
+  }
+  return staged;
 }

@@ -54,7 +54,16 @@ describe.skipIf(noDocker)('save and load between two engines', () => {
 
     // On "the other PC": a fresh engine, a fresh home, an empty folder.
     const env2 = { ...isolatedEnv(), DOCKER_HOST: other?.host ?? '' };
-    const dir2 = makeProject({});
+    const dir2 = makeProject({ 'a-file': 'not a folder' });
+    // A project folder that cannot be made refuses the load before anything is restored.
+    const blocked = await run(dir2, env2, ['-C', 'a-file/project', 'load', bundle]);
+    expect(blocked.exitCode).toBe(1);
+    expect(blocked.stderr).toContain('cannot create or write the project folder');
+    expect(blocked.stderr).toContain('a-file is a file, not a folder');
+    const leftovers = await execa('docker', ['ps', '-aq', '--filter', 'label=dev.devenv.name=migrate'], {
+      env: { DOCKER_HOST: other?.host ?? '' },
+    });
+    expect(leftovers.stdout).toBe('');
     const loaded = await run(dir2, env2, ['load', bundle]);
     expect(loaded.exitCode, loaded.stderr).toBe(0);
     expect(readFileSync(path.join(dir2, 'devenv.yml'), 'utf8')).toBe(
@@ -70,7 +79,7 @@ describe.skipIf(noDocker)('save and load between two engines', () => {
       '-c',
       'cat /root/made-inside /work/data; echo $GREETING; ls /src',
     ]);
-    expect(inside.stdout.split('\n')).toEqual(['state', 'volume', 'hello', 'devenv.yml']);
+    expect(inside.stdout.split('\n')).toEqual(['state', 'volume', 'hello', 'a-file', 'devenv.yml']);
 
     const again = await run(dir2, env2, ['load', bundle]);
     expect(again.exitCode).toBe(1);
