@@ -39,6 +39,8 @@ export class Controller {
   private jobSerial = 0;
   private refreshing: Promise<void> | undefined;
   private queuedChange: PendingChange | undefined;
+  /** `W` turned the watch off: its changes are dropped until it is turned on again. */
+  private watchOff = false;
   private interruptedAt = -Infinity;
   private readonly cancels = new Map<number, AbortController>();
 
@@ -53,10 +55,27 @@ export class Controller {
       void this.refresh(name);
     });
     this.options.watch.start((change) => {
+      if (this.watchOff) return;
       if (this.store.getState().suspended) this.queuedChange = change;
       else this.store.dispatch({ type: 'pending', change });
     });
     return this.refresh();
+  }
+
+  /**
+   * `W`: stops or resumes following edits of devenv.yml and the COPY sources. Off drops the pending
+   * change; on again, the next edit is judged against the environment as it is then.
+   */
+  private toggleWatch(): void {
+    this.watchOff = !this.watchOff;
+    if (this.watchOff) {
+      this.queuedChange = undefined;
+      this.store.dispatch({ type: 'pending', change: undefined });
+    }
+    const text = this.watchOff
+      ? 'watch off: edits of devenv.yml are not followed (W turns it on)'
+      : 'watch on: edits of devenv.yml are followed again';
+    this.store.dispatch({ type: 'notice', notice: { kind: 'info', text } });
   }
 
   close(): void {
@@ -190,6 +209,9 @@ export class Controller {
         return;
       case 'ignore-change':
         dispatch({ type: 'pending', change: undefined });
+        return;
+      case 'toggle-watch':
+        this.toggleWatch();
         return;
       case 'cancel-job':
         this.cancelNewestJob();

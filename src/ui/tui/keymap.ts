@@ -32,6 +32,7 @@ export type ActionName =
   | 'remove'
   | 'edit'
   | 'ignore-change'
+  | 'toggle-watch'
   | 'cancel-job'
   | 'filter'
   | 'follow'
@@ -115,6 +116,7 @@ export const KEYMAP: Readonly<Record<KeyContext, readonly KeyBinding[]>> = {
     { keys: ['d'], action: 'remove', label: 'remove (type the name to confirm)', hint: 'd rm' },
     { keys: ['o'], action: 'edit', label: 'open devenv.yml in $VISUAL or $EDITOR' },
     { keys: ['i'], action: 'ignore-change', label: 'ignore the pending devenv.yml change' },
+    { keys: ['W'], action: 'toggle-watch', label: 'watch devenv.yml and COPY sources on/off' },
     { keys: ['c'], action: 'cancel-job', label: 'cancel the running job' },
     { keys: ['ctrl-r'], action: 'refresh', label: 'refresh now' },
     { keys: ['ctrl-l'], action: 'redraw', label: 'redraw the screen' },

@@ -129,4 +129,22 @@ describe('actions', () => {
     await tui.waitFor(/web: exited \(3\)/);
     await tui.quit();
   });
+
+  it('W turns the watch off (the pending change goes, new ones are dropped) and on again', async () => {
+    const fixture = await threeEnvironments();
+    const tui = await openTui(fixtureEngine(fixture), { columns: 160, rows: 30, colour: false });
+    await tui.waitFor(/› api/);
+    tui.watch.push({ verdict: 'rebuild', message: 'devenv.yml changed → image out of date' });
+    await tui.waitFor(/image out of date/);
+    await tui.keys('W');
+    await tui.waitFor(/watch off: edits of devenv\.yml are not followed/);
+    expect(tui.frame()).not.toContain('image out of date');
+    tui.watch.push({ verdict: 'recreate', message: 'devenv.yml changed → run settings: env (+ A)' });
+    await tui.keys('W');
+    await tui.waitFor(/watch on: edits of devenv\.yml are followed again/);
+    expect(tui.frame()).not.toContain('run settings: env');
+    tui.watch.push({ verdict: 'recreate', message: 'devenv.yml changed → run settings: env (+ B)' });
+    await tui.waitFor(/run settings: env \(\+ B\)/);
+    await tui.quit();
+  });
 });
