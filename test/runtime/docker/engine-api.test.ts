@@ -328,6 +328,48 @@ describe('exec over the API', () => {
     expect(stdin.listenerCount('data')).toBe(0);
   });
 
+  it("sends a TTY's size with the exec on an engine that serves API 1.42, and keeps 1.41 otherwise", async () => {
+    for (const served of ['1.41', '1.43']) {
+      const created: unknown[] = [];
+      const paths: string[] = [];
+      const answer = (response: ServerResponse, status: number, value: unknown): void => {
+        response.setHeader('Api-Version', served);
+        json(response, status, value);
+      };
+      const engine = await fakeEngine(
+        (request, response, body) => {
+          paths.push(request.url ?? '');
+          if (request.url?.endsWith('/containers/web/json') === true) answer(response, 200, CONTAINER);
+          else if (request.url?.endsWith('/containers/web/exec') === true) {
+            created.push(JSON.parse(body));
+            answer(response, 201, { Id: 'e1' });
+          } else if (request.url?.endsWith('/exec/e1/json') === true)
+            answer(response, 200, { Running: false, ExitCode: 0 });
+          else answer(response, 200, {});
+        },
+        (_request, socket) => {
+          socket.end('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+        },
+      );
+      const runtime = runtimeOn(engine.socket);
+      await runtime.inspectContainer('web');
+      const io = captured(new PassThrough());
+      Object.assign(io.stdio.stdout, { rows: 33, columns: 111 });
+      expect(await runtime.exec('web', ['sh'], { tty: true, interactive: false }, io.stdio)).toBe(0);
+      if (served === '1.43') {
+        expect(created[0]).toMatchObject({ Tty: true, ConsoleSize: [33, 111] });
+        expect(paths).toContain('/v1.42/containers/web/exec');
+      } else {
+        expect(created[0]).not.toHaveProperty('ConsoleSize');
+        expect(paths).toContain('/v1.41/containers/web/exec');
+      }
+      // Either way the size is also sent once the command runs.
+      for (let i = 0; i < 100 && !paths.some((p) => p.includes('/exec/e1/resize')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(paths.find((p) => p.includes('/exec/e1/resize'))).toMatch(/resize\?h=33&w=111$/);
+    }
+  });
+
   it('a stream the daemon cuts ends the session; the status says what became of the command', async () => {
     const engine = await fakeEngine(
       (request, response) => {

@@ -35,6 +35,8 @@ export interface ApiCall {
   as: readonly string[];
   /** Override the limit of `as` (exec's create and inspect answer like queries, unlike `docker exec`). */
   timeoutMs?: number | undefined;
+  /** Ask with at least this API version (for a field newer than 1.41; check {@link EngineApi.serves}). */
+  minVersion?: string | undefined;
 }
 
 /** The answer to a call: its status and the JSON body (undefined when empty). */
@@ -44,6 +46,13 @@ export interface ApiAnswer {
 }
 
 const VERSION_REFUSED = /(?:Minimum|Maximum) supported API version is (\d+\.\d+)/;
+
+/** Orders API versions by their numbers: `1.9` comes before `1.41`. */
+function compareVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}
 
 /**
  * A name or image reference as a path segment: percent-encoded, except the `/`, `:` and `@` of a
@@ -67,6 +76,8 @@ function messageOf(body: Buffer): string {
 
 export class EngineApi {
   private version = PREFERRED_API_VERSION;
+  /** The newest version the engine serves, from the `Api-Version` header of its last answer. */
+  private served: string | undefined;
 
   constructor(
     readonly target: DockerTarget,
@@ -76,6 +87,11 @@ export class EngineApi {
   /** `unix:///path`, as the CLI and its errors name the engine. */
   get host(): string {
     return `unix://${this.socketPath}`;
+  }
+
+  /** Whether the engine is known (from an earlier answer) to serve API `version`. */
+  serves(version: string): boolean {
+    return this.served !== undefined && compareVersions(this.served, version) >= 0;
   }
 
   /** The limit and the interrupt that apply to `call`. */
@@ -197,7 +213,7 @@ export class EngineApi {
       const request = http.request({
         socketPath: this.socketPath,
         method: call.method,
-        path: `/v${this.version}${call.path}`,
+        path: `/v${call.minVersion !== undefined && compareVersions(call.minVersion, this.version) > 0 ? call.minVersion : this.version}${call.path}`,
         headers: {
           Host: 'docker',
           ...(body === undefined
@@ -236,6 +252,8 @@ export class EngineApi {
         resolve({ socket, head });
       });
       request.on('response', (response) => {
+        const served = response.headers['api-version'];
+        if (typeof served === 'string' && /^\d+\.\d+$/.test(served)) this.served = served;
         finish();
         resolve({ response });
       });

@@ -22,6 +22,8 @@ const STATUS_POLL_MS = 25;
 /** How often, and how far apart, the first terminal size is sent again while the command starts. */
 const RESIZE_ATTEMPTS = 5;
 const RESIZE_RETRY_MS = 20;
+/** The first API version whose exec create takes `ConsoleSize`. */
+const CONSOLE_SIZE_API = '1.42';
 
 const Created = object({ Id: string });
 const ExecState = object({ Running: boolean, ExitCode: nullish(number) });
@@ -49,12 +51,18 @@ export async function execOverApi(
 ): Promise<number> {
   const as = ['exec', name];
   const limit = api.target.timeoutMs ?? DEFAULT_DOCKER_TIMEOUT_MS;
+  // API 1.42 takes the terminal's size with the exec, so the command starts at the right size; on
+  // 1.41 it is sent once the command runs, as the docker CLI does there.
+  const { rows, columns } = stdio.stdout;
+  const sized = options.tty && rows !== undefined && columns !== undefined && api.serves(CONSOLE_SIZE_API);
   const created = await api.call({
     method: 'POST',
     path: `/containers/${segment(name)}/exec`,
     as,
     timeoutMs: limit,
+    minVersion: sized ? CONSOLE_SIZE_API : undefined,
     body: {
+      ...(sized ? { ConsoleSize: [rows, columns] } : {}),
       AttachStdin: options.interactive,
       AttachStdout: true,
       AttachStderr: true,
