@@ -158,7 +158,9 @@ describe('Engine API calls', () => {
 
   it('a daemon that is not there names its socket and how to start it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'devenv-engine-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
     const error = await failure(runtimeOn(path.join(dir, 'docker.sock')).inspectContainer('web'));
     expect(error.code).toBe('DEVENV_DAEMON_DOWN');
     expect(error.message).toBe(`the Docker daemon is not running at unix://${dir}/docker.sock`);

@@ -19,9 +19,14 @@ import { StreamDemuxer } from './stream-frames.js';
 /** Read the status again for this long while the engine still calls the exec running. */
 const STATUS_SETTLE_MS = 2_000;
 const STATUS_POLL_MS = 25;
-/** How often, and how far apart, the first terminal size is sent again while the command starts. */
-const RESIZE_ATTEMPTS = 5;
-const RESIZE_RETRY_MS = 20;
+/**
+ * How often, and how far apart (growing to at most half a second), the first terminal size is sent
+ * again until the engine takes it: it waits only a second for the command to start (Docker 20.10),
+ * and on a loaded host starting one can take longer than that.
+ */
+const RESIZE_ATTEMPTS = 60;
+const RESIZE_RETRY_MS = 50;
+const RESIZE_RETRY_MAX_MS = 500;
 /** The first API version whose exec create takes `ConsoleSize`. */
 const CONSOLE_SIZE_API = '1.42';
 
@@ -83,6 +88,7 @@ export async function execOverApi(
     timeoutMs: limit,
     body: { Detach: false, Tty: options.tty },
   });
+  let ended = false;
   const resize = (first: boolean): void => {
     const { rows, columns } = stdio.stdout;
     if (!options.tty || rows === undefined || columns === undefined) return;
@@ -99,14 +105,18 @@ export async function execOverApi(
           // The first size can arrive before the command started; docker's CLI retries it the same way.
           // A later one that fails (the command already ended) changes nothing worth reporting.
           async () => {
-            if (!first || attempt >= RESIZE_ATTEMPTS) return;
-            await sleep(RESIZE_RETRY_MS * attempt);
+            if (!first || ended || attempt >= RESIZE_ATTEMPTS) return;
+            await sleep(Math.min(RESIZE_RETRY_MS * attempt, RESIZE_RETRY_MAX_MS));
             return send(attempt + 1);
           },
         );
     void send(1);
   };
-  await pumpSession(socket, head, options, stdio, api.target.signal, resize);
+  try {
+    await pumpSession(socket, head, options, stdio, api.target.signal, resize);
+  } finally {
+    ended = true;
+  }
   return exitStatus(api, id, as, limit);
 }
 
