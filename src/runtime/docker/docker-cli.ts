@@ -71,24 +71,32 @@ export function engineError(target: DockerTarget, stderr: string, cause?: unknow
     });
   }
   const denied = PERMISSION.exec(stderr);
-  if (denied !== null) {
-    const socket = denied[1] ?? 'the Docker socket';
-    return new DevenvError('DEVENV_PERMISSION_DENIED', `permission denied on the Docker socket ${socket}`, {
-      hint: 'add yourself to the docker group (sudo usermod -aG docker "$USER", then log in again), use rootless Docker, or --runtime embedded',
-      cause,
-    });
-  }
+  if (denied !== null) return socketDenied(denied[1] ?? 'the Docker socket', cause);
   const down = DAEMON_DOWN.exec(stderr);
-  if (down !== null) {
-    const socket = down[1] ?? down[2] ?? target.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
-    return new DevenvError('DEVENV_DAEMON_DOWN', `the Docker daemon is not running at ${socket}`, {
-      hint: socket.startsWith('unix://')
-        ? 'start it (sudo systemctl start docker, or run dockerd), or point DOCKER_HOST or --context at a running engine'
-        : 'check that the remote engine is up and reachable, or fix DOCKER_HOST / --context',
+  if (down !== null)
+    return daemonDown(
+      down[1] ?? down[2] ?? target.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock',
       cause,
-    });
-  }
+    );
   return undefined;
+}
+
+/** The engine's socket refuses the caller (the CLI's stderr said so, or connect(2) gave EACCES). */
+export function socketDenied(socket: string, cause?: unknown): DevenvError {
+  return new DevenvError('DEVENV_PERMISSION_DENIED', `permission denied on the Docker socket ${socket}`, {
+    hint: 'add yourself to the docker group (sudo usermod -aG docker "$USER", then log in again), use rootless Docker, or --runtime embedded',
+    cause,
+  });
+}
+
+/** Nothing answers at `socket` (`unix://…` or a remote address). */
+export function daemonDown(socket: string, cause?: unknown): DevenvError {
+  return new DevenvError('DEVENV_DAEMON_DOWN', `the Docker daemon is not running at ${socket}`, {
+    hint: socket.startsWith('unix://')
+      ? 'start it (sudo systemctl start docker, or run dockerd), or point DOCKER_HOST or --context at a running engine'
+      : 'check that the remote engine is up and reachable, or fix DOCKER_HOST / --context',
+    cause,
+  });
 }
 
 /** `--context NAME` when one is set. */

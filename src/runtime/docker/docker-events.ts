@@ -1,6 +1,7 @@
 /**
- * Changes to devenv's containers from the engine's event stream: one long-running
- * `docker events` child (Podman's CLI answers the same command), filtered by the engine to
+ * Changes to devenv's containers from the engine's event stream: the Engine API's `/events` on the
+ * local socket (engine-api/events.ts), else one long-running `docker events` child (Podman's CLI
+ * answers the same command); either way filtered by the engine to
  * containers that carry devenv's name label, read line by line. When the stream ends (the daemon
  * restarted, the CLI died) it waits, reconnects from where it left off and asks for a full refresh,
  * since what happened in between may not be replayed.
@@ -64,8 +65,18 @@ export function changeOfEventLine(line: string): string | undefined | null {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
+/**
+ * One connection to the event stream: reports what it reads until the stream ends or `signal`
+ * aborts, and resolves either way. `since` replays from that time (seconds since the epoch).
+ */
+export type EventStream = (
+  since: number | undefined,
+  signal: AbortSignal,
+  onChange: ContainerChangeSink,
+) => Promise<void>;
+
 /** Runs one `docker events` child until it exits or `signal` aborts; resolves either way. */
-function streamOnce(
+function cliStreamOnce(
   target: DockerTarget,
   since: number | undefined,
   signal: AbortSignal,
@@ -107,11 +118,12 @@ export async function watchDockerChanges(
   signal: AbortSignal,
   onChange: ContainerChangeSink,
   reconnectDelayMs = RECONNECT_DELAY_MS,
+  stream: EventStream = (since, abort, sink) => cliStreamOnce(target, since, abort, sink),
 ): Promise<void> {
   let since: number | undefined;
   while (!signal.aborted) {
     if (since !== undefined) onChange(undefined);
-    await streamOnce(target, since, signal, onChange);
+    await stream(since, signal, onChange);
     since = Math.floor(Date.now() / 1000);
     await sleep(reconnectDelayMs, undefined, { signal }).catch(() => undefined);
   }

@@ -1,6 +1,8 @@
 /**
  * The Docker runtime: every Runtime method through the docker CLI (so also Podman's docker-compatible
- * CLI and remote engines reached through DOCKER_HOST or a context).
+ * CLI and remote engines reached through DOCKER_HOST or a context), except the calls on every
+ * command's path (inspect, start, exec, events), which go straight to the Engine API when the engine
+ * is the local one on a unix socket (engine-api/endpoint.ts says when; docs/docker-engine-api.md).
  */
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +28,9 @@ import type {
 import { docker, DockerCommandError, dockerMaybe } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
 import { attach, exec, runOnce } from './docker-session.js';
-import { parseContainers, parseImages, parseVolumes } from './inspect.js';
+import { EngineApi, segment } from './engine-api/client.js';
+import { engineSocket } from './engine-api/endpoint.js';
+import { containerSummary, imageSummary, parseContainers, parseImages, parseVolumes } from './inspect.js';
 import { restoreCommandChanges, toCreateArgs } from './run-args.js';
 
 const LIST_LABEL = 'dev.devenv.name';
@@ -60,9 +64,19 @@ export class DockerRuntime implements Runtime {
   readonly name: RuntimeName;
   private readonly target: DockerTarget;
 
+  /** The Engine API on the local socket, or undefined when every call goes through the CLI. */
+  private readonly api: EngineApi | undefined;
+
   constructor(target: DockerTarget) {
     this.target = target;
     this.name = target.binary === 'podman' ? 'podman' : 'docker';
+    const socket = engineSocket(target);
+    this.api = socket === undefined ? undefined : new EngineApi(target, socket);
+  }
+
+  /** Whether calls on the hot path go to the Engine API (true) or the docker CLI. */
+  get usesEngineApi(): boolean {
+    return this.api !== undefined;
   }
 
   /** Fails with the clear missing / down / permission message when the engine cannot be reached. */
@@ -83,6 +97,13 @@ export class DockerRuntime implements Runtime {
   }
 
   async inspectImage(ref: string): Promise<ImageSummary | undefined> {
+    if (this.api !== undefined) {
+      const answer = await this.api.call(
+        { method: 'GET', path: `/images/${segment(ref)}/json`, as: ['image', 'inspect', ref] },
+        [404],
+      );
+      return answer.status === 404 ? undefined : imageSummary(answer.body);
+    }
     const text = await dockerMaybe(this.target, ['image', 'inspect', ref]);
     return text === undefined ? undefined : parseImages(text)[0];
   }
@@ -225,6 +246,14 @@ export class DockerRuntime implements Runtime {
   }
 
   async startContainer(name: string): Promise<void> {
+    if (this.api !== undefined) {
+      // 304: it was running already, which `docker start` does not mind either.
+      await this.api.call(
+        { method: 'POST', path: `/containers/${segment(name)}/start`, as: ['start', name] },
+        [304],
+      );
+      return;
+    }
     await docker(this.target, ['start', name]);
   }
 
@@ -241,6 +270,13 @@ export class DockerRuntime implements Runtime {
   }
 
   async inspectContainer(name: string): Promise<ContainerSummary | undefined> {
+    if (this.api !== undefined) {
+      const answer = await this.api.call(
+        { method: 'GET', path: `/containers/${segment(name)}/json`, as: ['container', 'inspect', name] },
+        [404],
+      );
+      return answer.status === 404 ? undefined : containerSummary(answer.body);
+    }
     const text = await dockerMaybe(this.target, ['container', 'inspect', name]);
     return text === undefined ? undefined : parseContainers(text)[0];
   }
@@ -258,15 +294,24 @@ export class DockerRuntime implements Runtime {
 
   async watchChanges(signal: AbortSignal, onChange: ContainerChangeSink): Promise<void> {
     // Loaded on demand: only the TUI and watch keep an event stream open.
-    const { watchDockerChanges } = await import('./docker-events.js');
-    await watchDockerChanges(this.target, signal, onChange);
+    const { RECONNECT_DELAY_MS, watchDockerChanges } = await import('./docker-events.js');
+    if (this.api === undefined) {
+      await watchDockerChanges(this.target, signal, onChange);
+      return;
+    }
+    const { apiEventStream } = await import('./engine-api/events.js');
+    await watchDockerChanges(this.target, signal, onChange, RECONNECT_DELAY_MS, apiEventStream(this.api));
   }
 
   attach(name: string, stdio: Stdio): Promise<AttachResult> {
     return attach(this.target, name, stdio);
   }
 
-  exec(name: string, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+  async exec(name: string, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
+    if (this.api !== undefined) {
+      const { execOverApi } = await import('./engine-api/exec.js');
+      return execOverApi(this.api, name, command, options, stdio);
+    }
     return exec(this.target, name, command, options, stdio);
   }
 

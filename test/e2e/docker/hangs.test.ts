@@ -45,6 +45,8 @@ async function devenvWith(bin: string, args: string[]) {
       PATH: `${bin}:${process.env['PATH'] ?? ''}`,
       HOME: bin,
       DEVENV_DOCKER_TIMEOUT: '2',
+      // The fake is the CLI: calls that would go to the Engine API on the default socket go to it too.
+      DEVENV_DOCKER_API: '0',
     },
     extendEnv: false,
     reject: false,
