@@ -19,7 +19,7 @@ import { appendFileSync } from 'node:fs';
 const out = process.env.DEVENV_TRACE_MODULES;
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
-  if (out) appendFileSync(out, resolved.url + '\\n');
+  if (out) appendFileSync(out, resolved.url + '\\t' + (context.parentURL ?? '') + '\\n');
   return resolved;
 }
 `;
@@ -32,6 +32,19 @@ register(new URL('./hooks.mjs', import.meta.url));
 export interface TracedRun extends CliResult {
   /** Every resolved URL (`file:` and `node:`), each once, in the order first resolved. */
   modules: string[];
+  /** Each resolved URL → the URLs of the modules that imported it. */
+  importers: Map<string, Set<string>>;
+}
+
+/**
+ * The modules outside `pkg` that import it: who brought the package in. The hook sees every
+ * resolution, so a package required from CommonJS shows only its entry, still with its importer.
+ */
+export function importersOf(run: TracedRun, pkg: string): string[] {
+  const found = new Set<string>();
+  for (const [url, parents] of run.importers)
+    if (packageOf(url) === pkg) for (const p of parents) if (packageOf(p) !== pkg) found.add(p);
+  return [...found].sort();
 }
 
 /** Runs `devenv ...args` and records every module it loads; never throws on a non-zero exit. */
@@ -53,24 +66,37 @@ export async function tracedDevenv(args: readonly string[], options: CliOptions 
         timeout: options.timeout ?? 120_000,
       },
     );
-    const lines = (await readFile(out, 'utf8')).split('\n').filter((line) => line !== '');
+    const importers = new Map<string, Set<string>>();
+    for (const line of (await readFile(out, 'utf8')).split('\n')) {
+      if (line === '') continue;
+      const [url = '', parent = ''] = line.split('\t');
+      const set = importers.get(url) ?? new Set<string>();
+      if (parent !== '') set.add(parent);
+      importers.set(url, set);
+    }
     return {
       exitCode: result.exitCode ?? -1,
       stdout: result.stdout,
       stderr: result.stderr,
-      modules: [...new Set(lines)],
+      modules: [...importers.keys()],
+      importers,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** The npm packages among `modules` (by their folder under node_modules), each once. */
+/** The package a module URL lies in (its folder under node_modules), if any. */
+export function packageOf(url: string): string | undefined {
+  return /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+}
+
+/** The npm packages among `modules`, each once, sorted. */
 export function packagesOf(modules: readonly string[]): string[] {
   const names = new Set<string>();
   for (const url of modules) {
-    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (match?.[1] !== undefined) names.add(match[1]);
+    const name = packageOf(url);
+    if (name !== undefined) names.add(name);
   }
   return [...names].sort();
 }
