@@ -4,7 +4,6 @@
  * load are imported only on that path, so a hot command on a cache hit never loads them.
  */
 import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { findConfig } from '../config/find-config.js';
 import type { FoundConfig, LocateOptions } from '../config/find-config.js';
 import type { Diagnostic } from '../config/diagnostic.js';
@@ -28,6 +27,7 @@ import {
 import type { PlanCacheEntry, PlanCacheKey } from '../engine/plan-cache.js';
 import type { Caller } from '../engine/project.js';
 import { envStateDir } from '../util/paths.js';
+import { shownPath } from '../util/shown-path.js';
 import type { CommandContext } from './command.js';
 
 /** The user settings: from the cache while the settings file's stat is unchanged, else loaded. */
@@ -51,12 +51,6 @@ export function callerOf(ctx: CommandContext, settings: Settings): Caller {
 /** Where devenv.yml is looked for in this command run (`-f`, `-C`, the working directory). */
 export function locateOptions(ctx: CommandContext): LocateOptions {
   return { cwd: ctx.cwd, dir: ctx.args.globals.dir, file: ctx.args.globals.file, homeDir: ctx.homeDir };
-}
-
-/** A path as diagnostics show it: relative to the working directory unless it lies above it. */
-function shownPath(cwd: string, file: string): string {
-  const relative = path.relative(cwd, file);
-  return relative === '' || relative.startsWith('..') ? file : relative;
 }
 
 /** Replaces the path `from` at the start of a diagnostic's file or a location with `to`. */
