@@ -48,7 +48,7 @@ export async function main(input: MainInput): Promise<number> {
       if (!globals.help && argv.length > 0) {
         throw new UsageError('no command given', 'run "devenv --help" for the list of commands');
       }
-      out.result(await mainHelp(input.version));
+      out.result(mainHelp(input.version));
       return 0;
     }
     failureStatus = command.failureStatus;

@@ -2,7 +2,7 @@
 import type { OptionTable } from './args.js';
 import { GLOBAL_OPTIONS } from './args.js';
 import type { Command } from './command.js';
-import { COMMANDS, loadCommand } from './command-table.js';
+import { COMMANDS } from './command-table.js';
 
 function optionLines(table: OptionTable): string[] {
   return Object.entries(table).map(([name, spec]) => {
@@ -12,11 +12,8 @@ function optionLines(table: OptionTable): string[] {
 }
 
 /** The overview printed by `devenv --help`. */
-export async function mainHelp(version: string): Promise<string> {
-  const commands = await Promise.all(Object.keys(COMMANDS).map(loadCommand));
-  const rows = commands
-    .filter((c): c is Command => c !== undefined)
-    .map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
+export function mainHelp(version: string): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return [
     `devenv ${version}: declarative development environments`,
     '',

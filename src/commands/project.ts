@@ -2,25 +2,19 @@
  * Shared steps of commands, from the command's context to the engine's: load devenv.yml (printing its
  * warnings) and the settings, open the project and its runtime, find the environment a command names.
  */
-import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
-import { loadSettings, settingsPath } from '../config/settings.js';
 import type { Settings } from '../config/settings.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import type { Project } from '../engine/image.js';
-import { planFor, projectOf } from '../engine/project.js';
-import type { Caller } from '../engine/project.js';
 import { UsageError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import { chooseRuntime, createRuntime, runtimeForEnvironment } from '../runtime/factory.js';
 import type { RuntimeHost } from '../runtime/factory.js';
 import type { CommandContext } from './command.js';
 import { engineContext } from './engine-for-command.js';
+import { callerOf, loadCachedProject, locateOptions, settingsOf } from './project-cache.js';
 
-/** Loads the user settings file. */
-export async function settingsOf(ctx: CommandContext): Promise<Settings> {
-  return loadSettings(settingsPath(ctx.env, ctx.homeDir));
-}
+export { callerOf, settingsOf } from './project-cache.js';
 
 /** What the runtime factory needs from this command run. */
 export function runtimeHost(ctx: CommandContext, settings: Settings): RuntimeHost {
@@ -42,19 +36,10 @@ export async function loadProject(
   ctx: CommandContext,
 ): Promise<{ loaded: LoadedConfig; settings: Settings }> {
   const settings = await settingsOf(ctx);
-  const loaded = await loadConfig({
-    cwd: ctx.cwd,
-    dir: ctx.args.globals.dir,
-    file: ctx.args.globals.file,
-    homeDir: ctx.homeDir,
-  });
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = await loadConfig(locateOptions(ctx));
   ctx.out.diagnostics(loaded.warnings);
   return { loaded, settings };
-}
-
-/** The caller a plan is compiled for: this command run's facts and the user settings. */
-export function callerOf(ctx: CommandContext, settings: Settings): Caller {
-  return { cwd: ctx.cwd, homeDir: ctx.homeDir, hostUser: ctx.hostUser, env: ctx.env, settings };
 }
 
 /** Compiles the plan of a loaded project; `stateDir` overrides the per-environment state folder. */
@@ -65,6 +50,7 @@ export async function planProject(
   stateDir?: string,
 ): Promise<Plan> {
   const place = { projectDir: loaded.projectDir, configFile: loaded.file };
+  const { planFor } = await import('../engine/project.js');
   return planFor(loaded.config, place, callerOf(ctx, settings), stateDir);
 }
 
@@ -77,22 +63,26 @@ export interface ProjectSession {
   engine: EngineContext;
 }
 
-/** Loads and plans the project and opens its runtime. */
+/**
+ * Loads and plans the project (from the plan cache when it is current) and opens its runtime,
+ * printing devenv.yml's warnings.
+ */
 export async function openProject(ctx: CommandContext): Promise<ProjectSession> {
-  const { loaded, settings } = await loadProject(ctx);
-  const project = await projectOf(loaded, callerOf(ctx, settings));
+  const { project, configFile, settings, configRuntime, warnings } = await loadCachedProject(ctx);
+  ctx.out.diagnostics(warnings);
   const runtime = await runtimeForEnvironment(
-    { flag: ctx.args.globals.runtime, config: loaded.config.runtime, settings: settings.runtime },
+    { flag: ctx.args.globals.runtime, config: configRuntime, settings: settings.runtime },
     runtimeHost(ctx, settings),
     project.plan.name,
   );
-  return { project, configFile: loaded.file, settings, engine: engineContext(ctx, runtime) };
+  return { project, configFile, settings, engine: engineContext(ctx, runtime) };
 }
 
 /** Loads devenv.yml again and plans it, as {@link openProject} did; for watching it. */
 export async function reloadProject(ctx: CommandContext): Promise<Project> {
-  const { loaded, settings } = await loadProject(ctx);
-  return projectOf(loaded, callerOf(ctx, settings));
+  const { project, warnings } = await loadCachedProject(ctx);
+  ctx.out.diagnostics(warnings);
+  return project;
 }
 
 /** Opens the runtime without a project (image commands, or an environment named on the command line). */

@@ -2,7 +2,6 @@
 import { up } from '../engine/up.js';
 import { defineCommand } from './command.js';
 import { openProject } from './project.js';
-import { watchEnvironment } from './watch.js';
 
 export default defineCommand({
   name: 'up',
@@ -40,12 +39,14 @@ export default defineCommand({
       squash: false,
       force: false,
     };
-    if (o['watch'] === true)
+    if (o['watch'] === true) {
+      const { watchEnvironment } = await import('./watch.js');
       return watchEnvironment(ctx, session, {
         auto: session.settings.watch.auto,
         attach: !detach,
         up: options,
       });
+    }
     const result = await up(engine, project, options);
     if (ctx.args.globals.json) ctx.out.json({ outcome: 'success', ...result });
     else if (result.detached === true)

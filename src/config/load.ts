@@ -1,108 +1,26 @@
 /**
- * Finds and loads devenv.yml: `-f FILE`, or a search with cosmiconfig from `-C DIR` (or the working
- * directory) upwards through `devenv.yml`, `devenv.yaml`, `.devenv.yml`, `.config/devenv.yml` and a
- * `devenv` key in package.json.
+ * Loads devenv.yml: finds it ({@link findConfig}), reads it with a size cap and validates it.
  */
-import { access, constants, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import { DevenvError } from '../errors.js';
 import { fsProblem } from '../util/fs-problem.js';
 import { ConfigError } from './diagnostic.js';
 import type { Diagnostic } from './diagnostic.js';
+import { findConfig } from './find-config.js';
+import type { FoundConfig, LocateOptions } from './find-config.js';
 import { MAX_FILE_BYTES } from './parse-yaml.js';
 import { validateConfigText } from './validate.js';
 import type { ResolvedConfig } from './validate.js';
 
-/** Names searched in each folder, in order. */
-export const SEARCH_PLACES = [
-  'devenv.yml',
-  'devenv.yaml',
-  '.devenv.yml',
-  '.config/devenv.yml',
-  'package.json',
-] as const;
-
-export interface LocateOptions {
-  /** Working directory of the caller. */
-  cwd: string;
-  /** `-C DIR`: where to start searching. */
-  dir?: string | undefined;
-  /** `-f FILE`: use exactly this file. */
-  file?: string | undefined;
-  /** The search stops above this folder (the user's home) and at the filesystem root. */
-  homeDir: string;
-}
-
-/** A located config file: its path and, for package.json, the key that holds the config. */
-export interface FoundConfig {
-  file: string;
-  projectDir: string;
-  prefix: readonly string[];
-}
+export { findConfig, SEARCH_PLACES } from './find-config.js';
+export type { FoundConfig, LocateOptions } from './find-config.js';
 
 /** Loaded and validated: the config, where it came from, and any warnings. */
 export interface LoadedConfig extends FoundConfig {
   config: ResolvedConfig;
   text: string;
   warnings: Diagnostic[];
-}
-
-// cosmiconfig is used for discovery only: the loaders hand back the raw text, so `$import` and
-// js-yaml never see it and the YAML is parsed once, by parseYaml, with positions.
-const raw = (_file: string, content: string) => ({ raw: content });
-
-/** The first devenv.yml-like file in `dir` that exists but cannot be read, if any. */
-async function unreadableConfig(dir: string): Promise<FoundConfig | undefined> {
-  for (const name of SEARCH_PLACES) {
-    if (name === 'package.json') continue;
-    const file = path.join(dir, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info?.isFile() !== true) continue;
-    const denied = await access(file, constants.R_OK).then(
-      () => false,
-      () => true,
-    );
-    if (denied) return { file, projectDir: dir, prefix: [] };
-  }
-  return undefined;
-}
-
-/** Finds the config file, or returns `undefined` when there is none. */
-export async function findConfig(options: LocateOptions): Promise<FoundConfig | undefined> {
-  if (options.file !== undefined) {
-    const file = path.resolve(options.cwd, options.file);
-    const isPackage = path.basename(file) === 'package.json';
-    return { file, projectDir: path.dirname(file), prefix: isPackage ? ['devenv'] : [] };
-  }
-  const explorer = cosmiconfig('devenv', {
-    searchPlaces: [...SEARCH_PLACES],
-    packageProp: 'devenv',
-    loaders: { '.yml': raw, '.yaml': raw, noExt: raw },
-    searchStrategy: 'none',
-    cache: false,
-    ignoreEmptySearchPlaces: false,
-  });
-  let dir = path.resolve(options.cwd, options.dir ?? '.');
-  const stopAt = path.resolve(options.homeDir);
-  for (;;) {
-    const found = await explorer.search(dir);
-    if (found !== null) {
-      const isPackage = path.basename(found.filepath) === 'package.json';
-      const projectDir =
-        path.basename(path.dirname(found.filepath)) === '.config'
-          ? path.dirname(path.dirname(found.filepath))
-          : path.dirname(found.filepath);
-      return { file: found.filepath, projectDir, prefix: isPackage ? ['devenv'] : [] };
-    }
-    // cosmiconfig skips a file it cannot read as if it were absent; one that exists is still the
-    // project's config, and reading it reports the permission problem by name.
-    const unreadable = await unreadableConfig(dir);
-    if (unreadable !== undefined) return unreadable;
-    const parent = path.dirname(dir);
-    if (parent === dir || dir === stopAt || options.dir !== undefined) return undefined;
-    dir = parent;
-  }
 }
 
 /**

@@ -3,7 +3,6 @@
  * location, registry mirrors, insecure registries, proxy and DNS. Validated like devenv.yml.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, hasErrors } from './diagnostic.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -80,14 +79,7 @@ export const SettingsSchema = z
 
 export type Settings = z.output<typeof SettingsSchema>;
 
-/** The settings file's path: `$XDG_CONFIG_HOME/devenv/config.yml`, else `~/.config/devenv/config.yml`. */
-export function settingsPath(env: Readonly<Record<string, string | undefined>>, homeDir: string): string {
-  const base =
-    env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== ''
-      ? env['XDG_CONFIG_HOME']
-      : path.join(homeDir, '.config');
-  return path.join(base, 'devenv', 'config.yml');
-}
+export { settingsPath } from './settings-path.js';
 
 /** Validates settings text; returns the settings or every problem. */
 export function validateSettingsText(

@@ -28,6 +28,11 @@ export interface Project {
   configText?: string | undefined;
   /** `file:line:col` of the devenv.yml field that names an image, for errors about that image. */
   locateImage?: ((ref: string) => string | undefined) | undefined;
+  /**
+   * Remembers the inputs digest across commands (the plan cache): returns the one it holds while the
+   * inputs' stat is unchanged, else runs `compute` and keeps its result.
+   */
+  rememberInputs?: ((compute: () => Promise<string>) => Promise<string>) | undefined;
 }
 
 export interface BuildOptions {
@@ -40,6 +45,12 @@ export interface BuildOptions {
 
 /** The digest of every input of the image. */
 export async function inputsDigest(project: Project): Promise<string> {
+  return project.rememberInputs === undefined
+    ? hashInputs(project)
+    : project.rememberInputs(() => hashInputs(project));
+}
+
+async function hashInputs(project: Project): Promise<string> {
   const { image } = project.plan;
   const tarballs = await Promise.all(
     image.prerequisites.flatMap((p) =>

@@ -2,7 +2,6 @@
  * From a checked devenv.yml to the {@link Project} the use cases work on: the plan compiled for this
  * caller and machine, the environment's state folder, and what errors about its images point at.
  */
-import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { imageLocator } from '../config/locate-image.js';
 import type { Settings } from '../config/settings.js';
@@ -10,6 +9,7 @@ import type { ResolvedConfig } from '../config/validate.js';
 import { compilePlan } from '../plan/compile-plan.js';
 import type { ImageUser, Plan } from '../plan/types.js';
 import { envStateDir } from '../util/paths.js';
+import { shownPath } from '../util/shown-path.js';
 import { loadFragments } from '../config/templates.js';
 import type { Project } from './image.js';
 
@@ -53,12 +53,6 @@ export async function planFor(
     fragments: await loadFragments(),
     settings: caller.settings,
   });
-}
-
-/** A path as diagnostics show it: relative to the working directory unless it lies above it. */
-function shownPath(cwd: string, file: string): string {
-  const relative = path.relative(cwd, file);
-  return relative === '' || relative.startsWith('..') ? file : relative;
 }
 
 /** The project of a loaded devenv.yml: its plan, folders and text, and where its images are named. */

@@ -1,4 +1,5 @@
 /** Discovery: the search places, upward search, -f and -C, package.json, and clear not-found errors. */
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/diagnostic.js';
@@ -89,12 +90,48 @@ describe('findConfig / loadConfig', () => {
     expect(error.message).toBe('/tmp/nope.yml does not exist');
   });
 
-  it('does not follow $import keys (cosmiconfig is used for discovery only)', async () => {
+  it('does not follow $import keys (discovery only finds the file)', async () => {
     const dir = project({
       'devenv.yml': '$import: ./other.yml\nbase: alpine\n',
       'other.yml': 'packages: [x]\n',
     });
     const error = (await loadConfig({ cwd: dir, homeDir: '/x' }).catch((e: unknown) => e)) as ConfigError;
     expect(error.diagnostics[0]?.message).toContain('unknown key "$import"');
+  });
+
+  it('stops at the home folder: a devenv.yml above home is not found', async () => {
+    const dir = project({ 'devenv.yml': 'base: alpine\n', 'home/me/work/x': '' });
+    const home = path.join(dir, 'home/me');
+    expect(await findConfig({ cwd: path.join(home, 'work'), homeDir: home })).toBeUndefined();
+    expect((await findConfig({ cwd: path.join(home, 'work'), homeDir: '/nonexistent' }))?.file).toBe(
+      path.join(dir, 'devenv.yml'),
+    );
+  });
+
+  it('takes a readable place over an unreadable one, and names an unreadable one when it is the only one', async () => {
+    if (process.getuid?.() === 0) return; // root reads every file
+    const dir = project({
+      'devenv.yml': 'base: a\n',
+      '.devenv.yml': 'base: b\n',
+      'only/devenv.yaml': 'base: c\n',
+    });
+    chmodSync(path.join(dir, 'devenv.yml'), 0);
+    chmodSync(path.join(dir, 'only/devenv.yaml'), 0);
+    expect((await findConfig({ cwd: dir, homeDir: dir }))?.file).toBe(path.join(dir, '.devenv.yml'));
+    const error = await loadConfig({ cwd: path.join(dir, 'only'), homeDir: dir }).catch((e: unknown) => e);
+    expect((error as DevenvError).message).toContain(`cannot read ${path.join(dir, 'only/devenv.yaml')}`);
+  });
+
+  it('names a package.json that is not JSON', async () => {
+    const dir = project({ 'package.json': '{"name": ' });
+    const error = await findConfig({ cwd: dir, homeDir: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevenvError);
+    expect((error as DevenvError).message).toContain(`${path.join(dir, 'package.json')} is not valid JSON`);
+  });
+
+  it('finds a folder named devenv.yml as nothing, and a .config/devenv.yml project at the folder above .config', async () => {
+    const dir = project({ 'devenv.yml/x': '', '.config/devenv.yml': 'base: alpine\n' });
+    const found = await findConfig({ cwd: dir, homeDir: dir });
+    expect(found).toEqual({ file: path.join(dir, '.config/devenv.yml'), projectDir: dir, prefix: [] });
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * The thin entry: on a plan cache hit, the hot commands reach the runtime without loading yaml or
+ * devenv.yml's loaders and validators (nor zod, but through Docker's inspect parser), and `--help`
+ * loads no command module. Docker is pointed at
+ * a socket where nothing listens, so each command gets as far as its first call to the engine and
+ * stops there with the daemon-down error: proof that it went all the way through the load.
+ */
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { devenv } from '../helpers/cli.js';
+import { importersOf, packagesOf, tracedDevenv } from '../helpers/loaded-modules.js';
+import type { TracedRun } from '../helpers/loaded-modules.js';
+import { makeProject, removeProject } from '../helpers/project.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) removeProject(dir);
+});
+
+function setup(): { dir: string; env: Record<string, string> } {
+  const dir = makeProject({
+    'devenv.yml':
+      'name: hot-modules\nbase: alpine:3.20\nruntime: docker\nsteps:\n  - copy: { src: ./stuff, dest: /opt/stuff }\n',
+    'stuff/a': 'x\n',
+  });
+  const home = makeProject({});
+  dirs.push(dir, home);
+  return {
+    dir,
+    env: {
+      HOME: home,
+      DOCKER_HOST: `unix://${path.join(home, 'no-daemon.sock')}`,
+      PATH: process.env['PATH'] ?? '',
+    },
+  };
+}
+
+/** The modules of ours that import `pkg`, relative to dist/. */
+function ourImporters(run: TracedRun, pkg: string): string[] {
+  return importersOf(run, pkg).map((url) => url.replace(/^.*\/dist\//, ''));
+}
+
+// Docker's inspect parser still uses zod; it is being rewritten with the small shape checks. Until
+// then zod may come in through that one module and no other.
+const ZOD_ALLOWED = ['runtime/docker/inspect.js'];
+
+describe('thin entry', () => {
+  const hot: [string, string[]][] = [
+    ['exec', ['exec', '--', 'true']],
+    ['shell', ['shell']],
+    ['attach', ['attach']],
+    ['status', ['status']],
+    ['up -d', ['up', '-d']],
+    ['ls', ['--runtime', 'docker', 'ls']],
+  ];
+
+  it.each(hot)('%s on a cache hit loads neither yaml nor the config validators', async (_name, args) => {
+    const { dir, env } = setup();
+    // The first command loads devenv.yml in full and stores the plan.
+    const first = await tracedDevenv(['exec', '--', 'true'], { cwd: dir, env });
+    expect(first.stderr).toContain('Docker daemon is not running');
+    expect(packagesOf(first.modules)).toContain('yaml');
+
+    const run = await tracedDevenv(args, { cwd: dir, env });
+    expect(run.stderr).toContain('Docker daemon is not running');
+    const packages = packagesOf(run.modules);
+    expect(packages).not.toContain('yaml');
+    expect(packages).not.toContain('cosmiconfig');
+    expect(ourImporters(run, 'zod').filter((m) => !ZOD_ALLOWED.includes(m))).toEqual([]);
+    const ours = run.modules.map((url) => url.replace(/^.*\/dist\//, ''));
+    for (const heavy of [
+      'config/validate.js',
+      'config/load.js',
+      'config/settings.js',
+      'config/parse-yaml.js',
+    ])
+      expect(ours.filter((m) => m === heavy || m.endsWith(`/${heavy}`))).toEqual([]);
+  });
+
+  it('a changed devenv.yml is loaded in full again (and seen)', async () => {
+    const { dir, env } = setup();
+    await devenv(['exec', '--', 'true'], { cwd: dir, env });
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      path.join(dir, 'devenv.yml'),
+      'name: hot-modules\nbase: alpine:3.20\nruntime: docker\npakages: []\n',
+    );
+    const run = await tracedDevenv(['exec', '--', 'true'], { cwd: dir, env });
+    expect(run.stderr).toContain('unknown key "pakages"');
+    expect(packagesOf(run.modules)).toContain('yaml');
+  });
+
+  it('--help loads no command module', async () => {
+    const run = await tracedDevenv(['--help'], {});
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('exec');
+    const commands = run.modules.filter((url) =>
+      /\/dist\/commands\/(?!command-table|help|args)[^/]+\.js$/.test(url),
+    );
+    expect(commands).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Which modules a real CLI run loads: runs `node --import <hook> dist/cli.js …` with a module hook
+ * that appends every URL Node resolves to a file, and returns them (each once, in load order). Tests
+ * use it to prove a hot command never loads a heavy package (yaml, zod, cosmiconfig), and benchmarks
+ * to count the module graph.
+ */
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CLI } from './cli.js';
+import type { CliOptions, CliResult } from './cli.js';
+
+// The hooks run on Node's loader thread; an append per resolution is the simplest channel back that
+// survives however the process ends (an exit status, process.exit, a crash).
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+const out = process.env.DEVENV_TRACE_MODULES;
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  if (out) appendFileSync(out, resolved.url + '\\t' + (context.parentURL ?? '') + '\\n');
+  return resolved;
+}
+`;
+const REGISTER = `
+import { register } from 'node:module';
+register(new URL('./hooks.mjs', import.meta.url));
+`;
+
+/** A CLI run with the modules it loaded. */
+export interface TracedRun extends CliResult {
+  /** Every resolved URL (`file:` and `node:`), each once, in the order first resolved. */
+  modules: string[];
+  /** Each resolved URL → the URLs of the modules that imported it. */
+  importers: Map<string, Set<string>>;
+}
+
+/**
+ * The modules outside `pkg` that import it: who brought the package in. The hook sees every
+ * resolution, so a package required from CommonJS shows only its entry, still with its importer.
+ */
+export function importersOf(run: TracedRun, pkg: string): string[] {
+  const found = new Set<string>();
+  for (const [url, parents] of run.importers)
+    if (packageOf(url) === pkg) for (const p of parents) if (packageOf(p) !== pkg) found.add(p);
+  return [...found].sort();
+}
+
+/** Runs `devenv ...args` and records every module it loads; never throws on a non-zero exit. */
+export async function tracedDevenv(args: readonly string[], options: CliOptions = {}): Promise<TracedRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-trace-'));
+  try {
+    await writeFile(path.join(dir, 'hooks.mjs'), HOOKS);
+    await writeFile(path.join(dir, 'register.mjs'), REGISTER);
+    const out = path.join(dir, 'modules.txt');
+    await writeFile(out, '');
+    const result = await execa(
+      process.execPath,
+      ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, CLI, ...args],
+      {
+        cwd: options.cwd,
+        env: { NO_COLOR: '1', ...options.env, DEVENV_TRACE_MODULES: out },
+        input: options.input ?? '',
+        reject: false,
+        timeout: options.timeout ?? 120_000,
+      },
+    );
+    const importers = new Map<string, Set<string>>();
+    for (const line of (await readFile(out, 'utf8')).split('\n')) {
+      if (line === '') continue;
+      const [url = '', parent = ''] = line.split('\t');
+      const set = importers.get(url) ?? new Set<string>();
+      if (parent !== '') set.add(parent);
+      importers.set(url, set);
+    }
+    return {
+      exitCode: result.exitCode ?? -1,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      modules: [...importers.keys()],
+      importers,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The package a module URL lies in (its folder under node_modules), if any. */
+export function packageOf(url: string): string | undefined {
+  return /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+}
+
+/** The npm packages among `modules`, each once, sorted. */
+export function packagesOf(modules: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const url of modules) {
+    const name = packageOf(url);
+    if (name !== undefined) names.add(name);
+  }
+  return [...names].sort();
+}
