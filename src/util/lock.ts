@@ -1,20 +1,25 @@
 /**
- * Cross-process exclusive locks held through util-linux flock(1).
+ * Cross-process exclusive locks: a flock(2) on an open file description of this very process.
  *
- * Why flock(1) and not a lock file with a pid or a heartbeat: Node 20 has no flock(2) and native
- * addons are out, but a flock taken by a helper process is released by the kernel the moment that
- * helper exits, and the helper exits as soon as our process dies (it waits on a pipe from us). A
- * SIGKILLed holder therefore never blocks anyone, there is no stale-lock guessing, no pid reuse to
- * get wrong and no "break the stale lock" race between two waiters (docs/reliability.md, rule 6,
- * K1, K6). The cost is one short-lived process per acquisition (a few milliseconds).
+ * Why flock and not a lock file with a pid or a heartbeat: a flock belongs to the open file, and the
+ * kernel drops it the moment the last descriptor of that file closes, which a dying process does
+ * whatever killed it. A SIGKILLed holder therefore never blocks anyone, there is no stale-lock
+ * guessing, no pid reuse to get wrong and no "break the stale lock" race between two waiters
+ * (docs/reliability.md, rule 6, K1, K6).
  *
- * The helper runs in its own session so a Ctrl-C aimed at devenv does not kill it (and silently drop
- * the lock) while devenv is still finishing its critical section.
+ * Node 20 has no flock(2) and native addons are out, so the lock is taken by util-linux flock(1)
+ * on a descriptor we open and hand it as fd 3: flock(1) locks the file description it shares with
+ * us and exits, and the lock stays with our descriptor until {@link Lock.release} closes it. One
+ * short process per acquisition, none while the lock is held; the descriptor is close-on-exec here
+ * (libuv opens every file so), so no child we start later keeps a lock after we release it.
+ *
+ * The flock(1) process runs in its own session so a Ctrl-C aimed at devenv does not end the wait
+ * with a confusing "flock exited" instead of the interruption devenv reports itself.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { closeSync, constants, openSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { DevenvError } from '../errors.js';
 import { interruption, throwIfInterrupted } from './interrupt.js';
 
@@ -22,7 +27,10 @@ import { interruption, throwIfInterrupted } from './interrupt.js';
 export interface Lock {
   /** Releases the lock; safe to call twice. */
   release(): Promise<void>;
-  /** True when the helper died while we held the lock (someone else may have taken it since). */
+  /**
+   * True when the lock was lost while held (someone else may have taken it since). A lock held by
+   * our own descriptor is only lost with the process, so this stays false; kept for callers that check.
+   */
   readonly lost: boolean;
 }
 
@@ -34,20 +42,31 @@ export interface LockOptions {
   purpose?: string;
   /** Called once if the lock is not free at once, with a description of the holder. */
   onWait?: (holder: string) => void;
-  /** Stops the wait (the user pressed ctrl-c): the helper is killed and the interruption thrown. */
+  /** Stops the wait (the user pressed ctrl-c): the waiting flock(1) is killed and the interruption thrown. */
   signal?: AbortSignal | undefined;
 }
 
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
 
-/** Child stdio pipes are sockets with unref(); typed as plain streams, so reach it structurally. */
-function unrefStream(stream: object): void {
-  (stream as { unref?: () => void }).unref?.();
-}
-
 async function holderText(file: string): Promise<string> {
   const text = await readFile(`${file}.owner`, 'utf8').catch(() => '');
   return text.trim() === '' ? 'another devenv process' : text.trim();
+}
+
+/** Opens (creating) the lock file read-only, as flock(1) itself would. */
+function openLockFile(file: string): number {
+  try {
+    return openSync(file, constants.O_RDONLY | constants.O_CREAT | constants.O_NOCTTY, 0o666);
+  } catch (error) {
+    throw new DevenvError(
+      'DEVENV_STORE',
+      `could not open the lock file ${file}: ${(error as Error).message}`,
+      {
+        hint: 'Check that the folder exists and that you may write to it.',
+        cause: error,
+      },
+    );
+  }
 }
 
 /**
@@ -57,17 +76,53 @@ async function holderText(file: string): Promise<string> {
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<Lock> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   throwIfInterrupted(options.signal);
-  const child = spawn('flock', ['--exclusive', file, 'sh', '-c', 'printf L; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+  const fd = openLockFile(file);
+  let acquired: boolean;
+  try {
+    acquired = await lockDescriptor(file, fd, timeoutMs, options);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (!acquired) {
+    closeSync(fd);
+    throw new DevenvError('DEVENV_BUSY', `${file} is locked by ${await holderText(file)}`, {
+      hint: 'Wait for the other devenv command to finish, then try again.',
+    });
+  }
+  await writeFile(
+    `${file}.owner`,
+    `pid ${process.pid}${options.purpose === undefined ? '' : ` (${options.purpose})`} since ${new Date().toISOString()}\n`,
+  ).catch(() => undefined);
+  let released = false;
+  return {
+    lost: false,
+    release() {
+      if (released) return Promise.resolve();
+      released = true;
+      closeSync(fd);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Runs `flock 3` on `fd`: true once the lock is ours, false after `timeoutMs`. */
+function lockDescriptor(file: string, fd: number, timeoutMs: number, options: LockOptions): Promise<boolean> {
+  const child = spawn('flock', ['--exclusive', '3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
     detached: true,
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const acquired = await new Promise<boolean>((resolve, reject) => {
+  const kill = () => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  };
+  return new Promise<boolean>((resolve, reject) => {
     const timer = setTimeout(() => {
       done();
+      kill();
       resolve(false);
     }, timeoutMs);
     const waiting = setTimeout(() => {
@@ -76,7 +131,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     const { signal } = options;
     const onAbort = (): void => {
       done();
-      child.kill('SIGKILL');
+      kill();
       if (signal !== undefined) reject(interruption(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -85,10 +140,6 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       clearTimeout(waiting);
       signal?.removeEventListener('abort', onAbort);
     };
-    child.stdout.once('data', () => {
-      done();
-      resolve(true);
-    });
     child.once('error', (error: NodeJS.ErrnoException) => {
       done();
       reject(
@@ -103,57 +154,19 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
           : error,
       );
     });
-    child.once('exit', (code) => {
+    // 'close', not 'exit': stderr is complete for the message below.
+    child.once('close', (code) => {
       done();
-      reject(
-        new DevenvError(
-          'DEVENV_STORE',
-          `could not lock ${file}: flock exited with ${code}: ${stderr.trim()}`,
-        ),
-      );
+      if (code === 0) resolve(true);
+      else
+        reject(
+          new DevenvError(
+            'DEVENV_STORE',
+            `could not lock ${file}: flock exited with ${code}: ${stderr.trim()}`,
+          ),
+        );
     });
   });
-  if (!acquired) {
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    throw new DevenvError('DEVENV_BUSY', `${file} is locked by ${await holderText(file)}`, {
-      hint: 'Wait for the other devenv command to finish, then try again.',
-    });
-  }
-  child.removeAllListeners('exit');
-  let lost = false;
-  let released = false;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  void exited.then(() => {
-    lost = !released;
-  });
-  // Keep no event-loop reference: a process that forgets to release still exits (and so unlocks).
-  child.unref();
-  unrefStream(child.stdout);
-  unrefStream(child.stdin);
-  // If the helper died (the lock is lost), ending its stdin fails with EPIPE; `lost` already says so.
-  child.stdin.on('error', () => undefined);
-  await mkdir(path.dirname(file), { recursive: true }).catch(() => undefined);
-  await writeFile(
-    `${file}.owner`,
-    `pid ${process.pid}${options.purpose === undefined ? '' : ` (${options.purpose})`} since ${new Date().toISOString()}\n`,
-  ).catch(() => undefined);
-  return {
-    get lost() {
-      return lost;
-    },
-    async release() {
-      if (released) return;
-      released = true;
-      // Ref again so the process waits for the helper's exit instead of ending mid-release.
-      child.ref();
-      child.stdin.end();
-      await exited;
-    },
-  };
 }
 
 /**

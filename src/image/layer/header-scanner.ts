@@ -1,8 +1,8 @@
 /**
  * A pass-through that reads the raw tar headers a layer's bytes carry, for the two things the shared
- * entry reader cannot give: xattr values as bytes (tar-stream decodes PAX records as UTF-8, which
+ * entry reader cannot give: xattr values as bytes (the entry reader decodes PAX records as UTF-8, which
  * mangles binary values like `security.capability`) and device numbers. It numbers entries exactly
- * as tar-stream does: PAX (`x`, `g`) and GNU long-name (`L`, `K`) headers are not entries, zero
+ * as the entry reader's block parser (tar-blocks.ts) does: PAX (`x`, `g`) and GNU long-name (`L`, `K`) headers are not entries, zero
  * blocks are skipped, and a directory's body is never read.
  */
 import { Transform } from 'node:stream';
@@ -18,7 +18,7 @@ export interface RawEntryExtras {
 
 const BLOCK = 512;
 const XATTR = 'SCHILY.xattr.';
-/** tar-stream refuses larger PAX headers anyway; the cap keeps a hostile one from filling memory. */
+/** The block parser refuses larger PAX headers anyway; the cap keeps a hostile one from filling memory. */
 const MAX_PAX = 4 * 1024 * 1024;
 
 /** Passes a tar stream through unchanged, collecting {@link RawEntryExtras} by entry index. */
@@ -100,7 +100,7 @@ export class HeaderScanner extends Transform {
   }
 }
 
-/** The records of a PAX body; parsing stops at the first malformed one, as tar-stream's does. */
+/** The records of a PAX body; parsing stops at the first malformed one, as the block parser's does. */
 function parsePax(body: Buffer): [string, Buffer][] {
   const records: [string, Buffer][] = [];
   for (let at = 0; at < body.length;) {

@@ -14,7 +14,7 @@ export interface LayerLimits {
   maxDepth: number;
   /** Bytes in one entry path or link target. */
   maxPathBytes: number;
-  /** Bytes of one PAX or GNU long-name header. tar-stream itself refuses more than 4 MiB. */
+  /** Bytes of one entry's PAX records. The tar parser refuses any metadata header above 4 MiB. */
   maxMetaBytes: number;
 }
 

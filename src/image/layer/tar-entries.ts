@@ -4,10 +4,11 @@
  * filesystem is refused here, so both passes of {@link applyLayer} see the same verdicts.
  */
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { normalizeEntryName } from './entry-name.js';
 import { invalidEntry, limitError } from './layer-limits.js';
 import type { LayerLimits } from './layer-limits.js';
+import { ChunkReader, nextHeader, padding } from './tar-blocks.js';
+import type { RawTarHeader } from './tar-blocks.js';
 import { layerReadError } from './tar-errors.js';
 
 /** Entry types a layer may hold, after `contiguous-file` is folded into `file`. */
@@ -31,26 +32,12 @@ export interface EntryHeader {
   size: number;
 }
 
-/** One validated entry. `body` may be read once, or left alone: the reader drains what is left. */
+/** One validated entry. `body` may be read once, or left alone: the reader skips what is left. */
 export interface LayerEntry extends EntryHeader {
   /** Names of extended attributes the entry carried; never applied (docs/image-formats.md#layer-tars). */
   xattrs: string[];
+  /** The body, as slices of the stream's own chunks; valid until the next entry is asked for. */
   body: AsyncIterable<Buffer>;
-}
-
-/** A header as tar-stream really decodes it: its typings promise more than a hostile tar keeps. */
-interface RawHeader {
-  name: string;
-  type: string | null;
-  mode?: number | null;
-  uid?: number | null;
-  gid?: number | null;
-  size?: number | null;
-  mtime?: Date | null;
-  linkname?: string | null;
-  devmajor?: number | null;
-  devminor?: number | null;
-  pax?: Record<string, string> | null;
 }
 
 const TYPES: Record<string, EntryType> = {
@@ -64,55 +51,50 @@ const TYPES: Record<string, EntryType> = {
   fifo: 'fifo',
 };
 
+/** Where the reader is in the current entry's body; shared by the entry loop and the body. */
+interface BodyState {
+  left: number;
+  done: boolean;
+}
+
 /** Yields the entries of an uncompressed tar stream, throwing `DevenvError`s for invalid input. */
 export async function* readLayerEntries(
   tarStream: Readable,
   limits: LayerLimits,
 ): AsyncGenerator<LayerEntry> {
-  const extract = tar.extract();
-  // The first failure (source, decompressor, byte cap, tar parser) is the one worth reporting; an
-  // entry body being read at the time only sees a generic "Stream was destroyed".
-  let first: unknown;
-  tarStream.on('error', (error) => {
-    first ??= error;
-    extract.destroy(error);
-  });
-  extract.on('error', (error) => {
-    first ??= error;
-  });
-  tarStream.pipe(extract);
+  const reader = new ChunkReader(tarStream[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
   let count = 0;
   try {
-    for await (const stream of extract) {
-      // Docker ignores PAX global headers; tar-stream would merge them into later PAX headers.
-      (extract as unknown as { _paxGlobal: unknown })._paxGlobal = null;
+    for (let header = await nextHeader(reader); header !== undefined; header = await nextHeader(reader)) {
       if (++count > limits.maxEntries) throw limitError('entry count', limits.maxEntries);
-      const body = guardBody(stream as AsyncIterable<Buffer>, () => first);
-      const entry = toLayerEntry(stream.header as RawHeader, body, limits);
-      yield entry;
-      // Drain what the consumer left unread, or tar-stream stalls.
-      for await (const chunk of stream) if (chunk === undefined) break;
+      // A directory's size says nothing: its body is never read, as tar-stream and Go's reader do.
+      const size = header.type === 'directory' ? 0 : header.size;
+      const state: BodyState = { left: size, done: false };
+      yield toLayerEntry(header, entryBody(reader, state), limits);
+      state.done = true;
+      await reader.skip(state.left + (size === 0 ? 0 : padding(size)));
     }
   } catch (error) {
-    throw layerReadError(first ?? error);
+    throw layerReadError(error);
   } finally {
-    tarStream.unpipe(extract);
     tarStream.destroy();
-    extract.destroy();
   }
 }
 
-async function* guardBody(stream: AsyncIterable<Buffer>, firstError: () => unknown): AsyncGenerator<Buffer> {
+async function* entryBody(reader: ChunkReader, state: BodyState): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of stream) yield chunk;
+    while (state.left > 0) {
+      if (state.done) throw new Error('a layer entry body was read after the next entry was asked for');
+      const piece = await reader.piece(state.left);
+      state.left -= piece.length;
+      yield piece;
+    }
   } catch (error) {
-    // Let the failing stream's own 'error' event land before choosing what to report.
-    await new Promise((resolve) => setImmediate(resolve));
-    throw layerReadError(firstError() ?? error);
+    throw layerReadError(error);
   }
 }
 
-function toLayerEntry(header: RawHeader, body: AsyncIterable<Buffer>, limits: LayerLimits): LayerEntry {
+function toLayerEntry(header: RawTarHeader, body: AsyncIterable<Buffer>, limits: LayerLimits): LayerEntry {
   const name = header.name;
   const pax = header.pax ?? {};
   let metaBytes = 0;
@@ -122,17 +104,17 @@ function toLayerEntry(header: RawHeader, body: AsyncIterable<Buffer>, limits: La
     throw limitError(`PAX header of ${metaBytes} bytes`, limits.maxMetaBytes, name);
   if (Object.keys(pax).some((key) => key.startsWith('GNU.sparse.')))
     throw invalidEntry(name, 'GNU sparse files are not supported');
-  // tar-stream reports typeflags it does not know (GNU sparse `S`, vendor types) as null.
+  // The block parser reports typeflags it does not know (GNU sparse `S`, vendor types) as null.
   const rawType = header.type;
   const type = rawType === null ? undefined : TYPES[rawType];
   if (type === undefined)
     throw invalidEntry(name, `unsupported tar entry type ${rawType ?? '(GNU sparse or unknown typeflag)'}`);
   const rel = normalizeEntryName(name, limits);
-  const uid = paxNumber(pax.uid) ?? header.uid ?? 0;
-  const gid = paxNumber(pax.gid) ?? header.gid ?? 0;
+  const uid = paxNumber(pax.uid) ?? header.uid;
+  const gid = paxNumber(pax.gid) ?? header.gid;
   if (!isId(uid) || !isId(gid)) throw invalidEntry(name, `invalid owner ${uid}:${gid}`);
   if (type === 'character-device' || type === 'block-device') {
-    if (!isId(header.devmajor ?? 0) || !isId(header.devminor ?? 0))
+    if (!isId(header.devmajor) || !isId(header.devminor))
       throw invalidEntry(name, `invalid device number ${header.devmajor}:${header.devminor}`);
   }
   let linkname: string | undefined;
@@ -146,7 +128,7 @@ function toLayerEntry(header: RawHeader, body: AsyncIterable<Buffer>, limits: La
     linkname = type === 'link' ? hardlinkTarget(name, raw, limits) : raw;
   }
   const mtimeSeconds = paxNumber(pax.mtime);
-  const mtime = mtimeSeconds === undefined ? (header.mtime ?? new Date(0)) : new Date(mtimeSeconds * 1000);
+  const mtime = mtimeSeconds === undefined ? header.mtime : new Date(mtimeSeconds * 1000);
   const xattrs = Object.keys(pax)
     .filter((key) => key.startsWith('SCHILY.xattr.') || key.startsWith('LIBARCHIVE.xattr.'))
     .map((key) => key.slice(key.indexOf('xattr.') + 'xattr.'.length));
@@ -154,12 +136,12 @@ function toLayerEntry(header: RawHeader, body: AsyncIterable<Buffer>, limits: La
     name,
     rel,
     type,
-    mode: (header.mode ?? 0o644) & 0o7777,
+    mode: header.mode & 0o7777,
     uid,
     gid,
     mtime,
     linkname,
-    size: header.size ?? 0,
+    size: header.size,
     xattrs,
     body,
   };

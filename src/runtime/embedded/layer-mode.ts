@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { once } from '../../util/once.js';
+import { LAYER_READ_CHUNK } from '../../image/layer/decompress.js';
 import { applyLayer, overlaySupported } from './layers/index.js';
 import type { LayerMode } from './layers/index.js';
 import type { Unpacker } from './store/index.js';
@@ -82,7 +83,7 @@ export function layerUnpacker(root: string): Unpacker {
         : await Promise.all(parentDiffDirs.map((dir) => shortLowerDir(root, dir)));
     await rmdir(diffDir);
     const applied = await applyLayer({
-      open: () => createReadStream(blobPath),
+      open: () => createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
       target: diffDir,
       mode: chosen,
       parents,

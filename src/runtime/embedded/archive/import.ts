@@ -78,7 +78,12 @@ async function storeLayers(
           () => createReadStream(layer.entry.file, { highWaterMark: FILE_READ_CHUNK }),
           { lease },
         );
-      else await store.blobs.adopt(layer.entry.file, expected, lease);
+      else {
+        // indexTar hashed the scratch file as it wrote it: no second read of the layer.
+        const { digest, size } = layer.entry;
+        const hashed = digest === undefined ? undefined : { digest, size };
+        await store.blobs.adopt(layer.entry.file, expected, lease, hashed);
+      }
     }
     onEvent({
       type: 'transfer:progress',

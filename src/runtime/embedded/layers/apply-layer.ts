@@ -1,14 +1,13 @@
 /**
  * Applies one image layer (docs/embedded-runtime.md#applying-a-layer): reads the blob twice, once for its whiteouts and once for
  * its entries, into a temp directory next to the final one, and renames it into place only when
- * complete. A crash leaves a `<target>.tmp-*` directory and nothing under the final name.
+ * complete. A crash leaves a `<target>.tmp-*` directory and nothing under the final name. The
+ * result is not yet durable: whoever publishes it syncs first (the store does, before its rename).
  */
 import { lstat, mkdir, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { DevenvError } from '../../../errors.js';
-import { syncDir } from '../../../util/atomic.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import { extractContext } from './extract-context.js';
@@ -84,8 +83,8 @@ export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLay
         'DEVENV_DIGEST_MISMATCH',
         `invalid diffID: expected ${options.expectedDiffId}, got ${layer.diffId}`,
       );
-    // One syncfs instead of an fsync per file: after the rename the layer must be whole on disk.
-    await execa('sync', ['-f', diff]);
+    // No sync here: this rename publishes nothing. The store's directory around `target` is not a
+    // layer until the store renames it, and the store makes it durable (one syncfs) just before.
     await failpoint(FAILPOINT_BEFORE_RENAME);
     await rename(diff, target).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code;
@@ -96,7 +95,6 @@ export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLay
         });
       throw error;
     });
-    await syncDir(layersDir);
     await removeTree(temp);
     return layer;
   } catch (error) {

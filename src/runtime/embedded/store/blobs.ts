@@ -131,14 +131,17 @@ export class BlobStore {
   /**
    * Moves `file` (on the store's filesystem, such as an archive extracted under tmp/) into the store
    * after hashing and fsyncing it; it must match `expected`. The file is consumed either way.
+   * `hashed` is the digest and size the caller computed of the very bytes it wrote to `file` (a
+   * scratch file of its own): given, the file is not read again.
    */
   async adopt(
     file: string,
     expected: ExpectedBlob & { digest: string },
     lease?: LeaseHandle,
+    hashed?: { digest: string; size: number },
   ): Promise<IngestResult> {
     try {
-      const actual = await hashFile(file);
+      const actual = hashed ?? (await hashFile(file));
       if (expected.size !== undefined && actual.size !== expected.size) {
         throw new DevenvError(
           'DEVENV_DIGEST_MISMATCH',

@@ -149,3 +149,30 @@ describe('blob ingest', () => {
     expect(await store.blobs.verify(digest)).toBe(false);
   });
 });
+
+describe('blob adopt', () => {
+  it('adopts a scratch file whose digest the caller computed, and refuses one that does not match', async () => {
+    const store = await freshStore();
+    const file = `${store.paths.tmpDir}/scratch-ok`;
+    writeFileSync(file, data);
+    const result = await store.blobs.adopt(file, { digest, size: data.length }, undefined, {
+      digest,
+      size: data.length,
+    });
+    expect(result).toEqual({ digest, size: data.length, existed: false });
+    expect(await store.blobs.verify(digest)).toBe(true);
+    expect(existsSync(file)).toBe(false);
+
+    const other = Buffer.from('other bytes');
+    const wrong = `${store.paths.tmpDir}/scratch-wrong`;
+    writeFileSync(wrong, other);
+    await expect(
+      store.blobs.adopt(wrong, { digest: sha256(data.subarray(1)), size: other.length }, undefined, {
+        digest: sha256(other),
+        size: other.length,
+      }),
+    ).rejects.toMatchObject({ code: 'DEVENV_DIGEST_MISMATCH' });
+    expect(existsSync(wrong)).toBe(false);
+    expect(await store.blobs.has(sha256(other))).toBe(false);
+  });
+});
