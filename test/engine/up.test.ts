@@ -328,7 +328,9 @@ describe('up on the in-memory runtime', () => {
     async function within<T>(run: Promise<T>, ms: number): Promise<T | 'still waiting'> {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'still waiting'>((resolve) => {
-        timer = setTimeout(() => { resolve('still waiting'); }, ms);
+        timer = setTimeout(() => {
+          resolve('still waiting');
+        }, ms);
       });
       try {
         return await Promise.race([run, late]);
