@@ -4,11 +4,15 @@
  * - `devenv exec -- true` against `docker exec` (the floor: what devenv wraps) and
  *   `devcontainer exec` (the tool people use for the same job);
  * - `devenv up -d` with everything built and running (the no-op path) against `docker start` of the
- *   running container (the closest plain-docker no-op) and a warm `devcontainer up`.
+ *   running container (the closest plain-docker no-op), a warm `devcontainer up`, and `node -e 0`
+ *   (the floor of any Node program: the goal is that floor plus 30 ms);
+ * - the peak resident memory of both devenv commands against `node -e 0`'s.
  */
 import { compare } from './lib/compare.js';
 import type { Peer } from './lib/compare.js';
 import { ensureDevcontainerCli } from './lib/devcontainer-cli.js';
+import { NODE_FLOOR } from './lib/node-floor.js';
+import { compareRss } from './lib/peak-rss.js';
 import { busyboxConfig, devenvArgv, makeProject, setup } from './lib/project.js';
 import type { BenchContext, Row } from './lib/types.js';
 
@@ -63,6 +67,16 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
   const up = await compare(ctx, 'warm up -d (no-op)', { argv: devenvArgv(ctx, project, ['up', '-d']) }, [
     { name: 'docker start (running)', argv: ['docker', 'start', NAME] },
     devcontainer('up', []),
+    NODE_FLOOR,
   ]);
-  return [...exec, ...up];
+  const rss = [
+    await compareRss(
+      ctx,
+      'peak RSS, exec `true`',
+      devenvArgv(ctx, project, ['exec', '--', 'true']),
+      NODE_FLOOR,
+    ),
+    await compareRss(ctx, 'peak RSS, up -d (no-op)', devenvArgv(ctx, project, ['up', '-d']), NODE_FLOOR),
+  ];
+  return [...exec, ...up, ...rss];
 }

@@ -16,7 +16,8 @@ export function formatMs(ms: number | undefined): string {
 /** A figure of `row` in its unit. */
 function formatFigure(row: Row, value: number | undefined): string {
   if (value === undefined || row.unit === undefined || row.unit === 'ms') return formatMs(value);
-  return row.unit === 'MB' ? `${value.toFixed(1)} MB` : `${value.toFixed(2)} %`;
+  if (row.unit === 'MB' || row.unit === 'MiB') return `${value.toFixed(1)} ${row.unit}`;
+  return `${value.toFixed(2)} %`;
 }
 
 function cells(row: Row): string[] {
@@ -41,7 +42,7 @@ export function renderTable(title: string, rows: readonly Row[]): string {
   const body = rows.map(cells);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
   // Figures line up on the right; words (peer names, "peer unavailable: …") on the left.
-  const figure = /^(-|[\d.]+ (ms|s|MB|%)|[\d.]+x|FAILED)$/;
+  const figure = /^(-|[\d.]+ (ms|s|MB|MiB|%)|[\d.]+x|FAILED)$/;
   const line = (r: string[]) =>
     `| ${r.map((c, i) => (figure.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i === 1 || i === 3 || i === 4 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;

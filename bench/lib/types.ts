@@ -39,8 +39,11 @@ export interface Row {
   peerUnavailable?: string | undefined;
   /** Why the benchmark could not run; the runner exits non-zero. */
   error?: string | undefined;
-  /** What the two figures count: milliseconds (the default), megabytes (disk use), or percent of one core (CPU use). */
-  unit?: 'ms' | 'MB' | '%' | undefined;
+  /**
+   * What the two figures count: milliseconds (the default), megabytes (disk use), mebibytes (peak
+   * resident memory), or percent of one core (CPU use).
+   */
+  unit?: 'ms' | 'MB' | 'MiB' | '%' | undefined;
 }
 
 /** A benchmark module: `export async function bench(ctx)`. */

@@ -115,6 +115,11 @@ async function runHook(ctx: EngineContext, spec: RunSpec, command: string, kind:
   }
 }
 
+/** True when the create hooks have nothing left to do for this container: none, or all completed. */
+export function createHooksDone(spec: RunSpec, stateDir: string, container: ContainerSummary): boolean {
+  return spec.hooks.create.length === 0 || existsSync(hookMarker(stateDir, container.id));
+}
+
 /** Runs the create hooks if they have not completed for this container yet (a failed hook runs again). */
 export async function runPendingCreateHooks(
   ctx: EngineContext,
@@ -122,8 +127,8 @@ export async function runPendingCreateHooks(
   stateDir: string,
   container: ContainerSummary,
 ): Promise<void> {
+  if (createHooksDone(spec, stateDir, container)) return;
   const marker = hookMarker(stateDir, container.id);
-  if (spec.hooks.create.length === 0 || existsSync(marker)) return;
   for (const hook of spec.hooks.create) await runHook(ctx, spec, hook, 'create');
   await ensureWritableDir(stateDir, STATE_FOLDER);
   await writeFile(marker, `${new Date().toISOString()}\n`);

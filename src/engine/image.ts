@@ -64,31 +64,48 @@ async function hashInputs(project: Project): Promise<string> {
   });
 }
 
+/** What {@link checkImage} found: the image to use as it is, or the inputs digest of the build due. */
+export type ImageCheck = { image: ImageSummary } | { build: string };
+
 /**
- * Returns the environment's image, building it when its inputs changed (or when asked). A user
- * Dockerfile or a bootstrap base is always handed to the builder, whose layer cache decides.
+ * Whether the environment's image must be built, found by reads alone: the current image when its
+ * inputs are unchanged (or when they are missing and it exists: see {@link existingWithoutInputs}),
+ * else the digest the build will label. A user Dockerfile or a bootstrap base always goes to the
+ * builder, whose layer cache decides.
  */
+export async function checkImage(
+  ctx: EngineContext,
+  project: Project,
+  options: BuildOptions,
+): Promise<ImageCheck> {
+  const { image } = project.plan;
+  const missing = missingInputs(project.plan, project.projectDir);
+  if (missing.length > 0) return { image: await existingWithoutInputs(ctx, project, options, missing) };
+  const opaque = image.prerequisites.some((p) => p.kind !== 'tarball');
+  const reuse = !options.force && !options.noCache && !options.pull && !opaque;
+  const [inputs, existing] = await Promise.all([
+    inputsDigest(project),
+    reuse ? ctx.runtime.inspectImage(image.tag) : undefined,
+  ]);
+  return existing?.labels[INPUTS_LABEL] === inputs ? { image: existing } : { build: inputs };
+}
+
+/** Returns the environment's image, building it when {@link checkImage} says so. */
 export async function ensureImage(
   ctx: EngineContext,
   project: Project,
   options: BuildOptions,
 ): Promise<{ image: ImageSummary; built: boolean }> {
+  const check = await checkImage(ctx, project, options);
+  if ('image' in check) return { image: check.image, built: false };
   const { image } = project.plan;
-  const missing = missingInputs(project.plan, project.projectDir);
-  if (missing.length > 0) return existingWithoutInputs(ctx, project, options, missing);
-  const inputs = await inputsDigest(project);
-  const opaque = image.prerequisites.some((p) => p.kind !== 'tarball');
-  if (!options.force && !options.noCache && !options.pull && !opaque) {
-    const existing = await ctx.runtime.inspectImage(image.tag);
-    if (existing?.labels[INPUTS_LABEL] === inputs) return { image: existing, built: false };
-  }
   ctx.onEvent({ type: 'info', message: `building ${image.tag}` });
   const built = await ctx.runtime
     .buildImage(
       {
         image,
         projectDir: project.projectDir,
-        labels: { [INPUTS_LABEL]: inputs },
+        labels: { [INPUTS_LABEL]: check.build },
         noCache: options.noCache,
         pull: options.pull,
         squash: options.squash || image.squash,
@@ -113,11 +130,11 @@ async function existingWithoutInputs(
   project: Project,
   options: BuildOptions,
   missing: string[],
-): Promise<{ image: ImageSummary; built: boolean }> {
+): Promise<ImageSummary> {
   const { tag } = project.plan.image;
   const forced = options.force || options.noCache || options.pull;
   const existing = forced ? undefined : await ctx.runtime.inspectImage(tag);
-  if (existing !== undefined) return { image: existing, built: false };
+  if (existing !== undefined) return existing;
   throw new DevenvError(
     'DEVENV_CONFIG_INVALID',
     `cannot build ${tag}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in ${project.projectDir}`,

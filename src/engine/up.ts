@@ -1,7 +1,9 @@
 /**
  * `up`: build what changed, create the container if missing, recreate it when its settings or image
  * changed (keeping the writable layer where the image is the same), start it, and attach in a
- * terminal. Two `up`s on one environment never interleave: the second waits for the first.
+ * terminal. Two `up`s on one environment never interleave: the second waits for the first. An `up`
+ * that finds nothing to change returns after reads alone, without the lock and without starting a
+ * process (see {@link unchanged}).
  */
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
@@ -13,12 +15,13 @@ import type { ContainerSummary, ImageSummary } from '../runtime/runtime.js';
 import {
   BASE_IMAGE_LABEL,
   createEnvContainer,
+  createHooksDone,
   runPendingCreateHooks,
   startEnvContainer,
 } from './container.js';
 import type { EngineContext } from './engine-context.js';
 import { withEnvLock } from './env-lock.js';
-import { ensureImage } from './image.js';
+import { checkImage, ensureImage } from './image.js';
 import { settleShell } from './shell.js';
 import type { BuildOptions, Project } from './image.js';
 import { describeRunChanges, readRunSettings } from './run-changes.js';
@@ -62,7 +65,14 @@ export function driftOf(container: ContainerSummary, image: ImageSummary, runDig
   return 'none';
 }
 
+/** True when `container` was made by devenv for this project. */
+function ownedBy(container: ContainerSummary, project: Project): boolean {
+  const owner = container.labels[LABELS.project];
+  return owner !== undefined && path.resolve(owner) === path.resolve(project.projectDir);
+}
+
 function checkOwnership(container: ContainerSummary, project: Project): void {
+  if (ownedBy(container, project)) return;
   const owner = container.labels[LABELS.project];
   if (owner === undefined) {
     throw new DevenvError(
@@ -71,13 +81,11 @@ function checkOwnership(container: ContainerSummary, project: Project): void {
       { hint: 'set another name in devenv.yml, or remove that container' },
     );
   }
-  if (path.resolve(owner) !== path.resolve(project.projectDir)) {
-    throw new DevenvError(
-      'DEVENV_BUSY',
-      `the environment ${container.name} belongs to another project (${owner})`,
-      { hint: 'set another name in devenv.yml, or run devenv rm in that project' },
-    );
-  }
+  throw new DevenvError(
+    'DEVENV_BUSY',
+    `the environment ${container.name} belongs to another project (${owner})`,
+    { hint: 'set another name in devenv.yml, or run devenv rm in that project' },
+  );
 }
 
 /**
@@ -157,59 +165,98 @@ function runDriftMessage(container: ContainerSummary, spec: RunSpec): string {
   return `run settings of ${spec.name} changed${changes.length === 0 ? '' : `: ${changes.join(', ')}`}; recreating it and keeping its files`;
 }
 
+/**
+ * The result of an `up` with nothing to do, found by reads alone, in parallel: the image's inputs
+ * label, the container's owner, image, run digest and state, and the create hooks' marker. Undefined
+ * when anything would change; the caller then takes the lock and decides again from scratch.
+ *
+ * Safe without the lock because it changes nothing and trusts nothing it did not just read: each
+ * read is of the real image, container and marker, and a stale or torn set of reads (another
+ * command changing the environment while they run) can only show something out of date, which
+ * sends this `up` to the locked path. When every read shows the environment as the plan wants it,
+ * it was so at that moment, and this `up` is ordered before whatever changes it next.
+ */
+async function unchanged(
+  ctx: EngineContext,
+  project: Project,
+  options: UpOptions,
+): Promise<UpResult | undefined> {
+  if (options.recreate) return undefined;
+  const spec = project.plan.run;
+  const [image, container] = await Promise.all([
+    checkImage(ctx, project, options),
+    ctx.runtime.inspectContainer(spec.name),
+  ]);
+  if (!('image' in image) || container === undefined || container.state !== 'running') return undefined;
+  if (!ownedBy(container, project)) return undefined;
+  if (driftOf(container, image.image, project.plan.digests.run) !== 'none') return undefined;
+  if (!createHooksDone(spec, project.stateDir, container)) return undefined;
+  return {
+    name: spec.name,
+    runtime: ctx.runtime.name,
+    container: container.id,
+    image: image.image.id,
+    built: false,
+    action: 'running',
+    attached: false,
+  };
+}
+
 /** Brings the environment up; see {@link UpOptions}. */
 export async function up(ctx: EngineContext, planned: Project, options: UpOptions): Promise<UpResult> {
   let project = planned;
   let spec = project.plan.run;
   await ensureWritableDir(project.stateDir, STATE_FOLDER);
   // The lock covers building and creating only; the attach below runs after it is released.
-  const result = await withEnvLock(ctx, spec.name, 'devenv up', async (): Promise<UpResult> => {
-    const { image, built } = await ensureImage(ctx, project, options);
-    project = await settleShell(ctx, project, image);
-    spec = project.plan.run;
-    let container = await ctx.runtime.inspectContainer(spec.name);
-    let action: UpResult['action'];
-    if (container === undefined) {
-      container = await createEnvContainer(ctx, spec, project.stateDir, project.plan.image.tag, image);
-      action = 'created';
-    } else {
-      checkOwnership(container, project);
-      const drift = options.recreate ? 'image' : driftOf(container, image, project.plan.digests.run);
-      if (drift === 'image' && options.keepState && !options.recreate) {
-        ctx.onEvent({
-          type: 'warning',
-          message: `the image of ${spec.name} changed; --keep-state keeps the old container, which still runs the previous image`,
-        });
-        action = 'kept-old-image';
-      } else if (drift === 'image') {
-        ctx.onEvent({
-          type: 'warning',
-          message: `${options.recreate ? 'recreating' : 'the image changed, so recreating'} ${spec.name}: changes made in the container outside named volumes and mounts will be lost (use --keep-state to keep the old container)`,
-        });
-        await consentToDiscard(ctx, spec.name, options);
-        container = await recreate(ctx, project, container, image, false);
-        action = 'recreated';
-      } else if (drift === 'run') {
-        ctx.onEvent({ type: 'info', message: runDriftMessage(container, spec) });
-        container = await recreate(ctx, project, container, image, true);
-        action = 'recreated-keeping-state';
+  const result =
+    (await unchanged(ctx, project, options)) ??
+    (await withEnvLock(ctx, spec.name, 'devenv up', async (): Promise<UpResult> => {
+      const { image, built } = await ensureImage(ctx, project, options);
+      project = await settleShell(ctx, project, image);
+      spec = project.plan.run;
+      let container = await ctx.runtime.inspectContainer(spec.name);
+      let action: UpResult['action'];
+      if (container === undefined) {
+        container = await createEnvContainer(ctx, spec, project.stateDir, project.plan.image.tag, image);
+        action = 'created';
       } else {
-        action = container.state === 'running' ? 'running' : 'started';
+        checkOwnership(container, project);
+        const drift = options.recreate ? 'image' : driftOf(container, image, project.plan.digests.run);
+        if (drift === 'image' && options.keepState && !options.recreate) {
+          ctx.onEvent({
+            type: 'warning',
+            message: `the image of ${spec.name} changed; --keep-state keeps the old container, which still runs the previous image`,
+          });
+          action = 'kept-old-image';
+        } else if (drift === 'image') {
+          ctx.onEvent({
+            type: 'warning',
+            message: `${options.recreate ? 'recreating' : 'the image changed, so recreating'} ${spec.name}: changes made in the container outside named volumes and mounts will be lost (use --keep-state to keep the old container)`,
+          });
+          await consentToDiscard(ctx, spec.name, options);
+          container = await recreate(ctx, project, container, image, false);
+          action = 'recreated';
+        } else if (drift === 'run') {
+          ctx.onEvent({ type: 'info', message: runDriftMessage(container, spec) });
+          container = await recreate(ctx, project, container, image, true);
+          action = 'recreated-keeping-state';
+        } else {
+          action = container.state === 'running' ? 'running' : 'started';
+        }
       }
-    }
-    if (container.state !== 'running') await startEnvContainer(ctx, spec, project.stateDir, container);
-    else await runPendingCreateHooks(ctx, spec, project.stateDir, container);
-    if (built || action.startsWith('recreated')) await removeSupersededImages(ctx, spec.name);
-    return {
-      name: spec.name,
-      runtime: ctx.runtime.name,
-      container: container.id,
-      image: image.id,
-      built,
-      action,
-      attached: false,
-    };
-  });
+      if (container.state !== 'running') await startEnvContainer(ctx, spec, project.stateDir, container);
+      else await runPendingCreateHooks(ctx, spec, project.stateDir, container);
+      if (built || action.startsWith('recreated')) await removeSupersededImages(ctx, spec.name);
+      return {
+        name: spec.name,
+        runtime: ctx.runtime.name,
+        container: container.id,
+        image: image.id,
+        built,
+        action,
+        attached: false,
+      };
+    }));
   if (options.detach || !ctx.interactive) return result;
   const session = await attachSession(ctx, spec.name);
   return session.kind === 'detached'

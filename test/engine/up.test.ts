@@ -2,9 +2,14 @@
  * Every decision of `up` on the in-memory runtime: what it answers, and which runtime calls it made
  * (and did not make) to get there.
  */
+import { readdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevenvError, EXIT_FAILURE } from '../../src/errors.js';
+import { envLockFile } from '../../src/engine/env-lock.js';
+import { HOOK_MARKER_PREFIX } from '../../src/engine/host-files.js';
 import { up } from '../../src/engine/up.js';
+import { acquireLock } from '../../src/util/lock.js';
 import type { UpOptions } from '../../src/engine/up.js';
 import { cleanupFixtures, engineFixture, UP_DETACHED } from '../helpers/engine-fixture.js';
 import type { EngineFixture } from '../helpers/engine-fixture.js';
@@ -304,12 +309,114 @@ describe('up on the in-memory runtime', () => {
       .toContainEqual(
         expect.stringMatching(/^waiting for .*\(devenv up concurrent\).* to finish with concurrent$/),
       );
-    // While the first holds the lock, the second has not even looked for the container.
-    expect(f.runtime.methods().filter((m) => m === 'inspectContainer')).toHaveLength(0);
+    // Each looked once before the lock (finding nothing yet); the second has not looked again under it.
+    expect(f.runtime.methods().filter((m) => m === 'inspectContainer')).toHaveLength(2);
     release();
     const results = await Promise.all([first, second]);
     expect(results.map((r) => r.action)).toEqual(['created', 'running']);
     expect(f.runtime.methods().filter((m) => m === 'createContainer')).toHaveLength(1);
     expect(f.runtime.methods().filter((m) => m === 'buildImage')).toHaveLength(1);
+  });
+
+  describe('a no-op up and the lock', () => {
+    /** Holds the environment's lock from outside, as another devenv command would. */
+    async function holdLock(f: EngineFixture, name: string) {
+      return acquireLock(envLockFile(f.context().stateHome, name), { purpose: 'the test' });
+    }
+
+    /** Settles with the result of `run`, or 'still waiting' when it is not done after `ms`. */
+    async function within<T>(run: Promise<T>, ms: number): Promise<T | 'still waiting'> {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'still waiting'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('still waiting');
+        }, ms);
+      });
+      try {
+        return await Promise.race([run, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    it('returns without the lock when nothing would change', async () => {
+      const f = await engineFixture('noop-unlocked', ['hooks: {create: ["echo made"]}']);
+      const first = await upOnce(f);
+      const lock = await holdLock(f, 'noop-unlocked');
+      try {
+        const before = f.runtime.calls.length;
+        const result = await within(up(f.context(), f.project, detached), 5_000);
+        expect(result).toMatchObject({ action: 'running', built: false, container: first.result.container });
+        const methods = f.runtime.methods().slice(before);
+        for (const change of [...CHANGES, 'buildImage', 'exec'] as const)
+          expect(methods).not.toContain(change);
+        expect(f.messages('info').filter((m) => m.startsWith('waiting for'))).toEqual([]);
+      } finally {
+        await lock.release();
+      }
+    });
+
+    it('takes the lock when something will change, and waits for its holder', async () => {
+      const f = await engineFixture('change-locked');
+      await upOnce(f);
+      await f.runtime.stopContainer('change-locked');
+      const lock = await holdLock(f, 'change-locked');
+      const before = f.runtime.calls.length;
+      const pending = up(f.context(), f.project, detached);
+      try {
+        expect(await within(pending, 1_500)).toBe('still waiting');
+        expect(f.runtime.methods().slice(before)).not.toContain('startContainer');
+      } finally {
+        await lock.release();
+      }
+      expect(await pending).toMatchObject({ action: 'started' });
+      expect(f.runtime.methods().slice(before)).toContain('startContainer');
+    });
+
+    it('runs create hooks a crash left pending, under the lock, instead of calling it a no-op', async () => {
+      const f = await engineFixture('hooks-pending', ['hooks: {create: ["echo made"]}']);
+      await upOnce(f);
+      for (const entry of readdirSync(f.project.stateDir))
+        if (entry.startsWith(HOOK_MARKER_PREFIX)) unlinkSync(path.join(f.project.stateDir, entry));
+      const { result, methods } = await upOnce(f);
+      expect(result.action).toBe('running');
+      expect(methods).toContain('exec');
+    });
+
+    it('decides again under the lock: a change made while it waited is seen', async () => {
+      const f = await engineFixture('raced');
+      await upOnce(f);
+      await f.runtime.stopContainer('raced');
+      const lock = await holdLock(f, 'raced');
+      const before = f.runtime.calls.length;
+      const pending = up(f.context(), f.project, detached);
+      try {
+        expect(await within(pending, 1_500)).toBe('still waiting');
+        // The holder starts the environment (as a concurrent up would) before it lets go.
+        await f.runtime.startContainer('raced');
+      } finally {
+        await lock.release();
+      }
+      const result = await pending;
+      expect(result.action).toBe('running');
+      const mine = f.runtime.methods().slice(before);
+      expect(mine.filter((m) => m === 'startContainer')).toHaveLength(1);
+    });
+
+    it('decides again under the lock: a container removed while it waited is created', async () => {
+      const f = await engineFixture('raced-rm');
+      await upOnce(f);
+      await f.runtime.stopContainer('raced-rm');
+      const lock = await holdLock(f, 'raced-rm');
+      const pending = up(f.context(), f.project, detached);
+      try {
+        expect(await within(pending, 1_500)).toBe('still waiting');
+        await f.runtime.removeContainer('raced-rm', { force: true });
+      } finally {
+        await lock.release();
+      }
+      expect((await pending).action).toBe('created');
+      expect((await f.runtime.inspectContainer('raced-rm'))?.state).toBe('running');
+    });
   });
 });

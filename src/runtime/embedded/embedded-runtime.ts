@@ -5,6 +5,8 @@
  * concurrent commands safe. Builds and containers run in devenv's sandbox; a container's monitor
  * is the only process that outlives a command (docs/embedded-runtime.md#containers).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Settings } from '../../config/settings.js';
 import { DevenvError } from '../../errors.js';
@@ -25,18 +27,29 @@ import type {
   Stdio,
   VolumeSummary,
 } from '../runtime.js';
-import { EmbeddedContainers } from './containers/containers.js';
-import { exportImages, importArchive } from './archive/index.js';
-import { buildWithEmbedded } from './builder/index.js';
-import { sandboxSupport } from './sandbox/index.js';
-import { layerUnpacker } from './layer-mode.js';
-import { pullImage } from './pull-image.js';
-import { pushImage } from './push-image.js';
-import { platformFromNode } from '../../image/oci/platform.js';
-import { RegistryClient } from './registry/index.js';
-import { removeImage } from './remove-image.js';
-import { openStore, pruneStore, storePaths } from './store/index.js';
+import type { EmbeddedContainers } from './containers/containers.js';
+import { prepareStoreRoot } from './store/root.js';
+import { MOVED_FILE, storePaths } from './store/paths.js';
+import type { RegistryClient } from './registry/index.js';
 import type { Store } from './store/index.js';
+
+// Everything below the runtime is imported where it is used, not here: exec, status and a no-op up
+// read a container's records and enter it, and loading the store, the registry client and the
+// builder they never touch would cost more than the work itself.
+const lazy = {
+  archive: () => import('./archive/index.js'),
+  builder: () => import('./builder/index.js'),
+  containers: () => import('./containers/containers.js'),
+  layerMode: () => import('./layer-mode.js'),
+  platform: () => import('../../image/oci/platform.js'),
+  pull: () => import('./pull-image.js'),
+  push: () => import('./push-image.js'),
+  registry: () => import('./registry/index.js'),
+  removeImage: () => import('./remove-image.js'),
+  running: () => import('./containers/running.js'),
+  sandbox: () => import('./sandbox/index.js'),
+  store: () => import('./store/index.js'),
+};
 
 /** Everything the embedded runtime needs, passed in from the command (no ambient globals). */
 export interface EmbeddedRuntimeOptions {
@@ -62,7 +75,40 @@ export class EmbeddedRuntime implements Runtime {
   readonly name: RuntimeName = 'embedded';
   readonly root: string;
   private readonly options: EmbeddedRuntimeOptions;
-  private readonly store = once(() => openStore({ root: this.root, unpack: layerUnpacker(this.root) }));
+  private readonly store = once(async () => {
+    const [{ openStore }, { layerUnpacker }] = await Promise.all([lazy.store(), lazy.layerMode()]);
+    return openStore({ root: this.root, unpack: layerUnpacker(this.root) });
+  });
+
+  /**
+   * The store opened for reading only: without the recovery pass, which takes the store's lock (a
+   * process) to clear what a crashed writer left, and which reads never need (writes publish by
+   * rename, so nothing half-written is ever under a name a read follows).
+   */
+  private readonly readStore = once(async () => {
+    const [{ openStore }, { layerUnpacker }] = await Promise.all([lazy.store(), lazy.layerMode()]);
+    return openStore({ root: this.root, unpack: layerUnpacker(this.root), recover: false });
+  });
+
+  /**
+   * The containers folder for reads that need no store (exec, inspect), after the same checks of
+   * the root that opening the store makes (its owner and mode: a record others could write would
+   * name the process exec enters); undefined when there is no store yet. A moved store goes through
+   * the full opening, which says where it went.
+   */
+  private async containersDir(): Promise<string | undefined> {
+    const exists = await prepareStoreRoot(this.root, { create: false }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof DevenvError && error.code === 'DEVENV_NOT_FOUND') return false;
+        throw error;
+      },
+    );
+    if (!exists) return undefined;
+    const paths = storePaths(this.root);
+    if (existsSync(path.join(paths.root, MOVED_FILE))) await this.readStore();
+    return paths.containersDir;
+  }
 
   constructor(options: EmbeddedRuntimeOptions) {
     this.options = options;
@@ -75,13 +121,14 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** A registry client for one operation; closed by the caller. */
-  private client(): RegistryClient {
+  private async client(): Promise<RegistryClient> {
+    const [{ RegistryClient }, { platformFromNode }] = await Promise.all([lazy.registry(), lazy.platform()]);
     const { settings, homeDir, env, arch, signal } = this.options;
     return new RegistryClient({ settings, homeDir, env, platform: platformFromNode(arch), signal });
   }
 
   private async withClient<T>(action: (client: RegistryClient) => Promise<T>): Promise<T> {
-    const client = this.client();
+    const client = await this.client();
     try {
       return await action(client);
     } finally {
@@ -90,7 +137,7 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async inspectImage(ref: string): Promise<ImageSummary | undefined> {
-    const store = await this.openStore();
+    const store = await this.readStore();
     const id = await store.refs.resolve(ref).catch((error: unknown) => {
       if (error instanceof DevenvError && error.code === 'DEVENV_USAGE') return undefined;
       throw error;
@@ -106,6 +153,7 @@ export class EmbeddedRuntime implements Runtime {
   pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {
     return runJob(onEvent, 'pull', ref, async () => {
       const store = await this.openStore();
+      const { pullImage } = await lazy.pull();
       const id = await this.withClient((client) => pullImage({ store, client, onEvent }, ref));
       return store.summary(id);
     });
@@ -114,6 +162,7 @@ export class EmbeddedRuntime implements Runtime {
   pushImage(ref: string, onEvent: EventSink): Promise<void> {
     return runJob(onEvent, 'push', ref, async () => {
       const store = await this.openStore();
+      const { pushImage } = await lazy.push();
       await this.withClient((client) => pushImage({ store, client, onEvent }, ref));
     });
   }
@@ -126,10 +175,12 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   async removeImage(ref: string, options: { force: boolean }): Promise<string[]> {
+    const { removeImage } = await lazy.removeImage();
     return removeImage(await this.openStore(), ref, options.force);
   }
 
   async pruneImages(): Promise<{ removed: string[]; reclaimedBytes: number }> {
+    const { pruneStore } = await lazy.store();
     const result = await pruneStore(await this.openStore());
     return { removed: result.images, reclaimedBytes: result.reclaimedBytes };
   }
@@ -140,6 +191,7 @@ export class EmbeddedRuntime implements Runtime {
 
   saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void> {
     return runJob(onEvent, 'save', refs.join(' '), async () => {
+      const { exportImages } = await lazy.archive();
       await exportImages(await this.openStore(), refs, output, { onEvent });
     });
   }
@@ -150,12 +202,10 @@ export class EmbeddedRuntime implements Runtime {
     const quiet: EventSink = (event) => {
       if (event.type !== 'info' || !event.message.startsWith('Loaded image')) onEvent(event);
     };
-    return runJob(
-      onEvent,
-      'load',
-      'image archive',
-      async () => (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded,
-    );
+    return runJob(onEvent, 'load', 'image archive', async () => {
+      const { importArchive } = await lazy.archive();
+      return (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded;
+    });
   }
 
   buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
@@ -163,6 +213,11 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   private async build(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary> {
+    const [{ sandboxSupport }, { buildWithEmbedded }, { pullImage }] = await Promise.all([
+      lazy.sandbox(),
+      lazy.builder(),
+      lazy.pull(),
+    ]);
     const support = await sandboxSupport();
     if (!support.ok)
       throw new DevenvError('DEVENV_UNSUPPORTED', `the embedded builder cannot run here: ${support.reason}`, {
@@ -188,12 +243,14 @@ export class EmbeddedRuntime implements Runtime {
   }
 
   /** The container half, on the opened store. */
-  private readonly containerStore = once(
-    async () => new EmbeddedContainers(await this.openStore(), this.options.env),
-  );
+  private readonly containerStore = once(async () => {
+    const { EmbeddedContainers } = await lazy.containers();
+    return new EmbeddedContainers(await this.openStore(), this.options.env);
+  });
 
   /** The container half for an operation that runs something: DEVENV_UNSUPPORTED where it cannot. */
   private async runner(): Promise<EmbeddedContainers> {
+    const { sandboxSupport } = await lazy.sandbox();
     const support = await sandboxSupport();
     if (!support.ok)
       throw new DevenvError(
@@ -227,7 +284,8 @@ export class EmbeddedRuntime implements Runtime {
     await (await this.containerStore()).remove(name, options);
   }
   async inspectContainer(name: string): Promise<ContainerSummary | undefined> {
-    return (await this.containerStore()).inspect(name);
+    const [dir, { inspectContainer }] = await Promise.all([this.containersDir(), lazy.running()]);
+    return dir === undefined ? undefined : inspectContainer(dir, name);
   }
   async listContainers(): Promise<ContainerSummary[]> {
     return (await this.containerStore()).list();
@@ -244,7 +302,9 @@ export class EmbeddedRuntime implements Runtime {
     // A running container proves the host can run one; only the caller's own rights are left to check
     // (the full probe costs a process on the hot path).
     if (process.getuid?.() !== 0) await this.runner();
-    return (await this.containerStore()).exec(name, command, options, stdio);
+    const [dir, { execInContainer, notFound }] = await Promise.all([this.containersDir(), lazy.running()]);
+    if (dir === undefined) throw notFound(name);
+    return execInContainer(dir, name, command, options, stdio);
   }
   async runOnce(
     spec: RunSpec,

@@ -3,13 +3,12 @@
  * them their version, try `unshare` for mount and user namespaces, and mount a scratch overlay
  * where the store lives. Each probe is one short process with a timeout; none throws.
  */
-import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { overlaySupported } from './layers/index.js';
 import { recordedLayerMode } from './layer-mode.js';
 import { TOOLS } from './host-check.js';
+import { findOnPath } from './sandbox/find-on-path.js';
 import type { EmbeddedHostFacts, FoundTool } from './host-check.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -30,21 +29,7 @@ async function readTrimmed(file: string): Promise<string | undefined> {
   return (await readFile(file, 'utf8').catch(() => undefined))?.trim();
 }
 
-/** The first executable `name` on `env.PATH`. */
-export async function findOnPath(name: string, env: Env): Promise<string | undefined> {
-  for (const dir of (env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    if (
-      await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  return undefined;
-}
+export { findOnPath };
 
 async function succeeds(file: string, args: string[], env: Env): Promise<boolean> {
   const result = await execa(file, args, { env, extendEnv: false, reject: false, timeout: 10_000 });

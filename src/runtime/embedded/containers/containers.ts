@@ -7,20 +7,17 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, rename } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DevenvError, EXIT_RUNTIME_FAILED } from '../../../errors.js';
+import { DevenvError } from '../../../errors.js';
 import { LABELS } from '../../../plan/compile-plan.js';
 import type { RunSpec } from '../../../plan/types.js';
-import { closeInheritedDescriptors } from '../../../util/inherited-fds.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import { shortSocketPath } from '../../../util/socket-path.js';
 import type {
   AttachResult,
   CommitOptions,
-  ContainerState,
   ContainerSummary,
   ImageSummary,
   RunOptions,
@@ -30,7 +27,7 @@ import type {
 import { withLock } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { runInSandbox, startSandbox } from '../sandbox/index.js';
-import { hostTools, HOST_PATH } from '../sandbox/host-tools.js';
+import { HOST_PATH } from '../sandbox/host-tools.js';
 import { privateNetworkSupport } from '../network/index.js';
 import * as volumes from '../volumes/index.js';
 import { attachClient } from './attach-client.js';
@@ -39,8 +36,8 @@ import { readSessionLog } from './session-log.js';
 import { commitContainer } from './commit.js';
 import { containerConfigOf } from './container-config.js';
 import type { ImageRunDefaults } from './container-config.js';
-import { execArgv, execUser, withPty } from './exec-command.js';
 import { isAlive } from './liveness.js';
+import { effectiveState, execInContainer, notFound, runningContainer, summaryOf } from './running.js';
 import {
   containerPaths,
   findConfig,
@@ -50,7 +47,7 @@ import {
   writeConfig,
   writeState,
 } from './record.js';
-import type { ContainerConfig, ContainerStateFile } from './record.js';
+import type { ContainerConfig } from './record.js';
 import { prepareSandboxRoot } from './sandbox-root.js';
 
 /** Docker's default detach keys; the only ones devenv uses so far. */
@@ -58,34 +55,6 @@ const DETACH_KEYS = 'ctrl-p,ctrl-q';
 
 /** How long a monitor may take to start the container on a busy machine. */
 const START_TIMEOUT_MS = 120_000;
-
-/** The status Docker reports for a container killed with SIGKILL (what a dead monitor leaves). */
-const KILLED_STATUS = 128 + osConstants.signals.SIGKILL;
-
-function notFound(name: string): DevenvError {
-  return new DevenvError('DEVENV_NOT_FOUND', `no such container: ${name}`, {
-    hint: 'run devenv ls to see the environments of this runtime',
-  });
-}
-
-function notRunning(name: string): DevenvError {
-  return new DevenvError('DEVENV_RUNTIME_FAILED', `container ${name} is not running`, {
-    hint: 'start it with devenv up (or devenv start)',
-  });
-}
-
-/**
- * The state as it really is: a recorded "running" whose PID 1 or monitor is gone (or whose pid was
- * reused) is exited. A dead monitor counts at once: its holder is killing PID 1 as this is read.
- */
-export function effectiveState(state: ContainerStateFile): ContainerStateFile {
-  if (
-    state.status !== 'running' ||
-    (isAlive(state.pid, state.pidStart) && isAlive(state.monitorPid, state.monitorStart))
-  )
-    return state;
-  return { status: 'exited', startedAt: state.startedAt, exitCode: state.exitCode ?? KILLED_STATUS };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -184,7 +153,7 @@ export class EmbeddedContainers {
       await writeState(paths, { status: 'created' });
       await rename(staging, path.join(this.dir, id));
     });
-    return this.summaryOf(config);
+    return summaryOf(this.dir, config);
   }
 
   /**
@@ -307,37 +276,9 @@ export class EmbeddedContainers {
     await removeTree(doomed);
   }
 
-  private async summaryOf(config: ContainerConfig): Promise<ContainerSummary> {
-    const state = effectiveState(await readState(containerPaths(this.dir, config.id)));
-    const status: ContainerState = state.status;
-    const requested = config.ports;
-    return {
-      id: config.id,
-      name: config.name,
-      image: config.image,
-      imageId: config.imageId,
-      state: status,
-      exitCode: state.exitCode,
-      created: config.created,
-      startedAt: state.startedAt,
-      labels: config.labels,
-      mounts: config.mounts.map((mount) =>
-        mount.type === 'bind'
-          ? { type: 'bind', source: mount.source, target: mount.target }
-          : { type: 'volume', source: mount.name, target: mount.target, name: mount.name },
-      ),
-      ports: status === 'running' ? (state.published ?? []) : [],
-      requestedPorts: requested,
-      network: {
-        mode: config.network === 'private' ? 'private' : config.network,
-        connected: status === 'running',
-      },
-    };
-  }
-
   async inspect(name: string): Promise<ContainerSummary | undefined> {
     const config = await findConfig(this.dir, name);
-    return config === undefined ? undefined : this.summaryOf(config);
+    return config === undefined ? undefined : summaryOf(this.dir, config);
   }
 
   async list(): Promise<ContainerSummary[]> {
@@ -347,22 +288,12 @@ export class EmbeddedContainers {
         .filter(
           (config) => config.labels[LABELS.name] !== undefined || config.labels[LABELS.runOf] !== undefined,
         )
-        .map((config) => this.summaryOf(config)),
+        .map((config) => summaryOf(this.dir, config)),
     );
   }
 
-  /** The running container's state, or DEVENV_CONFLICT when it does not run. */
-  private async running(
-    name: string,
-  ): Promise<{ config: ContainerConfig; state: ContainerStateFile; pid: number }> {
-    const config = await this.find(name);
-    const state = await readState(containerPaths(this.dir, config.id));
-    if (effectiveState(state).status !== 'running' || state.pid === undefined) throw notRunning(name);
-    return { config, state, pid: state.pid };
-  }
-
   async attach(name: string, stdio: Stdio): Promise<AttachResult> {
-    const { config } = await this.running(name);
+    const { config } = await runningContainer(this.dir, name);
     const paths = containerPaths(this.dir, config.id);
     const socket = shortSocketPath(paths.socket);
     let result;
@@ -386,46 +317,7 @@ export class EmbeddedContainers {
   }
 
   async exec(name: string, command: readonly string[], options: RunOptions, stdio: Stdio): Promise<number> {
-    const { config, state, pid } = await this.running(name);
-    const user = execUser(pid, options.user ?? config.user);
-    const env = new Map<string, string>();
-    for (const entry of config.env) {
-      const eq = entry.indexOf('=');
-      env.set(entry.slice(0, eq), entry.slice(eq + 1));
-    }
-    env.set('HOSTNAME', config.hostname);
-    if (!env.has('HOME') || options.user !== undefined) env.set('HOME', user.home);
-    if (options.tty && !env.has('TERM')) env.set('TERM', 'xterm');
-    for (const [key, value] of Object.entries(options.env ?? {})) env.set(key, value);
-    const tools = await hostTools();
-    let argv = execArgv(
-      {
-        pid,
-        ownNetwork: state.ownNetwork ?? config.network !== 'host',
-        capabilities: config.capabilities,
-        privileged: config.privileged,
-        tools,
-      },
-      user,
-      options.workdir ?? config.workdir,
-      [...env].map(([key, value]) => `${key}=${value}`),
-      command,
-      options.tty,
-    );
-    if (options.tty) argv = withPty(argv);
-    closeInheritedDescriptors();
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0] as string, argv.slice(1), {
-        stdio: [options.interactive ? stdio.stdin : 'ignore', stdio.stdout, stdio.stderr],
-        env: { PATH: HOST_PATH, SHELL: '/bin/sh' },
-      });
-      child.on('error', (error) => {
-        reject(new DevenvError('DEVENV_RUNTIME_FAILED', `exec in ${name} failed: ${error.message}`));
-      });
-      child.on('close', (code, signal) => {
-        resolve(code ?? (signal === null ? EXIT_RUNTIME_FAILED : 128 + osConstants.signals[signal]));
-      });
-    });
+    return execInContainer(this.dir, name, command, options, stdio);
   }
 
   async runOnce(

@@ -17,80 +17,102 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { DevenvError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
+import {
+  array,
+  boolean,
+  integer,
+  object,
+  oneOf,
+  optional,
+  parseJsonShape,
+  record,
+  ShapeError,
+  string,
+} from '../../../util/shape.js';
+import type { Check, Checked } from '../../../util/shape.js';
 
-const MountSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('bind'), source: z.string(), target: z.string(), readonly: z.boolean() }),
-  z.object({ type: z.literal('volume'), name: z.string(), target: z.string(), readonly: z.boolean() }),
-]);
+// Plain typed checks rather than zod: every exec and status reads these files, and loading zod
+// would cost more than the rest of the read.
+
+const bindMount = object({ type: oneOf('bind'), source: string, target: string, readonly: boolean });
+const volumeMount = object({ type: oneOf('volume'), name: string, target: string, readonly: boolean });
+
+const mount: Check<Checked<typeof bindMount> | Checked<typeof volumeMount>> = (value, at) => {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === 'volume' ? volumeMount(value, at) : bindMount(value, at);
+};
 
 /** A mount as the container applies it: a host path, or a named volume of the store. */
-export type ContainerMount = z.infer<typeof MountSchema>;
+export type ContainerMount = Checked<typeof mount>;
 
-const DeviceSchema = z.object({
-  source: z.string(),
-  target: z.string(),
-  kind: z.enum(['node', 'tree']),
-});
+const containerId: Check<string> = (value, at) => {
+  const id = string(value, at);
+  if (!/^[a-f0-9]{64}$/.test(id)) throw new ShapeError(at, '64 hex digits', value);
+  return id;
+};
 
-export const ContainerConfigSchema = z.object({
-  id: z.string().regex(/^[a-f0-9]{64}$/),
-  name: z.string(),
-  created: z.string(),
+const device = object({ source: string, target: string, kind: oneOf('node', 'tree') });
+
+const configShape = object({
+  id: containerId,
+  name: string,
+  created: string,
   /** The image reference it was created from, as given. */
-  image: z.string(),
+  image: string,
   /** `sha256:` id of that image: a GC root of the store. */
-  imageId: z.string(),
-  labels: z.record(z.string(), z.string()),
+  imageId: string,
+  labels: record(string),
   /** The main process: the image's ENTRYPOINT + CMD (behind the proxy wrapper when there is one). */
-  argv: z.array(z.string()),
+  argv: array(string),
   /** `K=V`: the image's environment with the run settings' on top; never a proxy value. */
-  env: z.array(z.string()),
+  env: array(string),
   /** Docker's USER forms (`''` is root). */
-  user: z.string(),
-  workdir: z.string(),
-  hostname: z.string(),
-  network: z.enum(['host', 'none', 'private']),
-  ports: z.array(z.string()),
-  dns: z.array(z.string()),
-  mounts: z.array(MountSchema),
+  user: string,
+  workdir: string,
+  hostname: string,
+  network: oneOf('host', 'none', 'private'),
+  ports: array(string),
+  dns: array(string),
+  mounts: array(mount),
   /** Names of the named volumes it mounts (the store's doctor and `volume rm` read this). */
-  volumes: z.array(z.string()),
-  devices: z.array(DeviceSchema),
-  init: z.boolean(),
-  privileged: z.boolean(),
-  capabilities: z.array(z.string()),
-  stopSignal: z.string(),
+  volumes: array(string),
+  devices: array(device),
+  init: boolean,
+  privileged: boolean,
+  capabilities: array(string),
+  stopSignal: string,
   /** Removed when its main process exits (Docker's `--rm`). */
-  autoRemove: z.boolean(),
+  autoRemove: boolean,
 });
 
-export type ContainerConfig = z.infer<typeof ContainerConfigSchema>;
+/** `config.json`: what the container is, written once when it is created. */
+export type ContainerConfig = Checked<typeof configShape>;
 
-export const ContainerStateSchema = z.object({
-  status: z.enum(['created', 'running', 'exited']),
+const stateShape = object({
+  status: oneOf('created', 'running', 'exited'),
   /** Host pid of the sandbox's PID 1 and its start time (field 22 of /proc/PID/stat). */
-  pid: z.number().int().optional(),
-  pidStart: z.string().optional(),
+  pid: optional(integer),
+  pidStart: optional(string),
   /** Host pid of the monitor and its start time. */
-  monitorPid: z.number().int().optional(),
-  monitorStart: z.string().optional(),
+  monitorPid: optional(integer),
+  monitorStart: optional(string),
   /** The root filesystem's path in the container's mount namespace (what exec enters). */
-  rootPath: z.string().optional(),
+  rootPath: optional(string),
   /** Whether the container has its own network namespace (exec joins it). */
-  ownNetwork: z.boolean().optional(),
+  ownNetwork: optional(boolean),
   /** Ports published while it runs, `IP:HOST->CONTAINER/proto`. */
-  published: z.array(z.string()).optional(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  exitCode: z.number().int().optional(),
+  published: optional(array(string)),
+  startedAt: optional(string),
+  finishedAt: optional(string),
+  exitCode: optional(integer),
   /** Why the last start failed, shown by inspect. */
-  error: z.string().optional(),
+  error: optional(string),
 });
 
-export type ContainerStateFile = z.infer<typeof ContainerStateSchema>;
+/** `state.json`: how the container is, rewritten (atomically) on every start and exit. */
+export type ContainerStateFile = Checked<typeof stateShape>;
 
 /** The files of container `id` under `containersDir`. */
 export interface ContainerPaths {
@@ -130,7 +152,7 @@ function corrupt(file: string, reason: string): DevenvError {
   });
 }
 
-async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
+async function readJson<T>(file: string, check: Check<T>): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -138,23 +160,20 @@ async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | unde
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return parseJsonShape(check, text);
   } catch (error) {
-    throw corrupt(file, (error as Error).message);
+    if (error instanceof SyntaxError || error instanceof ShapeError) throw corrupt(file, error.message);
+    throw error;
   }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw corrupt(file, parsed.error.issues[0]?.message ?? 'unexpected content');
-  return parsed.data;
 }
 
 export function readConfig(paths: ContainerPaths): Promise<ContainerConfig | undefined> {
-  return readJson(paths.config, ContainerConfigSchema);
+  return readJson(paths.config, configShape);
 }
 
 export async function readState(paths: ContainerPaths): Promise<ContainerStateFile> {
-  return (await readJson(paths.state, ContainerStateSchema)) ?? { status: 'created' };
+  return (await readJson(paths.state, stateShape)) ?? { status: 'created' };
 }
 
 export async function writeConfig(paths: ContainerPaths, config: ContainerConfig): Promise<void> {

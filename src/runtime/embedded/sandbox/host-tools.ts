@@ -4,7 +4,7 @@
  * sandbox's environment, whose PATH belongs to the image.
  */
 import { DevenvError } from '../../../errors.js';
-import { findOnPath } from '../host-probe.js';
+import { findOnPath } from './find-on-path.js';
 
 /** Where host tools are looked up, and the PATH the setup scripts run with. */
 export const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

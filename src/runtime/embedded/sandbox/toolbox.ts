@@ -17,7 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { boundingSetArg } from './capabilities.js';
-import { findOnPath } from '../host-probe.js';
+import { findOnPath } from './find-on-path.js';
 import { HOST_PATH } from './host-tools.js';
 import type { HostTools } from './host-tools.js';
 import type { ResolvedUser } from './user.js';
