@@ -11,7 +11,7 @@ import type { ProjectWatch, WatchVerdict } from '../../../src/engine/watch/index
 import { cleanupFixtures, engineFixture, UP_DETACHED } from '../../helpers/engine-fixture.js';
 import type { EngineFixture } from '../../helpers/engine-fixture.js';
 
-const QUIET_MS = 150;
+const QUIET_MS = 400;
 /** Long enough for a batch to be judged after its quiet period on a busy machine. */
 const SETTLE_MS = 1500;
 
@@ -49,9 +49,13 @@ async function watching(
   return { f, verdicts, errors, yml };
 }
 
-/** Waits until `verdicts` holds `count` verdicts, then a little longer to catch any extra one. */
+/**
+ * Waits until `verdicts` holds `count` verdicts, then a little longer to catch any extra one. The
+ * wait is long: on a loaded machine, judging a thousand files (chokidar's events, then hashing them)
+ * has taken over ten seconds.
+ */
 async function settle(verdicts: WatchVerdict[], count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 60_000;
   while (verdicts.length < count && Date.now() < deadline) await sleep(50);
   await sleep(SETTLE_MS);
 }
