@@ -86,8 +86,10 @@ export class EmbeddedRuntime implements Runtime {
    * rename, so nothing half-written is ever under a name a read follows).
    */
   private readonly readStore = once(async () => {
-    const [{ openStore }, { layerUnpacker }] = await Promise.all([lazy.store(), lazy.layerMode()]);
-    return openStore({ root: this.root, unpack: layerUnpacker(this.root), recover: false });
+    // Reads never unpack a layer: neither the layer applier nor the store's check, repair, move and
+    // prune (store/index.js) are loaded, only the store itself.
+    const { openStore } = await import('./store/store.js');
+    return openStore({ root: this.root, recover: false });
   });
 
   /**
