@@ -11,6 +11,7 @@ import { interruption } from '../../../util/interrupt.js';
 import { boolean, nullish, number, object, parseShape, ShapeError, string } from '../../../util/shape.js';
 import type { Check } from '../../../util/shape.js';
 import type { RunOptions, Stdio } from '../../runtime.js';
+import { holdTerminal } from '../../terminal-hold.js';
 import { DEFAULT_DOCKER_TIMEOUT_MS } from '../call-policy.js';
 import { segment } from './client.js';
 import type { EngineApi } from './client.js';
@@ -147,21 +148,9 @@ export async function pumpSession(
   resize: (first: boolean) => void,
 ): Promise<void> {
   const { stdin, stdout, stderr } = stdio;
-  const raw = options.tty && stdin.isTTY === true && typeof stdin.setRawMode === 'function';
-  const wasRaw = raw && (stdin as { isRaw?: boolean }).isRaw === true;
-  const wasFlowing = stdin.readableFlowing === true;
-  const cleanups: (() => void)[] = [];
-  const listen = (
-    emitter: NodeJS.EventEmitter,
-    event: string,
-    listener: (...args: never[]) => void,
-  ): void => {
-    const untyped = listener as (...args: unknown[]) => void;
-    emitter.on(event, untyped);
-    cleanups.push(() => emitter.off(event, untyped));
-  };
+  const terminal = holdTerminal(stdin, options.tty);
+  const { listen } = terminal;
   try {
-    if (raw) stdin.setRawMode?.(true);
     await new Promise<void>((resolve, reject) => {
       const demuxer = options.tty ? undefined : new StreamDemuxer();
       let waiting = 0;
@@ -175,7 +164,7 @@ export async function pumpSession(
           waiting += 1;
           socket.pause();
           target.once('drain', onDrain);
-          cleanups.push(() => target.off('drain', onDrain));
+          terminal.onRelease(() => target.off('drain', onDrain));
         }
       };
       listen(socket, 'data', (chunk: Buffer) => {
@@ -210,7 +199,7 @@ export async function pumpSession(
         };
         if (signal.aborted) onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
-        cleanups.push(() => {
+        terminal.onRelease(() => {
           signal.removeEventListener('abort', onAbort);
         });
       }
@@ -232,9 +221,7 @@ export async function pumpSession(
       if (head.length > 0) socket.emit('data', head);
     });
   } finally {
-    for (const cleanup of cleanups) cleanup();
-    if (!wasFlowing) stdin.pause();
-    if (raw) stdin.setRawMode?.(wasRaw);
+    terminal.release();
     socket.destroy();
   }
 }

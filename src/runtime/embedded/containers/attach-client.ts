@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { DevenvError } from '../../../errors.js';
 import type { Stdio } from '../../runtime.js';
+import { holdTerminal } from '../../terminal-hold.js';
 import {
   FrameDecoder,
   FrameType,
@@ -41,24 +42,9 @@ export async function attachClient(options: {
   const { socketPath, stdio } = options;
   const socket = await connect(socketPath);
   const { stdin, stdout } = stdio;
-  const raw = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
-  const wasRaw = raw && (stdin as { isRaw?: boolean }).isRaw === true;
-  // A stream nobody read from yet is not flowing either; left flowing, it would keep the process
-  // alive and swallow input meant for whoever reads stdin next.
-  const wasFlowing = stdin.readableFlowing === true;
-  const cleanups: (() => void)[] = [];
-  const listen = (
-    emitter: NodeJS.EventEmitter,
-    event: string,
-    listener: (...args: never[]) => void,
-  ): void => {
-    const untyped = listener as (...args: unknown[]) => void;
-    emitter.on(event, untyped);
-    cleanups.push(() => emitter.off(event, untyped));
-  };
-
+  const terminal = holdTerminal(stdin, true);
+  const { listen } = terminal;
   try {
-    if (raw) stdin.setRawMode?.(true);
     return await new Promise<AttachOutcome>((resolve, reject) => {
       const matcher = new DetachMatcher(options.detachKeys);
       const decoder = new FrameDecoder();
@@ -68,7 +54,7 @@ export async function attachClient(options: {
         draining = false;
         socket.resume();
       };
-      cleanups.push(() => stdout.off('drain', onDrain));
+      terminal.onRelease(() => stdout.off('drain', onDrain));
 
       const sendSize = (): void => {
         if (stdout.rows !== undefined && stdout.columns !== undefined) {
@@ -144,9 +130,7 @@ export async function attachClient(options: {
       stdin.resume();
     });
   } finally {
-    for (const cleanup of cleanups) cleanup();
-    if (!wasFlowing) stdin.pause();
-    if (raw) stdin.setRawMode?.(wasRaw);
+    terminal.release();
     await hangUp(socket);
   }
 }
