@@ -83,10 +83,12 @@ export async function checkImage(
   if (missing.length > 0) return { image: await existingWithoutInputs(ctx, project, options, missing) };
   const opaque = image.prerequisites.some((p) => p.kind !== 'tarball');
   const reuse = !options.force && !options.noCache && !options.pull && !opaque;
-  const [inputs, existing] = await Promise.all([
-    inputsDigest(project),
-    reuse ? ctx.runtime.inspectImage(image.tag) : undefined,
-  ]);
+  // Both at once, but a problem with the project's own files is reported before one of the
+  // runtime's: it is the user's to fix whichever runtime runs the build.
+  const inspecting = reuse ? ctx.runtime.inspectImage(image.tag) : Promise.resolve(undefined);
+  inspecting.catch(() => undefined);
+  const inputs = await inputsDigest(project);
+  const existing = await inspecting;
   return existing?.labels[INPUTS_LABEL] === inputs ? { image: existing } : { build: inputs };
 }
 
