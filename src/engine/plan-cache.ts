@@ -66,7 +66,11 @@ export interface PlanCacheKey {
   version: string;
   hostUser: { name: string; uid: number; gid: number };
   homeDir: string;
-  env: Record<string, string>;
+  /**
+   * The sha256 of the variables {@link planEnv} keeps: a proxy variable may hold a password, which
+   * must not be copied into the cache.
+   */
+  env: string;
 }
 
 /** What a full load produced, as the hot path needs it. */
@@ -143,7 +147,9 @@ export async function planCacheKey(input: {
     version: input.version,
     hostUser: { name: input.hostUser.name, uid: input.hostUser.uid, gid: input.hostUser.gid },
     homeDir: input.homeDir,
-    env: planEnv(input.env),
+    env: createHash('sha256')
+      .update(JSON.stringify(planEnv(input.env)))
+      .digest('hex'),
   };
 }
 
@@ -189,8 +195,29 @@ export async function readPlanCache(file: string, key: PlanCacheKey): Promise<Pl
   return readCacheFile(file, key, entryShape);
 }
 
-/** Stores `entry` for `key`, atomically. */
+/**
+ * True when `settings` names a proxy of its own. Its URL may carry a password, which devenv keeps
+ * only where the user put it and in the environment's secret env file, never in a cache.
+ */
+function hasProxy(settings: Settings): boolean {
+  return typeof settings.proxy === 'object' && Object.keys(settings.proxy).length > 0;
+}
+
+/**
+ * True when the entry holds proxy values (which may hold a password); such an entry is not cached:
+ * a project behind a proxy loads in full every time.
+ */
+export function holdsSecrets(entry: PlanCacheEntry): boolean {
+  return (
+    Object.keys(entry.plan.run.secretEnv).length > 0 ||
+    Object.keys(entry.plan.image.proxyArgs).length > 0 ||
+    hasProxy(entry.settings)
+  );
+}
+
+/** Stores `entry` for `key`, atomically, unless it {@link holdsSecrets}. */
 export async function writePlanCache(file: string, key: PlanCacheKey, entry: PlanCacheEntry): Promise<void> {
+  if (holdsSecrets(entry)) return;
   await writeCacheFile(file, key, entry);
 }
 
@@ -223,6 +250,7 @@ export async function writeSettingsCache(
   key: SettingsCacheKey,
   settings: Settings,
 ): Promise<void> {
+  if (hasProxy(settings)) return;
   await writeCacheFile(file, key, settings);
 }
 

@@ -163,6 +163,26 @@ describe('plan cache', () => {
     expect(await tagOf({ ...variants[3]!, env: { TERM: 'dumb' } })).toBe('forged:tag');
   });
 
+  it('never copies a proxy password into the cache, from the environment or the settings file', async () => {
+    const { dir, home } = fixture();
+    const secret = 'pa55-in-proxy';
+    const ctx = context(dir, home, { env: { HTTPS_PROXY: `http://me:${secret}@proxy.example:3128` } });
+    const loaded = await loadCachedProject(ctx);
+    expect(Object.values(loaded.project.plan.run.secretEnv).join(' ')).toContain(secret);
+    await loadCachedProject(ctx);
+    writeFileSync(
+      path.join(home, '.config/devenv/config.yml'),
+      `proxy: { http: "http://me:${secret}@proxy.example:3128" }\n`,
+    );
+    settle(path.join(home, '.config/devenv/config.yml'));
+    const viaSettings = context(dir, home);
+    await loadCachedProject(viaSettings);
+    await loadCachedProject(viaSettings);
+    const cacheDir = planCacheDir(ctx.env, home);
+    const texts = readdirSync(cacheDir).map((name) => readFileSync(path.join(cacheDir, name), 'utf8'));
+    expect(texts.filter((text) => text.includes(secret))).toEqual([]);
+  });
+
   it('ignores a truncated, altered, other-format or foreign cache file', async () => {
     const a = fixture();
     const b = fixture(CONFIG.replace('name: cached', 'name: other'));
