@@ -8,7 +8,7 @@ import { isDevenvError } from '../../errors.js';
 import { InterruptedError } from '../../util/interrupt.js';
 import type { JobHooks, TuiEngine } from './engine-port.js';
 import type { Handover } from './handover.js';
-import { actionFor, contextsFor, keyName } from './keymap.js';
+import { actionFor, contextsFor, keyName, splitPresses } from './keymap.js';
 import type { ActionName, InkKey } from './keymap.js';
 import { isRunning } from './model.js';
 import type { EnvRow } from './model.js';
@@ -121,6 +121,10 @@ export class Controller {
 
   /** One key press from Ink. */
   onKey(input: string, key: InkKey): void {
+    for (const press of splitPresses(input, key)) this.onePress(press.input, press.key);
+  }
+
+  private onePress(input: string, key: InkKey): void {
     const name = keyName(input, key);
     const state = this.store.getState();
     if (state.dialog !== undefined) {

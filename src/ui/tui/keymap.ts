@@ -181,6 +181,46 @@ export interface InkKey {
   delete: boolean;
 }
 
+const NO_KEY: InkKey = {
+  upArrow: false,
+  downArrow: false,
+  pageUp: false,
+  pageDown: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+};
+
+/** The key press of one control character: enter, tab, backspace or ctrl-LETTER. */
+function controlPress(char: string): { input: string; key: InkKey } {
+  if (char === '\r' || char === '\n') return { input: '', key: { ...NO_KEY, return: true } };
+  if (char === '\t') return { input: '', key: { ...NO_KEY, tab: true } };
+  if (char === '\x7f' || char === '\b') return { input: '', key: { ...NO_KEY, backspace: true } };
+  const code = char.charCodeAt(0);
+  return { input: String.fromCharCode(code + 96), key: { ...NO_KEY, ctrl: true } };
+}
+
+/**
+ * The key presses in one chunk of input. Ink splits a chunk at escape sequences only, so keys typed
+ * faster than the TUI reads them (a paste, keys sent by a script, a loaded machine) arrive as one
+ * `input`: `dapi\r` is d, a, p, i and enter (the rm dialog opens and gets the name), and
+ * `app.tar\tcopy\r` fills two fields of a form, not one.
+ */
+export function splitPresses(input: string, key: InkKey): { input: string; key: InkKey }[] {
+  if (input.length < 2 || keyName(input, key) !== input) return [{ input, key }];
+  // eslint-disable-next-line no-control-regex -- control characters are keys, not text
+  const control = /^[\x00-\x1f\x7f]$/;
+  return Array.from(input, (char) =>
+    control.test(char)
+      ? controlPress(char)
+      : { input: char, key: { ...NO_KEY, shift: /^[A-Z]$/.test(char) } },
+  );
+}
+
 /** The table's name for a key press. */
 export function keyName(input: string, key: InkKey): string {
   if (key.upArrow) return 'up';

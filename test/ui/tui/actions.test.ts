@@ -37,6 +37,20 @@ describe('actions', () => {
     await tui.quit();
   });
 
+  it('keys that arrive in one chunk (a paste, a loaded machine) are pressed one by one', async () => {
+    const fixture = await threeEnvironments();
+    const tui = await openTui(fixtureEngine(fixture), { columns: 120, rows: 30, colour: false });
+    await tui.waitFor(/› api/);
+    // d opens the dialog, the name is typed with a slip corrected, and enter confirms: one read.
+    await tui.keys('dapx\x7fi\r');
+    await tui.waitFor(/removed api/);
+    expect(fixture.runtime.containers.has('api')).toBe(false);
+    // A filter typed and closed in one chunk.
+    await tui.keys('/web\r');
+    await tui.waitFor(/› web/);
+    await tui.quit();
+  });
+
   it('rebuild says what will be lost, as up does, and a no changes nothing', async () => {
     const fixture = await threeEnvironments();
     await fixture.edit(['packages: [jq]']);

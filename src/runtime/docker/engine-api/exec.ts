@@ -21,11 +21,13 @@ import { StreamDemuxer } from './stream-frames.js';
 const STATUS_SETTLE_MS = 2_000;
 const STATUS_POLL_MS = 25;
 /**
- * How often, and how far apart (growing to at most half a second), the first terminal size is sent
- * again until the engine takes it: it waits only a second for the command to start (Docker 20.10),
- * and on a loaded host starting one can take longer than that.
+ * How long, and how far apart (growing to at most half a second), the first terminal size is sent
+ * again until the engine takes it: Docker 20.10 waits only a second for the command to start, and
+ * on a loaded host starting one (and the engine noting it started) can take far longer. The command
+ * may already be running and waiting for its size, so give up only when the session ends or after
+ * this long.
  */
-const RESIZE_ATTEMPTS = 60;
+const RESIZE_RETRY_FOR_MS = 300_000;
 const RESIZE_RETRY_MS = 50;
 const RESIZE_RETRY_MAX_MS = 500;
 /** The first API version whose exec create takes `ConsoleSize`. */
@@ -93,6 +95,7 @@ export async function execOverApi(
   const resize = (first: boolean): void => {
     const { rows, columns } = stdio.stdout;
     if (!options.tty || rows === undefined || columns === undefined) return;
+    const since = Date.now();
     const send = (attempt: number): Promise<void> =>
       api
         .call({
@@ -106,7 +109,7 @@ export async function execOverApi(
           // The first size can arrive before the command started; docker's CLI retries it the same way.
           // A later one that fails (the command already ended) changes nothing worth reporting.
           async () => {
-            if (!first || ended || attempt >= RESIZE_ATTEMPTS) return;
+            if (!first || ended || Date.now() - since > RESIZE_RETRY_FOR_MS) return;
             await sleep(Math.min(RESIZE_RETRY_MS * attempt, RESIZE_RETRY_MAX_MS));
             return send(attempt + 1);
           },
