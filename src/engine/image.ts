@@ -7,7 +7,6 @@ import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { digestOf } from '../plan/digest.js';
 import type { Plan } from '../plan/types.js';
-import { hashContext } from '../image/context-tar.js';
 import { ImageNotFoundError } from '../runtime/image-not-found.js';
 import { hashFile } from '../util/hash-file.js';
 import type { ImageSummary } from '../runtime/runtime.js';
@@ -57,6 +56,8 @@ async function hashInputs(project: Project): Promise<string> {
       p.kind === 'tarball' ? [hashFile(path.join(project.projectDir, p.tarball))] : [],
     ),
   );
+  // Loaded here, not at the top: it brings tar-stream, and a plan cache hit never hashes the context.
+  const { hashContext } = await import('../image/context-tar.js');
   return digestOf({
     plan: project.plan.digests.image,
     context: await hashContext(project.projectDir, image.contextPaths),

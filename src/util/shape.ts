@@ -129,6 +129,52 @@ export function object<S extends Shape>(shape: S): Check<Flat<ShapeOf<S>>> {
   };
 }
 
+/**
+ * An object with the keys of `shape` checked and every other key kept as it came (zod's
+ * `looseObject`), for a document devenv reads part of and passes on whole (an image config).
+ */
+export function looseObject<S extends Shape>(shape: S): Check<Flat<ShapeOf<S>> & Record<string, unknown>> {
+  const known = object(shape);
+  return (value, path) => ({ ...(value as Record<string, unknown>), ...known(value, path) });
+}
+
+/**
+ * An object with exactly the keys of `shape`: a key it does not name fails (zod's `strictObject`),
+ * for records devenv writes itself, where an unknown key means the file is not what it wrote.
+ */
+export function exactObject<S extends Shape>(shape: S): Check<Flat<ShapeOf<S>>> {
+  const known = object(shape);
+  return (value, path) => {
+    const out = known(value, path);
+    for (const key of Object.keys(value as object))
+      if (!Object.hasOwn(shape, key))
+        throw new ShapeError(join(path, key), 'no such key', (value as never)[key]);
+    return out;
+  };
+}
+
+/** `check`, and then `test` on its result; `expected` says what passes (`a positive integer`). */
+export function refine<T>(check: Check<T>, test: (value: T) => boolean, expected: string): Check<T> {
+  return (value, path) => {
+    const out = check(value, path);
+    if (!test(out)) throw new ShapeError(path, expected, value);
+    return out;
+  };
+}
+
+/** A string that matches `pattern`; `expected` says what passes (`sha256:<64 hex digits>`). */
+export function matching(pattern: RegExp, expected: string): Check<string> {
+  return refine(string, (value) => pattern.test(value), expected);
+}
+
+/** Exactly `wanted` (a format version). */
+export function literal<const T extends string | number | boolean>(wanted: T): Check<T> {
+  return (value, path) => {
+    if (value !== wanted) throw new ShapeError(path, JSON.stringify(wanted), value);
+    return wanted;
+  };
+}
+
 /** Runs `check` on `value` from the top; a ShapeError names paths from there. */
 export function parseShape<T>(check: Check<T>, value: unknown): T {
   return check(value, '');

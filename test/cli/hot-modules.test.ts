@@ -10,6 +10,9 @@ import { devenv } from '../helpers/cli.js';
 import { importersOf, packagesOf, tracedDevenv } from '../helpers/loaded-modules.js';
 import type { TracedRun } from '../helpers/loaded-modules.js';
 import { makeProject, removeProject } from '../helpers/project.js';
+import { openStore } from '../../src/runtime/embedded/store/index.js';
+import { makeLayer, storeImage } from '../runtime/embedded/store/helpers/fixtures.js';
+import { tarUnpacker } from '../runtime/embedded/store/helpers/tar-unpacker.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -71,6 +74,30 @@ describe('thin entry', () => {
       'config/parse-yaml.js',
     ])
       expect(ours.filter((m) => m === heavy || m.endsWith(`/${heavy}`))).toEqual([]);
+  });
+
+  it('status on the embedded runtime reads the image from the store without zod or yaml', async () => {
+    const { dir, env } = setup();
+    const root = path.join(makeProject({}), 'store');
+    dirs.push(path.dirname(root));
+    const store = await openStore({ root, unpack: tarUnpacker });
+    await storeImage(store, [await makeLayer({ 'etc/motd': 'hi\n' })], {
+      tag: 'devenv/hot-modules:latest',
+    });
+    const args = ['--runtime', 'embedded', '--root', root, 'status'];
+    const first = await tracedDevenv(args, { cwd: dir, env });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(packagesOf(first.modules)).toContain('yaml');
+
+    const run = await tracedDevenv(args, { cwd: dir, env });
+    expect(run.exitCode, run.stderr).toBe(0);
+    // refs.json, the image record and its config were read: status found the image.
+    expect(run.stdout).toMatch(/image: +devenv\/hot-modules:latest \(built\)/);
+    expect(run.modules.some((url) => url.endsWith('/runtime/embedded/store/store.js'))).toBe(true);
+    const packages = packagesOf(run.modules);
+    expect(packages).not.toContain('zod');
+    expect(packages).not.toContain('yaml');
+    expect(packages).not.toContain('tar-stream');
   });
 
   it('a changed devenv.yml is loaded in full again (and seen)', async () => {

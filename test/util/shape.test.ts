@@ -1,5 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  exactObject,
+  literal,
+  looseObject,
+  matching,
+  refine,
   array,
   boolean,
   integer,
@@ -62,6 +67,27 @@ describe('shape checks', () => {
     expect(() => parseJsonShape(object({ a: number }), '{"a": ')).toThrow(SyntaxError);
     expect(() => parseJsonShape(object({ a: number }), '{"a": Infinity}')).toThrow(SyntaxError);
     expect(() => parseShape(number, Number.NaN)).toThrow('expected a number');
+  });
+
+  it('exact objects refuse a key they do not name; loose objects keep it as it came', () => {
+    const exact = exactObject({ a: number, b: optional(string) });
+    expect(parseShape(exact, { a: 1 })).toEqual({ a: 1 });
+    expect(() => parseShape(exact, { a: 1, c: true })).toThrow('c: expected no such key, got true');
+    expect(() => parseShape(object({ in: exact }), { in: { a: 'x' } })).toThrow('in.a: expected a number');
+    const loose = looseObject({ a: number, n: nullish(array(string)) });
+    const value = parseShape(loose, { a: 1, n: null, history: [{ created_by: 'x' }] });
+    expect(value).toEqual({ a: 1, n: null, history: [{ created_by: 'x' }] });
+    expect(() => parseShape(loose, { a: '1' })).toThrow('a: expected a number, got "1"');
+  });
+
+  it('refinements, patterns and literals say what passes', () => {
+    const size = refine(number, (n) => n >= 0, 'a size');
+    expect(parseShape(size, 0)).toBe(0);
+    expect(() => parseShape(object({ size }), { size: -1 })).toThrow('size: expected a size, got -1');
+    const hex = matching(/^[a-f0-9]+$/, 'hex digits');
+    expect(() => parseShape(array(hex), ['ab', 'xy'])).toThrow('[1]: expected hex digits, got "xy"');
+    expect(parseShape(literal(1), 1)).toBe(1);
+    expect(() => parseShape(literal(1), '1')).toThrow('expected 1, got "1"');
   });
 
   it('does not take keys from the prototype', () => {

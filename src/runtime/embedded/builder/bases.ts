@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import { object, string } from '../../../util/shape.js';
 import { DevenvError } from '../../../errors.js';
 import { isImageArchive } from '../../../image/archive/is-image-archive.js';
 import { ociArchitecture } from '../../../image/oci/platform.js';
@@ -97,7 +97,7 @@ async function bootstrapBase(
   }
 }
 
-const LoadedRecordSchema = z.object({ tag: z.string(), source: z.string(), id: z.string() });
+const LoadedRecordSchema = object({ tag: string, source: string, id: string });
 
 /**
  * Where the store remembers which archive a loaded base came from: an image archive's config cannot

@@ -6,21 +6,22 @@
  * records hold more fields, which belong to the containers code; only these matter here.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import { array, object, optional, string } from '../../../util/shape.js';
+import type { Checked } from '../../../util/shape.js';
 import type { StoreContext } from './store-context.js';
 import { listDir } from './fs-util.js';
 import { readJsonFile } from './json-file.js';
 import { normalizeTag } from '../../../image/reference.js';
 
-const ContainerConfigSchema = z.looseObject({
-  image: z.string().optional(),
-  imageId: z.string().optional(),
-  volumes: z.array(z.string()).optional(),
+const ContainerConfigSchema = object({
+  image: optional(string),
+  imageId: optional(string),
+  volumes: optional(array(string)),
 });
-const ContainerStateSchema = z.looseObject({ status: z.string().optional(), state: z.string().optional() });
+const ContainerStateSchema = object({ status: optional(string), state: optional(string) });
 
 /** What the store reads of one container's config.json. */
-export type ContainerConfigFields = z.infer<typeof ContainerConfigSchema>;
+export type ContainerConfigFields = Checked<typeof ContainerConfigSchema>;
 
 /** One container as the store sees it. */
 export interface ContainerRecord {

@@ -1,11 +1,12 @@
 /**
- * Reading and writing the store's JSON state files: size-capped, zod-validated reads that report a
- * corrupt file instead of crashing on it, and atomic writes (temp + fsync + rename + dir fsync).
+ * Reading and writing the store's JSON state files: size-capped reads checked against their shape
+ * (util/shape.ts) that report a corrupt file instead of crashing on it, and atomic writes (temp + fsync + rename + dir fsync).
  */
-import type { z } from 'zod';
 import { DevenvError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import { readCapped } from '../../../util/read-capped.js';
+import { parseShape, ShapeError } from '../../../util/shape.js';
+import type { Check } from '../../../util/shape.js';
 import { mapNoSpace } from './space.js';
 
 /** Default cap on a state file, the same 20 MiB containerd allows for archive JSON. */
@@ -18,7 +19,7 @@ export type JsonRead<T> =
 /** Reads and validates a JSON state file. Never throws for a missing or malformed file. */
 export async function readJsonFile<T>(
   file: string,
-  schema: z.ZodType<T>,
+  check: Check<T>,
   maxBytes = MAX_JSON_BYTES,
 ): Promise<JsonRead<T>> {
   let bytes: Buffer;
@@ -35,15 +36,12 @@ export async function readJsonFile<T>(
   } catch (error) {
     return { state: 'corrupt', reason: `not JSON (${(error as Error).message})` };
   }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      state: 'corrupt',
-      reason: `${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`,
-    };
+  try {
+    return { state: 'ok', value: parseShape(check, data) };
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    return { state: 'corrupt', reason: error.message };
   }
-  return { state: 'ok', value: parsed.data };
 }
 
 /** The error for a state file that does not validate; `devenv doctor --repair` quarantines it. */
@@ -54,8 +52,8 @@ export function corruptFileError(file: string, reason: string): DevenvError {
 }
 
 /** Reads a state file that must exist and be valid, throwing a clear error otherwise. */
-export async function readJsonOrThrow<T>(file: string, schema: z.ZodType<T>, what: string): Promise<T> {
-  const read = await readJsonFile(file, schema);
+export async function readJsonOrThrow<T>(file: string, check: Check<T>, what: string): Promise<T> {
+  const read = await readJsonFile(file, check);
   if (read.state === 'ok') return read.value;
   if (read.state === 'missing') throw new DevenvError('DEVENV_STORE', `${what} is missing: ${file}`);
   throw corruptFileError(file, read.reason);

@@ -4,16 +4,22 @@
  * original owner (docs/reliability.md, C8, rule 11).
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { exactObject, integer, number, optional, refine, string } from '../../../util/shape.js';
+import type { Checked } from '../../../util/shape.js';
 
-/** The owner record written next to in-flight state. */
-export const OwnerSchema = z.strictObject({
-  pid: z.number().int().positive().describe('Process that created the state.'),
-  startTime: z.string().describe('Field 22 of /proc/<pid>/stat: clock ticks after boot; empty when unknown.'),
-  createdAt: z.number().describe('Milliseconds since the epoch when the state was created.'),
-  purpose: z.string().optional().describe('What the process was doing, for messages.'),
+/**
+ * The owner record written next to in-flight state: the process that created it, field 22 of
+ * /proc/<pid>/stat (clock ticks after boot; empty when unknown), when it was created (milliseconds
+ * since the epoch) and what the process was doing, for messages.
+ */
+export const owner = exactObject({
+  pid: refine(integer, (n) => n > 0, 'a process ID'),
+  startTime: string,
+  createdAt: number,
+  purpose: optional(string),
 });
-export type Owner = z.infer<typeof OwnerSchema>;
+export const OwnerSchema = owner;
+export type Owner = Checked<typeof owner>;
 
 /** Field 22 (starttime) of /proc/<pid>/stat, or undefined when the process does not exist. */
 export async function processStartTime(pid: number): Promise<string | undefined> {

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { z } from 'zod';
+import { exactObject, record, string } from '../../../util/shape.js';
+import type { Checked } from '../../../util/shape.js';
 import { listDir } from './fs-util.js';
 import type { StorePaths } from './paths.js';
 
@@ -36,13 +37,12 @@ export const REMOVING_PREFIX = '.removing-';
 /** Prefix of an import's scratch folder under `tmp/`. */
 export const IMPORT_PREFIX = 'volume-import-';
 
-/** `volumes/<name>/volume.json`. */
-export const VolumeRecordSchema = z.strictObject({
-  name: z.string().describe('The volume name, the same as its folder name.'),
-  labels: z.record(z.string(), z.string()).describe('Labels given at creation, as Docker keeps them.'),
-  created: z.string().describe('ISO 8601 time of creation.'),
-});
-export type VolumeRecord = z.infer<typeof VolumeRecordSchema>;
+/**
+ * `volumes/<name>/volume.json`: the volume name (the same as its folder name), the labels given at
+ * creation (as Docker keeps them) and the ISO 8601 time of creation.
+ */
+export const VolumeRecordSchema = exactObject({ name: string, labels: record(string), created: string });
+export type VolumeRecord = Checked<typeof VolumeRecordSchema>;
 
 /** True for a name Docker would accept for a volume. */
 export function isVolumeName(name: string): boolean {
