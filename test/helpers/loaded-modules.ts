@@ -1,14 +1,14 @@
 /**
  * Which modules a real CLI run loads: runs `node --import <hook> dist/cli.js …` with a module hook
  * that appends every URL Node resolves to a file, and returns them (each once, in load order). Tests
- * use it to prove a hot command never loads a heavy package (yaml, zod, cosmiconfig), and benchmarks
- * to count the module graph.
+ * use it to prove a hot command never loads a heavy package (yaml, zod, cosmiconfig) or module of
+ * ours, and benchmarks to count the module graph. Chunks of the bundled CLI count as the modules in them.
  */
 import { execa } from 'execa';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CLI } from './cli.js';
 import type { CliOptions, CliResult } from './cli.js';
 
@@ -74,6 +74,7 @@ export async function tracedDevenv(args: readonly string[], options: CliOptions 
       if (parent !== '') set.add(parent);
       importers.set(url, set);
     }
+    await expandBundle(importers);
     return {
       exitCode: result.exitCode ?? -1,
       stdout: result.stdout,
@@ -83,6 +84,30 @@ export async function tracedDevenv(args: readonly string[], options: CliOptions 
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The CLI is an esbuild bundle (scripts/bundle.mjs): a loaded `dist/cli.js` or `dist/chunks/*.js`
+ * stands for the source modules in it, which `dist/bundle-meta.json` lists. Each is added as the
+ * URL tsc would have given it (`dist/config/validate.js`), imported by the file that holds it, so a
+ * question about devenv's own modules has the same answer bundled or not.
+ */
+async function expandBundle(importers: Map<string, Set<string>>): Promise<void> {
+  const dist = path.dirname(CLI);
+  const meta = JSON.parse(await readFile(path.join(dist, 'bundle-meta.json'), 'utf8')) as Record<
+    string,
+    string[]
+  >;
+  for (const url of [...importers.keys()]) {
+    if (!url.startsWith('file:')) continue;
+    const inside = meta[path.relative(dist, fileURLToPath(url))];
+    for (const module of inside ?? []) {
+      const moduleUrl = pathToFileURL(path.join(dist, module)).href;
+      const set = importers.get(moduleUrl) ?? new Set<string>();
+      set.add(url);
+      importers.set(moduleUrl, set);
+    }
   }
 }
 
