@@ -5,16 +5,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/diagnostic.js';
-import { findConfig, loadConfig } from '../config/load.js';
-import { projectOf } from '../engine/project.js';
+import { findConfig } from '../config/find-config.js';
 import { UsageError } from '../errors.js';
 import { runtimeForEnvironment, runtimesToList } from '../runtime/factory.js';
 import { wantsColor } from '../ui/plain/output.js';
 import { stateHome } from '../util/paths.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './command.js';
+import type { Project } from '../engine/image.js';
 import { engineContext } from './engine-for-command.js';
 import { callerOf, runtimeHost, settingsOf } from './project.js';
+import { loadCachedProject } from './project-cache.js';
 
 /** The CLI script, so attach and shell run devenv itself in the terminal the TUI hands over. */
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -40,6 +41,9 @@ export default defineCommand({
         'devenv tui needs a terminal',
         'run it in a terminal, or use devenv ls and devenv status',
       );
+    // The TUI's modules (Ink, React) load while the runtimes and the project are read.
+    const tuiModule = import('../ui/tui/index.js');
+    tuiModule.catch(() => undefined);
     const settings = await settingsOf(ctx);
     const host = runtimeHost(ctx, settings);
     const runtimes = await runtimesToList(
@@ -54,16 +58,26 @@ export default defineCommand({
     };
     const found = await findConfig(locate);
     const caller = callerOf(ctx, settings);
-    const readProject = async () => {
+    /** A full load of devenv.yml (yaml, zod), for the reloads after the first paint. */
+    const loadProject = async () => {
+      const [{ loadConfig }, { projectOf }] = await Promise.all([
+        import('../config/load.js'),
+        import('../engine/project.js'),
+      ]);
+      return projectOf(await loadConfig(locate), caller);
+    };
+    const readProjectWith = async (load: () => Promise<Project>) => {
       if (found === undefined) return { kind: 'none' as const };
       try {
-        return { kind: 'ok' as const, project: await projectOf(await loadConfig(locate), caller) };
+        return { kind: 'ok' as const, project: await load() };
       } catch (error) {
         if (error instanceof ConfigError) return { kind: 'invalid' as const, error };
         throw error;
       }
     };
-    const first = await readProject();
+    const readProject = () => readProjectWith(loadProject);
+    // The first read, before the first frame, takes the plan cache as the other commands do.
+    const first = await readProjectWith(async () => (await loadCachedProject(ctx)).project);
     let projectRuntime = runtimes[0];
     if (first.kind === 'ok') {
       const chosen = await runtimeForEnvironment(
@@ -73,7 +87,7 @@ export default defineCommand({
       );
       projectRuntime = runtimes.find((r) => r.name === chosen.name) ?? chosen;
     }
-    const { runTui, engineAdapter, runtimeChanges, projectChanges } = await import('../ui/tui/index.js');
+    const { runTui, engineAdapter, runtimeChanges, projectChanges } = await tuiModule;
     const projectEngine = projectRuntime === undefined ? undefined : engineContext(ctx, projectRuntime);
     const engine = engineAdapter({
       runtimes,
@@ -104,7 +118,7 @@ export default defineCommand({
           : projectChanges({
               project: first.project,
               configFile: found.file,
-              loadProject: async () => projectOf(await loadConfig(locate), caller),
+              loadProject,
               runtime: projectEngine.runtime,
             }),
     });
