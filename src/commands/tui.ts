@@ -58,26 +58,20 @@ export default defineCommand({
     };
     const found = await findConfig(locate);
     const caller = callerOf(ctx, settings);
-    /** A full load of devenv.yml (yaml, zod), for the reloads after the first paint. */
-    const loadProject = async () => {
-      const [{ loadConfig }, { projectOf }] = await Promise.all([
-        import('../config/load.js'),
-        import('../engine/project.js'),
-      ]);
-      return projectOf(await loadConfig(locate), caller);
-    };
-    const readProjectWith = async (load: () => Promise<Project>) => {
+    // Every read takes the plan cache, as the other commands do: its key holds devenv.yml's hash,
+    // so an edit is always a miss (a full load with yaml and zod), and a refresh with no edit, the
+    // first one before the first frame included, loads neither.
+    const loadProject = async (): Promise<Project> => (await loadCachedProject(ctx)).project;
+    const readProject = async () => {
       if (found === undefined) return { kind: 'none' as const };
       try {
-        return { kind: 'ok' as const, project: await load() };
+        return { kind: 'ok' as const, project: await loadProject() };
       } catch (error) {
         if (error instanceof ConfigError) return { kind: 'invalid' as const, error };
         throw error;
       }
     };
-    const readProject = () => readProjectWith(loadProject);
-    // The first read, before the first frame, takes the plan cache as the other commands do.
-    const first = await readProjectWith(async () => (await loadCachedProject(ctx)).project);
+    const first = await readProject();
     let projectRuntime = runtimes[0];
     if (first.kind === 'ok') {
       const chosen = await runtimeForEnvironment(

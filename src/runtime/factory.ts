@@ -226,8 +226,12 @@ export async function runtimesToList(request: RuntimeRequest, host: RuntimeHost)
   const choice = chooseRuntime(request);
   if (choice !== 'auto') return [await createRuntime(choice, host)];
   const runtimes: Runtime[] = [];
-  const { sandboxSupport } = await import('./embedded/sandbox/support.js');
-  if (existsSync(embeddedStoreRoot(host).root) || (await sandboxSupport()).ok)
+  const canRun = async (): Promise<boolean> => {
+    const { sandboxSupport } = await import('./embedded/sandbox/support.js');
+    return (await sandboxSupport()).ok;
+  };
+  // With a store here, no probe: it is listed whether or not it can run containers now.
+  if (existsSync(embeddedStoreRoot(host).root) || (await canRun()))
     runtimes.push(await embeddedRuntime(host));
   const cli = (['docker', 'podman'] as const).find((binary) => onPath(binary, host.env));
   if (cli !== undefined) runtimes.push(dockerLike(cli, host));

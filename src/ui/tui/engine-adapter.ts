@@ -6,8 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { loadFile } from '../../bundle/load-file.js';
-import { saveBundle } from '../../bundle/save.js';
 import type { ConfigError } from '../../config/diagnostic.js';
 import { driftReport } from '../../engine/drift.js';
 import type { EngineContext } from '../../engine/engine-context.js';
@@ -193,6 +191,8 @@ export function engineAdapter(options: EngineAdapterOptions): TuiEngine {
     async save(row, file, job) {
       const project = await mineOf(row);
       const output = path.resolve(options.cwd, file);
+      // Bundles (tar-stream, yaml, zod) load when used, not before the first frame.
+      const { saveBundle } = await import('../../bundle/save.js');
       await saveBundle(jobContext(runtimeOf(row.runtime), job), {
         name: row.name,
         output,
@@ -209,6 +209,7 @@ export function engineAdapter(options: EngineAdapterOptions): TuiEngine {
       // The suggested folder (./NAME) is usually new; `devenv load -C DIR` expects it to exist.
       const projectDir = path.resolve(options.cwd, request.dir);
       await mkdir(projectDir, { recursive: true });
+      const { loadFile } = await import('../../bundle/load-file.js');
       const result = await loadFile(jobContext(runtime, job), {
         file: request.file,
         projectDir,

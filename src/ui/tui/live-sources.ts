@@ -6,7 +6,7 @@
 import { watchEnvironmentChanges } from '../../engine/env-changes.js';
 import type { ChangeTimings } from '../../engine/env-changes.js';
 import type { Project } from '../../engine/image.js';
-import { changedFilesLabel, watchProject } from '../../engine/watch/index.js';
+import { changedFilesLabel } from '../../engine/watch/verdict.js';
 import type { ProjectWatch, WatchVerdict } from '../../engine/watch/index.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ChangeSource, WatchSource } from './sources.js';
@@ -83,27 +83,32 @@ export function projectChanges(options: {
   let watch: ProjectWatch | undefined;
   return {
     start(onChange) {
-      void watchProject({
-        projectDir: options.project.projectDir,
-        configFile: options.configFile,
-        project: options.project,
-        loadProject: options.loadProject,
-        runtime: options.runtime,
-        signal: stop.signal,
-        onVerdict: (verdict) => {
-          const change = pendingChangeOf(options.project.projectDir, verdict);
-          if (change !== undefined) onChange(change);
-        },
-        // A batch that could not be judged leaves the banner as it is; the next edit tries again.
-        onError: () => undefined,
-      }).then(
-        (started) => {
-          watch = started;
-          if (stop.signal.aborted) void started.close();
-        },
-        // Nothing to watch (the folder went away): the TUI works on without the banner.
-        () => undefined,
-      );
+      // The watcher (chokidar) loads after the first frame, not before it.
+      void import('../../engine/watch/index.js')
+        .then(({ watchProject }) =>
+          watchProject({
+            projectDir: options.project.projectDir,
+            configFile: options.configFile,
+            project: options.project,
+            loadProject: options.loadProject,
+            runtime: options.runtime,
+            signal: stop.signal,
+            onVerdict: (verdict) => {
+              const change = pendingChangeOf(options.project.projectDir, verdict);
+              if (change !== undefined) onChange(change);
+            },
+            // A batch that could not be judged leaves the banner as it is; the next edit tries again.
+            onError: () => undefined,
+          }),
+        )
+        .then(
+          (started) => {
+            watch = started;
+            if (stop.signal.aborted) void started.close();
+          },
+          // Nothing to watch (the folder went away): the TUI works on without the banner.
+          () => undefined,
+        );
     },
     close: () => {
       stop.abort();

@@ -2,7 +2,7 @@
  * Whether this machine can run a sandbox: root, the host tools, and a kernel that lets us make the
  * namespaces (a container without privileges, or a hardened kernel, may refuse them).
  */
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { findHostTools, HOST_PATH } from './host-tools.js';
 
 /** `{ ok: true }`, or why not and what to do about it. */
@@ -30,11 +30,19 @@ export async function sandboxSupport(): Promise<{ ok: true } | { ok: false; reas
       reason: `the sandbox needs ${missing.join(', ')}, not found in ${HOST_PATH}`,
       hint: 'Install util-linux 2.38 or later and coreutils.',
     };
-  const probe = await execa(
-    tools.unshare,
-    ['--mount', '--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--', 'true'],
-    { env: { PATH: HOST_PATH }, extendEnv: false, reject: false, timeout: 20_000 },
-  );
+  // node's execFile, not execa: this probe runs whenever `auto` looks at this host (ls, the TUI),
+  // and execa's hundred modules cost more than the probe.
+  const probe = await new Promise<{ exitCode: number | undefined; stderr: string }>((resolve) => {
+    execFile(
+      tools.unshare as string,
+      ['--mount', '--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--', 'true'],
+      { env: { PATH: HOST_PATH }, timeout: 20_000, encoding: 'utf8' },
+      (error, _stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : undefined;
+        resolve({ exitCode: code, stderr: error !== null && error.killed ? 'timed out after 20 s' : stderr });
+      },
+    );
+  });
   if (probe.exitCode !== 0)
     return {
       ok: false,
