@@ -100,6 +100,19 @@ describe('thin entry', () => {
     expect(packages).not.toContain('tar-stream');
   });
 
+  it('the TUI paints its first frame without yaml, zod, execa, chokidar or tar-stream on a cache hit', async () => {
+    const { dir, env } = setup();
+    await devenv(['exec', '--', 'true'], { cwd: dir, env });
+    const run = await tracedDevenv([], { cwd: dir, env: { ...env, TERM: 'xterm' }, untilFirstWrite: true });
+    // 99: it reached its first write to the terminal (the first frame), where the trace ends.
+    expect(run.exitCode, run.stdout + run.stderr).toBe(99);
+    const ours = run.modules.map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(ours).toContain('ui/tui/index.js');
+    const packages = packagesOf(run.modules);
+    for (const heavy of ['yaml', 'zod', 'execa', 'chokidar', 'tar-stream'])
+      expect(packages).not.toContain(heavy);
+  });
+
   it('a changed devenv.yml is loaded in full again (and seen)', async () => {
     const { dir, env } = setup();
     await devenv(['exec', '--', 'true'], { cwd: dir, env });

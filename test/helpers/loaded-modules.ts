@@ -47,25 +47,48 @@ export function importersOf(run: TracedRun, pkg: string): string[] {
   return [...found].sort();
 }
 
-/** Runs `devenv ...args` and records every module it loads; never throws on a non-zero exit. */
-export async function tracedDevenv(args: readonly string[], options: CliOptions = {}): Promise<TracedRun> {
+// Ends the process at its first write to stdout, with status 99: what was loaded by then is what
+// the first frame of a full-screen program cost.
+const FIRST_WRITE = `
+process.stdout.write = () => process.exit(99);
+`;
+
+/**
+ * Runs `devenv ...args` and records every module it loads; never throws on a non-zero exit. With
+ * `untilFirstWrite`, it runs on a terminal (`script`, util-linux) and ends at its first write to
+ * stdout (status 99): the modules a full-screen program loads before its first frame.
+ */
+export async function tracedDevenv(
+  args: readonly string[],
+  options: CliOptions & { untilFirstWrite?: boolean } = {},
+): Promise<TracedRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-trace-'));
   try {
     await writeFile(path.join(dir, 'hooks.mjs'), HOOKS);
     await writeFile(path.join(dir, 'register.mjs'), REGISTER);
     const out = path.join(dir, 'modules.txt');
     await writeFile(out, '');
-    const result = await execa(
+    await writeFile(path.join(dir, 'first-write.mjs'), FIRST_WRITE);
+    const argv = [
       process.execPath,
-      ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, CLI, ...args],
-      {
-        cwd: options.cwd,
-        env: { NO_COLOR: '1', ...options.env, DEVENV_TRACE_MODULES: out },
-        input: options.input ?? '',
-        reject: false,
-        timeout: options.timeout ?? 120_000,
-      },
-    );
+      '--import',
+      pathToFileURL(path.join(dir, 'register.mjs')).href,
+      ...(options.untilFirstWrite === true
+        ? ['--import', pathToFileURL(path.join(dir, 'first-write.mjs')).href]
+        : []),
+      CLI,
+      ...args,
+    ];
+    const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const [file, ...rest] =
+      options.untilFirstWrite === true ? ['script', '-qefc', quoted, '/dev/null'] : argv;
+    const result = await execa(file as string, rest, {
+      cwd: options.cwd,
+      env: { NO_COLOR: '1', ...options.env, DEVENV_TRACE_MODULES: out },
+      input: options.input ?? '',
+      reject: false,
+      timeout: options.timeout ?? 120_000,
+    });
     const importers = new Map<string, Set<string>>();
     for (const line of (await readFile(out, 'utf8')).split('\n')) {
       if (line === '') continue;
