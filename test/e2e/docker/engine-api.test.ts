@@ -110,9 +110,10 @@ describe.skipIf(noDocker)('the Engine API on the local socket', () => {
 
   it('in a real terminal: a TTY that follows a resize, the status, and the terminal given back', async () => {
     // On API 1.41 the first size is sent once the command runs (as the docker CLI does there), so the
-    // command may start before it lands: wait for it rather than race it.
+    // command may start before it lands: wait for it rather than race it. Until then busybox's stty
+    // prints nothing at all (not "0 0"), so wait for two numbers.
     const script =
-      'tty; until s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ]; do sleep 0.1; done; echo "$s"; read line; stty size; exit 5';
+      'tty; while :; do s=$(stty size 2>/dev/null); case "$s" in [1-9]*" "[1-9]*) break;; esac; sleep 0.1; done; echo "$s"; read line; stty size; exit 5';
     const cli = ['node', CLI, 'exec', '--', 'sh', '-c', script].map((a) => `'${a}'`).join(' ');
     // After devenv returns, the outer shell prints whether the terminal is canonical again.
     const session = await TmuxSession.start(

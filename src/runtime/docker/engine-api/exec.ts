@@ -22,10 +22,9 @@ const STATUS_SETTLE_MS = 2_000;
 const STATUS_POLL_MS = 25;
 /**
  * How long, and how far apart (growing to at most half a second), the first terminal size is sent
- * again until the engine takes it: Docker 20.10 waits only a second for the command to start, and
- * on a loaded host starting one (and the engine noting it started) can take far longer. The command
- * may already be running and waiting for its size, so give up only when the session ends or after
- * this long.
+ * again until the engine takes it: Docker 20.10 waits ten seconds for the command to start before it
+ * refuses a size, and on a loaded host starting one can take longer. The command may already be
+ * running and waiting for its size, so give up only when the session ends or after this long.
  */
 const RESIZE_RETRY_FOR_MS = 300_000;
 const RESIZE_RETRY_MS = 50;
