@@ -1,12 +1,23 @@
 /**
  * The embedded runtime against the real thing: login and push to a registry with htpasswd basic auth
- * (password on stdin, never argv), pull back; an image saved by devenv loads in `docker load` and runs
- * there; `docker save` output loads into devenv with Docker's image ID.
+ * (password on stdin, never argv), pull back; an image saved by devenv (its layers gzip as pulled)
+ * loads in `docker load` and runs there, skopeo reads it, and devenv loads it back; `docker save`
+ * output loads into devenv with Docker's image ID.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, devenv, devenvJson, docker, noRegistry, sandbox, services } from './env.js';
+import { execa } from 'execa';
+import {
+  cleanupSandboxes,
+  devenv,
+  devenvJson,
+  docker,
+  imageRecord,
+  noRegistry,
+  sandbox,
+  services,
+} from './env.js';
 import type { ListedImage } from './env.js';
 import { lacks } from '../needs.js';
 
@@ -74,10 +85,22 @@ describe.skipIf(noRegistry)('embedded runtime ⇄ Docker', () => {
     const saved = await devenvJson<{ file: string; images: string[] }>(box, ['save', tag, '-o', file]);
     expect(saved).toMatchObject({ file, images: [tag] });
     expect(existsSync(`${file}.partial`)).toBe(false);
+    // The pulled gzip layers go into the archive as they were pulled, for Docker and OCI tools alike.
+    const [ours] = await devenvJson<ListedImage[]>(box, ['images']);
+    const pulled = imageRecord(box, ours?.id ?? '').layers.map((layer) => layer.digest);
+    const manifest = JSON.parse((await execa('tar', ['-xOf', file, 'manifest.json'])).stdout) as {
+      Layers: string[];
+    }[];
+    expect(manifest[0]?.Layers).toEqual(pulled.map((digest) => `blobs/sha256/${digest.slice(7)}`));
+    const inspected = await execa('skopeo', ['inspect', `oci-archive:${file}`]);
+    expect((JSON.parse(inspected.stdout) as { Layers: string[] }).Layers).toEqual(pulled);
     await docker(['rmi', '-f', tag]).catch(() => undefined);
     expect(await docker(['load', '-i', file])).toContain(`Loaded image: ${tag}`);
-    const [ours] = await devenvJson<ListedImage[]>(box, ['images']);
     expect(await docker(['inspect', '--format', '{{.Id}}', tag])).toBe(ours?.id);
+    const other = sandbox();
+    expect((await devenv(other, ['load', file])).exitCode).toBe(0);
+    const [loaded] = await devenvJson<ListedImage[]>(other, ['images']);
+    expect(loaded).toMatchObject({ id: ours?.id, tags: [tag] });
     const release = await docker(['run', '--rm', '--network', 'none', tag, 'cat', '/etc/os-release']);
     expect(release).toContain('Debian GNU/Linux 12 (bookworm)');
     await docker(['rmi', tag]);

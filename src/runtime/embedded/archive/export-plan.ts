@@ -3,7 +3,9 @@
  * manifest.json with `blobs/sha256/…` paths and `repositories` for `docker load` (20.10 needs
  * manifest.json), `oci-layout` and `index.json` with `io.containerd.image.name` and
  * `org.opencontainers.image.ref.name` annotations for OCI tools, and the blobs: one OCI manifest per
- * image, the config bytes as stored, and every layer uncompressed so its digest is its diff ID.
+ * image, the config bytes as stored, and every layer as the store keeps it when `docker load` reads
+ * that form (uncompressed, or gzip as pulled: streamed as stored, checked against its digest on the
+ * way), else decompressed (zstd) so its digest is its diff ID.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -15,7 +17,14 @@ import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
 import type { Decompressor } from '../../../image/layer/decompress-file.js';
 import type { ExportEntry, ExportPlan } from '../../../image/archive/write-export.js';
-import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR, OCI_MANIFEST } from '../../../image/oci/media-types.js';
+import {
+  DOCKER_LAYER_GZIP,
+  OCI_CONFIG,
+  OCI_INDEX,
+  OCI_LAYER_GZIP,
+  OCI_LAYER_TAR,
+  OCI_MANIFEST,
+} from '../../../image/oci/media-types.js';
 
 function bytesEntry(name: string, text: string): ExportEntry {
   const data = Buffer.from(text);
@@ -43,30 +52,56 @@ function verified(source: Readable, digest: string, what: string): Readable {
   return source.pipe(check);
 }
 
+/** One layer of the archive: its file, and what the OCI manifest says of it. */
+interface LayerEntry extends ExportEntry {
+  digest: string;
+  mediaType: string;
+}
+
 async function layerEntries(
   store: Store,
   record: ImageRecord,
   decompress: Decompressor,
-): Promise<ExportEntry[]> {
+): Promise<LayerEntry[]> {
   const chainIds = chainIdsOf(record.layers.map((layer) => layer.diffId));
-  const entries: ExportEntry[] = [];
+  const entries: LayerEntry[] = [];
   for (const [i, layer] of record.layers.entries()) {
     const stored = await store.layers.get(chainIds[i] ?? '');
     if (stored === undefined)
       throw new DevenvError('DEVENV_STORE', `image ${record.id}: layer ${i} is missing`, {
         hint: 'Run "devenv doctor --repair", then pull or load the image again.',
       });
-    const name = `blobs/sha256/${layer.diffId.slice(7)}`;
-    // An uncompressed copy is its own diff; otherwise the stored blob is decompressed on the way.
-    const open = (await store.blobs.has(layer.diffId))
-      ? () => Promise.resolve(store.blobs.openRead(layer.diffId))
-      : async () =>
-          verified(
-            await decompress(store.blobs.path(layer.digest)),
-            layer.diffId,
-            `layer ${layer.digest} of image ${record.id}`,
-          );
-    entries.push({ name, size: stored.size, open });
+    const what = `layer ${layer.digest} of image ${record.id}`;
+    if (await store.blobs.has(layer.diffId)) {
+      // An uncompressed copy is its own diff.
+      entries.push({
+        name: `blobs/sha256/${layer.diffId.slice(7)}`,
+        size: stored.size,
+        digest: layer.diffId,
+        mediaType: OCI_LAYER_TAR,
+        open: () => Promise.resolve(store.blobs.openRead(layer.diffId)),
+      });
+    } else if (layer.mediaType === OCI_LAYER_GZIP || layer.mediaType === DOCKER_LAYER_GZIP) {
+      // A gzip blob goes out as pulled: a third of the bytes, and nothing to decompress on the way.
+      // docker load (any version) and OCI tools take gzip layers; each side checks the diff ID as it
+      // unpacks.
+      entries.push({
+        name: `blobs/sha256/${layer.digest.slice(7)}`,
+        size: layer.size,
+        digest: layer.digest,
+        mediaType: OCI_LAYER_GZIP,
+        open: () => Promise.resolve(store.blobs.openRead(layer.digest)),
+      });
+    } else {
+      // zstd: docker load before 23.0 cannot read it, so it is decompressed on the way.
+      entries.push({
+        name: `blobs/sha256/${layer.diffId.slice(7)}`,
+        size: stored.size,
+        digest: layer.diffId,
+        mediaType: OCI_LAYER_TAR,
+        open: async () => verified(await decompress(store.blobs.path(layer.digest)), layer.diffId, what),
+      });
+    }
   }
   return entries;
 }
@@ -100,11 +135,7 @@ export async function planExport(
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
       config: { mediaType: OCI_CONFIG, digest: id, size: config.length },
-      layers: layers.map((layer) => ({
-        mediaType: OCI_LAYER_TAR,
-        digest: `sha256:${layer.name.slice(13)}`,
-        size: layer.size,
-      })),
+      layers: layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
     });
     const manifestDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
     blobs.set(id, {
@@ -113,7 +144,7 @@ export async function planExport(
       open: () => Promise.resolve(store.blobs.openRead(id)),
     });
     blobs.set(manifestDigest, bytesEntry(`blobs/sha256/${manifestDigest.slice(7)}`, manifest));
-    for (const layer of layers) blobs.set(layer.name, layer);
+    for (const { name, size, open } of layers) blobs.set(name, { name, size, open });
     const tags = [...tagSet].sort();
     manifestJson.push({
       Config: `blobs/sha256/${id.slice(7)}`,

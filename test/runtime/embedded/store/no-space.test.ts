@@ -202,7 +202,8 @@ describe.skipIf(noRoot)('disk full (real tmpfs)', () => {
     const store = await freshStore();
     await storeImage(
       store,
-      [await makeLayer({ 'big.bin': gzipSync(Buffer.alloc(10)).toString('hex').repeat(40_000) })],
+      // Uncompressed, so the archive (which carries layers as stored) is far above the limit.
+      [await makeLayer({ 'big.bin': gzipSync(Buffer.alloc(10)).toString('hex').repeat(40_000) }, false)],
       { tag: 'big:1' },
     );
     const dir = tempDir();
