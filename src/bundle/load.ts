@@ -13,7 +13,7 @@ import type { EngineContext } from '../engine/engine-context.js';
 import { countBytes } from '../runtime/byte-events.js';
 import { BUNDLE_JSON, bundleInvalid } from './format.js';
 import type { BundleManifest } from './format.js';
-import { scanArchive } from './scan.js';
+import { holdsDevenvEntries, scanArchive } from './scan.js';
 import { verifyBundle } from './verify.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import { FILE_READ_CHUNK } from '../util/read-chunk.js';
@@ -37,6 +37,8 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
   await ensureWritableDir(volumes, STATE_FOLDER, 0o700);
   const cleanup = () => rm(work, { recursive: true, force: true });
   try {
+    if (!(await holdsDevenvEntries(file)))
+      return { file, manifest: undefined, configText: undefined, volumeFile: () => '', cleanup };
     const scanned = await scanArchive(file, volumes);
     if (!scanned.devenv.has(BUNDLE_JSON)) {
       // devenv/ entries without bundle.json are a damaged bundle, not an image archive to load as is.

@@ -15,6 +15,7 @@ import { DevenvError } from '../errors.js';
 import { asFsError } from '../util/fs-problem.js';
 import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, bundleInvalid } from './format.js';
 import { FILE_READ_CHUNK } from '../util/read-chunk.js';
+import { tarFileHeaders } from '../image/layer/tar-file-headers.js';
 
 /** Errnos that say the path to the bundle is wrong rather than the bundle. */
 const READ_ERRNOS = new Set(['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ELOOP']);
@@ -150,16 +151,43 @@ export async function scanArchive(file: string, volumesDir: string): Promise<Sca
     await pipeline(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), extract);
   } catch (error) {
     if (error instanceof DevenvError) throw error;
-    // A wrong path is the user's to fix, not a damaged file.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw new DevenvError('DEVENV_NOT_FOUND', `${file} does not exist`, {
-        hint: 'check the path of the bundle (devenv save -o FILE writes one)',
-      });
-    if (code !== undefined && READ_ERRNOS.has(code))
-      throw await asFsError(error, file, `cannot read ${file}`, 'check the path of the bundle and its mode');
-    const why = error instanceof Error ? error.message : 'unknown error';
-    throw bundleInvalid(file, `not a readable tar archive (${why})`);
+    throw await readProblem(file, error);
   }
   return scanned;
+}
+
+/** The error for a bundle that could not be read: a wrong path is the user's to fix, not damage. */
+async function readProblem(file: string, error: unknown): Promise<unknown> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT')
+    return new DevenvError('DEVENV_NOT_FOUND', `${file} does not exist`, {
+      hint: 'check the path of the bundle (devenv save -o FILE writes one)',
+    });
+  if (code !== undefined && READ_ERRNOS.has(code))
+    return asFsError(error, file, `cannot read ${file}`, 'check the path of the bundle and its mode');
+  const why = error instanceof Error ? error.message : 'unknown error';
+  return bundleInvalid(file, `not a readable tar archive (${why})`);
+}
+
+/**
+ * Whether `file` holds any devenv/ entry, from its headers alone (bodies are seeked over, never
+ * read). Without one it is a plain image archive: the runtime's loader reads and checks it whole,
+ * and a first pass that hashed every layer would only read it twice. A name given twice is refused
+ * here as {@link scanArchive} refuses it.
+ */
+export async function holdsDevenvEntries(file: string): Promise<boolean> {
+  const seen = new Set<string>();
+  try {
+    for await (const header of tarFileHeaders(file)) {
+      const name = path.posix.normalize(header.name.replace(/^\.\//, '')).replace(/\/$/, '');
+      if (name === BUNDLE_DIR || name.startsWith(`${BUNDLE_DIR}/`)) return true;
+      if (seen.has(name) && header.type !== 'directory')
+        throw bundleInvalid(file, `${name} appears twice in the archive`);
+      seen.add(name);
+    }
+    return false;
+  } catch (error) {
+    if (error instanceof DevenvError && error.code !== 'DEVENV_ARCHIVE_INVALID') throw error;
+    throw await readProblem(file, error);
+  }
 }

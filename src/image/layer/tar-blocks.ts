@@ -55,11 +55,18 @@ const TYPES: Record<number, string> = {
   30: 'gnu-long-path',
 };
 
+/** What {@link nextHeader} reads from: exact byte counts, and skips over bodies. */
+export interface BlockSource {
+  /** Exactly `n` bytes; undefined at a clean end before the first of them; a partial read is truncation. */
+  take(n: number): Promise<Buffer | undefined>;
+  skip(n: number): Promise<void>;
+}
+
 /**
  * Reads bytes from an async iterator of chunks: whole pieces when the current chunk holds them (no
  * copy), across chunks when it does not.
  */
-export class ChunkReader {
+export class ChunkReader implements BlockSource {
   private chunk: Buffer = EMPTY;
   private at = 0;
 
@@ -115,7 +122,8 @@ export class ChunkReader {
   }
 }
 
-function truncated(): Error {
+/** The error of a tar that stops inside a header or a body. */
+export function truncated(): Error {
   return invalidLayer('unexpected EOF: the tar stream is truncated');
 }
 
@@ -130,7 +138,7 @@ export function padding(size: number): number {
  * the end of the stream. The caller reads or skips the entry's body (`size` bytes unless it is a
  * directory) and its padding before calling again.
  */
-export async function nextHeader(reader: ChunkReader): Promise<RawTarHeader | undefined> {
+export async function nextHeader(reader: BlockSource): Promise<RawTarHeader | undefined> {
   let pax: Record<string, string> | null = null;
   let longPath: string | undefined;
   let longLink: string | undefined;
