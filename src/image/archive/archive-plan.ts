@@ -21,6 +21,8 @@ export interface PlannedLayer {
   mediaType: string;
   /** The diff ID the config promises. */
   diffId: string;
+  /** A plain tar by its first bytes (whatever the media type says): its digest, checked, is its diff ID. */
+  plainTar: boolean;
 }
 
 /** One image of the archive. */
@@ -95,7 +97,14 @@ export async function planLayers(
     if (compression === 'none' && digest !== diffId) throw invalidDiffId(i, diffId, digest);
     const byMagic =
       compression === 'gzip' ? OCI_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : OCI_LAYER_TAR;
-    planned.push({ entry, digest, size: entry.size, mediaType: mediaType ?? byMagic, diffId });
+    planned.push({
+      entry,
+      digest,
+      size: entry.size,
+      mediaType: mediaType ?? byMagic,
+      diffId,
+      plainTar: compression === 'none',
+    });
   }
   return planned;
 }

@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { DevenvError } from '../../errors.js';
 import { createZstdDecompress } from './zstd.js';
 
 /** How a layer blob is compressed. */
@@ -40,9 +41,10 @@ export function createDecompressor(compression: Compression): Duplex {
 /**
  * Turns a layer blob stream (gzip, zstd or plain tar) into the uncompressed tar stream. Errors of the
  * source or the decompressor surface on the returned stream; destroying the returned stream destroys
- * the source. Peeks at up to 4 bytes, waiting for more chunks if the first one is shorter.
+ * the source. Peeks at up to 4 bytes, waiting for more chunks if the first one is shorter. With
+ * `required`, a blob compressed otherwise fails the stream.
  */
-export function openLayerStream(source: Readable): Readable {
+export function openLayerStream(source: Readable, required?: Compression): Readable {
   const output = new PassThrough();
   void (async () => {
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -55,6 +57,12 @@ export function openLayerStream(source: Readable): Readable {
       length += next.value.length;
     }
     const first = Buffer.concat(head);
+    const compression = detectCompression(first);
+    if (required !== undefined && compression !== required)
+      throw new DevenvError(
+        'DEVENV_DIGEST_MISMATCH',
+        `the layer blob is ${compression === 'none' ? 'a plain tar' : `${compression}-compressed`}, not ${required === 'none' ? 'a plain tar' : required} as recorded`,
+      );
     const rest = Readable.from(
       (async function* () {
         if (first.length > 0) yield first;
@@ -63,7 +71,7 @@ export function openLayerStream(source: Readable): Readable {
       })(),
       { objectMode: false },
     );
-    await pipeline(rest, createDecompressor(detectCompression(first)), output);
+    await pipeline(rest, createDecompressor(compression), output);
   })().catch((error: unknown) => {
     output.destroy(error instanceof Error ? error : new Error(String(error)));
     // The source is read by hand above, so nothing else would close it (a file stream keeps its fd).

@@ -16,8 +16,15 @@ export class DigestStream extends Transform {
   private count = 0;
   private result: string | undefined;
 
-  /** @param maxBytes stop with a `DEVENV_LIMIT` error once more than this many bytes went through. */
-  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {
+  /**
+   * @param maxBytes stop with a `DEVENV_LIMIT` error once more than this many bytes went through.
+   * @param known the digest, when the caller computed it as it wrote these very bytes: they are then
+   * counted and capped, not hashed again.
+   */
+  constructor(
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly known?: string,
+  ) {
     super();
   }
 
@@ -38,12 +45,12 @@ export class DigestStream extends Transform {
       callback(limitError(`uncompressed size (more than ${this.maxBytes} bytes)`, this.maxBytes));
       return;
     }
-    this.hash.update(chunk);
+    if (this.known === undefined) this.hash.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.result = `sha256:${this.hash.digest('hex')}`;
+    this.result = this.known ?? `sha256:${this.hash.digest('hex')}`;
     callback();
   }
 }

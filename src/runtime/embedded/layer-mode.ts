@@ -75,7 +75,7 @@ async function shortLowerDir(root: string, diffDir: string): Promise<string> {
  */
 export function layerUnpacker(root: string): Unpacker {
   const mode = once(() => storeLayerMode(root));
-  return async ({ blobPath, diffDir, parentDiffDirs }) => {
+  return async ({ blobPath, diffDir, parentDiffDirs, knownDiffId }) => {
     const chosen = await mode();
     const parents =
       chosen === 'flatten'
@@ -87,6 +87,7 @@ export function layerUnpacker(root: string): Unpacker {
       target: diffDir,
       mode: chosen,
       parents,
+      knownDiffId,
     });
     return { diffId: applied.diffId, size: applied.size };
   };

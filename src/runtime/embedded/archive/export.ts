@@ -4,6 +4,7 @@
  * `FILE.partial` and renames it only when complete (docs/reliability.md, C4, D4).
  */
 import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -51,7 +52,11 @@ export async function exportImagesToFile(
   const archiveBytes = plan.bytes + 512 * (plan.entries.length + 2) * 2 + 10_240;
   try {
     await ensureFreeSpace(path.dirname(path.resolve(file)), archiveBytes, `to write ${file}`);
-    await writeExport(plan, createWriteStream(partial, { mode: 0o644 }), progressEvents(options.onEvent));
+    // Opened before the first byte is written: a destination that cannot be written fails here, and
+    // from here on a crash leaves FILE.partial, never FILE.
+    const output = createWriteStream(partial, { mode: 0o644 });
+    await once(output, 'open');
+    await writeExport(plan, output, progressEvents(options.onEvent));
     await commitPartial(partial, file);
     return plan;
   } catch (error) {

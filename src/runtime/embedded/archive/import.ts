@@ -70,7 +70,8 @@ async function storeLayers(
   for (const [i, layer] of image.layers.entries()) {
     const expected = { digest: layer.digest, size: layer.size };
     // An archive may name one blob several times (shared base layers); the first use stores it.
-    if (!(await store.blobs.retain(layer.digest, lease))) {
+    const storedNow = !(await store.blobs.retain(layer.digest, lease));
+    if (storedNow) {
       // Scratch files of a tar are renamed into the store; a layout directory's files are copied.
       if (copy)
         await store.blobs.ingest(
@@ -93,8 +94,13 @@ async function storeLayers(
       total: layer.size,
     });
     const blob = { digest: layer.digest, mediaType: layer.mediaType, size: layer.size };
+    // A plain tar stored just now was hashed on the way in, and its digest is its diff ID (planLayers
+    // checked): unpacking it needs no second hash.
+    const hashedPlainTar = storedNow && layer.plainTar;
     try {
-      parent = (await store.layers.create({ parent, blob, expectedDiffId: layer.diffId, lease })).chainId;
+      parent = (
+        await store.layers.create({ parent, blob, expectedDiffId: layer.diffId, hashedPlainTar, lease })
+      ).chainId;
     } catch (error) {
       const got = /got (sha256:[a-f0-9]{64})/.exec((error as Error).message)?.[1];
       if (error instanceof DevenvError && error.code === 'DEVENV_DIGEST_MISMATCH' && got !== undefined)

@@ -85,6 +85,7 @@ async function squash(ctx: BuildContext, image: ImageState, base: ImageState): P
     parent: base.chainId,
     blob,
     expectedDiffId: written.digest,
+    hashedPlainTar: true,
     lease: ctx.lease,
   });
   const record = await ctx.store.images.put({

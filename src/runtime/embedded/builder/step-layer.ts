@@ -73,6 +73,7 @@ export async function commitStepRoot(
     parent: parentChain,
     blob,
     expectedDiffId: written.digest,
+    hashedPlainTar: true,
     lease,
   });
   return { layer: { ...blob, diffId: written.digest }, chainId: record.chainId };

@@ -42,7 +42,14 @@ export async function commitContainer(
       { lease },
     );
     const blob = { mediaType: OCI_LAYER_TAR, digest: written.digest, size: written.size };
-    await store.layers.create({ parent: chainId, blob, expectedDiffId: written.digest, lease });
+    // Written and hashed just now as a plain tar: unpacking it needs no second hash.
+    await store.layers.create({
+      parent: chainId,
+      blob,
+      expectedDiffId: written.digest,
+      hashedPlainTar: true,
+      lease,
+    });
     const created = new Date().toISOString();
     const drop = new Set(options.dropEnv);
     const imageLabels = (base.config?.['Labels'] as Record<string, string> | null | undefined) ?? {};

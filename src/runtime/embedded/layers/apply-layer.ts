@@ -45,6 +45,11 @@ export interface ApplyLayerOptions {
   limits?: Partial<LayerLimits> | undefined;
   /** Verify the uncompressed digest against this `sha256:` diff ID before committing. */
   expectedDiffId?: string | undefined;
+  /**
+   * The diff ID of a plain-tar blob that the caller hashed as it stored it: the blob must be a plain
+   * tar, and its bytes are not hashed again.
+   */
+  knownDiffId?: string | undefined;
   /** Apply owners from the layer; default: only when running as root. */
   chown?: boolean | undefined;
   /** Receives what was deliberately skipped (device nodes, xattrs). */
@@ -106,14 +111,15 @@ export async function applyLayer(options: ApplyLayerOptions): Promise<AppliedLay
 /** Both passes; for a base layer the whiteout pass is skipped, since there is nothing to delete. */
 async function build(options: ApplyLayerOptions, layout: LayerBuild): Promise<AppliedLayer> {
   const limits = layerLimits(options.limits);
-  const scan = layout.parents.length > 0 ? await scanLayer(options.open, limits) : undefined;
+  const known = options.knownDiffId;
+  const scan = layout.parents.length > 0 ? await scanLayer(options.open, limits, known) : undefined;
   const tree = await openLayerTree(layout);
   let layer: AppliedLayer;
   try {
     if (scan !== undefined) await applyWhiteouts(tree.root, scan.plan);
     const chown = options.chown ?? process.getuid?.() === 0;
     const ctx = extractContext(tree.root, chown, options.onNotice ?? (() => undefined));
-    layer = await readLayer(options.open, limits, ctx);
+    layer = await readLayer(options.open, limits, ctx, known);
   } finally {
     await tree.close();
   }

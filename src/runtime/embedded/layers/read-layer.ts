@@ -21,12 +21,16 @@ export interface LayerSummary {
   entries: number;
 }
 
-/** Pass 1: validates every entry and collects the whiteout plan without writing anything. */
+/**
+ * Pass 1: validates every entry and collects the whiteout plan without writing anything. With
+ * `knownDiffId` (see {@link layerEntries}) the bytes are not hashed.
+ */
 export async function scanLayer(
   open: () => Readable | Promise<Readable>,
   limits: LayerLimits,
+  knownDiffId?: string,
 ): Promise<{ plan: WhiteoutPlan; layer: LayerSummary }> {
-  const { digest, entries } = await layerEntries(open, limits);
+  const { digest, entries } = await layerEntries(open, limits, knownDiffId);
   const plan = await scanWhiteouts(entries);
   return { plan, layer: { diffId: digest.digest(), size: digest.bytes, entries: plan.entries } };
 }
@@ -36,18 +40,24 @@ export async function readLayer(
   open: () => Readable | Promise<Readable>,
   limits: LayerLimits,
   ctx: ExtractContext,
+  knownDiffId?: string,
 ): Promise<LayerSummary> {
-  const { digest, entries } = await layerEntries(open, limits);
+  const { digest, entries } = await layerEntries(open, limits, knownDiffId);
   const count = await extractEntries(entries, ctx);
   return { diffId: digest.digest(), size: digest.bytes, entries: count };
 }
 
+/**
+ * The entries of one read. `knownDiffId` is for a plain-tar blob this process hashed as it stored it:
+ * the blob must then be a plain tar, and its bytes are counted and capped but not hashed again.
+ */
 async function layerEntries(
   open: () => Readable | Promise<Readable>,
   limits: LayerLimits,
+  knownDiffId: string | undefined,
 ): Promise<{ digest: DigestStream; entries: AsyncGenerator<LayerEntry> }> {
-  const tar = openLayerStream(await open());
-  const digest = new DigestStream(limits.maxBytes);
+  const tar = openLayerStream(await open(), knownDiffId === undefined ? undefined : 'none');
+  const digest = new DigestStream(limits.maxBytes, knownDiffId);
   tar.on('error', (error) => digest.destroy(error));
   // When the reader stops early (an invalid entry), tear the whole chain down to the source.
   digest.once('close', () => tar.destroy());

@@ -54,6 +54,12 @@ export interface CreateLayerInput {
   blob: Descriptor;
   /** The diff ID the image config promises; a different result is refused. */
   expectedDiffId?: string | undefined;
+  /**
+   * The blob is a plain tar that this process just stored, hashing it on the way (so its digest is
+   * its diff ID): the unpack counts its bytes without hashing them again. A blob that turns out to
+   * be compressed is refused.
+   */
+  hashedPlainTar?: boolean | undefined;
   lease?: LeaseHandle | undefined;
 }
 
@@ -159,6 +165,7 @@ export class LayerStore {
         blobPath: this.#ctx.paths.blob(input.blob.digest),
         diffDir: path.join(temp, 'diff'),
         parentDiffDirs: parents,
+        knownDiffId: input.hashedPlainTar === true ? input.blob.digest : undefined,
       });
       digestHex(result.diffId, `diff ID of layer ${input.blob.digest}`);
       await failpoint('store.layer.after-unpack');

@@ -11,6 +11,8 @@ export interface UnpackInput {
   diffDir: string;
   /** Diff directories of the layers below, the immediate parent first (overlay lowerdir order). */
   parentDiffDirs: string[];
+  /** The blob is a plain tar that this process hashed to this digest as it stored it: no second hash. */
+  knownDiffId?: string | undefined;
 }
 
 /** What the applier reports. */

@@ -3,6 +3,7 @@
  * compression errors give "invalid tar header" / "unexpected EOF" style errors and commit nothing.
  * Also PAX record handling and that a rejected layer releases its source.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -143,5 +144,27 @@ describe('PAX records', () => {
     if (isRoot) expect([file.uid, file.gid]).toEqual([3_000_000, 3_000_001]);
     expect(await readFile(path.join(target, 'second'), 'utf8')).toBe('two');
     expect(await lstat(path.join(target, 'evil')).catch(() => undefined)).toBeUndefined();
+  });
+});
+
+describe('a plain tar the caller already hashed (knownDiffId)', () => {
+  it('is unpacked with that diff ID; a blob that turns out compressed is refused', async () => {
+    const tarBytes = await makeTar([{ name: 'f', content: 'x' }]);
+    const diffId = `sha256:${createHash('sha256').update(tarBytes).digest('hex')}`;
+    const applied = await applyBuffer(tarBytes, { knownDiffId: diffId });
+    expect(applied.diffId).toBe(diffId);
+    expect(await readFile(path.join(target, 'f'), 'utf8')).toBe('x');
+    target = path.join(tmp.dir, 'second');
+    await rejects(zlib.gzipSync(tarBytes), 'DEVENV_DIGEST_MISMATCH', /gzip-compressed, not a plain tar/, {
+      knownDiffId: diffId,
+    });
+  });
+
+  it('the byte cap still applies', async () => {
+    const tarBytes = await makeTar([{ name: 'f', content: 'x'.repeat(4096) }]);
+    await rejects(tarBytes, 'DEVENV_LIMIT', /uncompressed size/, {
+      knownDiffId: `sha256:${'0'.repeat(64)}`,
+      limits: { maxBytes: 2048 },
+    });
   });
 });
