@@ -64,6 +64,29 @@ function toolStillRunning(dir: string): boolean {
   return false;
 }
 
+/** Runs the tool against a mirror that never answers until `limits` stop it; returns the error. */
+async function stopped(limits: { signal?: AbortSignal; timeoutMs?: number }) {
+  const dir = tempDir();
+  const error = await failure(
+    makeRootTarball({
+      spec: {
+        distribution: 'debian',
+        suite: 'bookworm',
+        variant: 'minbase',
+        mirror: await hangingMirror(),
+      },
+      out: path.join(dir, 'rootfs.tar'),
+      env,
+      proxyArgs: {},
+      onEvent: () => undefined,
+      ...limits,
+    }),
+  );
+  expect(toolStillRunning(dir)).toBe(false);
+  expect(readdirSync(dir)).toEqual([]);
+  return error;
+}
+
 describe('makeRootTarball', () => {
   it('names the package to install when neither tool is on PATH', async () => {
     const error = await failure(chooseTool({ PATH: tempDir() }, []));
@@ -107,46 +130,30 @@ describe('makeRootTarball', () => {
       expect(readdirSync(dir)).toEqual([]);
     },
   );
-
-  /** Runs the tool against a mirror that never answers until `limits` stop it; returns the error. */
-  async function stopped(limits: { signal?: AbortSignal; timeoutMs?: number }) {
-    const dir = tempDir();
-    const error = await failure(
-      makeRootTarball({
-        spec: {
-          distribution: 'debian',
-          suite: 'bookworm',
-          variant: 'minbase',
-          mirror: await hangingMirror(),
-        },
-        out: path.join(dir, 'rootfs.tar'),
-        env,
-        proxyArgs: {},
-        onEvent: () => undefined,
-        ...limits,
-      }),
-    );
-    expect(toolStillRunning(dir)).toBe(false);
-    expect(readdirSync(dir)).toEqual([]);
-    return error;
-  }
-
-  it.skipIf(!haveTool)('an interrupt ends the tool and its children and leaves nothing behind', async () => {
-    const controller = new AbortController();
-    const started = Date.now();
-    setTimeout(() => {
-      controller.abort();
-    }, 1_500);
-    const error = await stopped({ signal: controller.signal });
-    expect(error.code).toBe('DEVENV_INTERRUPTED');
-    expect(Date.now() - started).toBeLessThan(30_000);
-  });
-
-  it.skipIf(!haveTool)('a mirror that never answers times out with a clear error', async () => {
-    const error = await stopped({ timeoutMs: 1_500 });
-    expect(error.code).toBe('DEVENV_TIMEOUT');
-    expect(error.message).toContain('debian:bookworm');
-    expect(error.message).toContain('within 2 s');
-    expect(error.hint).toContain('base.mirror');
-  });
 });
+
+// As another user the tools stop at once (debootstrap needs root; mmdebstrap's unshare mode needs
+// subordinate IDs), so they never reach the mirror these two stop them at.
+describe.skipIf(!haveTool || process.getuid?.() !== 0)(
+  'makeRootTarball, stopping a tool (needs root)',
+  () => {
+    it('an interrupt ends the tool and its children and leaves nothing behind', async () => {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => {
+        controller.abort();
+      }, 1_500);
+      const error = await stopped({ signal: controller.signal });
+      expect(error.code).toBe('DEVENV_INTERRUPTED');
+      expect(Date.now() - started).toBeLessThan(30_000);
+    });
+
+    it('a mirror that never answers times out with a clear error', async () => {
+      const error = await stopped({ timeoutMs: 1_500 });
+      expect(error.code).toBe('DEVENV_TIMEOUT');
+      expect(error.message).toContain('debian:bookworm');
+      expect(error.message).toContain('within 2 s');
+      expect(error.hint).toContain('base.mirror');
+    });
+  },
+);
