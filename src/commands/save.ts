@@ -3,7 +3,6 @@
  * archive plus devenv/), or, when NAME is an image and no environment, that image alone.
  */
 import path from 'node:path';
-import { saveBundle } from '../bundle/save.js';
 import { isImageOnly, saveImageArchive } from '../engine/image-archive.js';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './command.js';
@@ -29,6 +28,7 @@ export default defineCommand({
       else ctx.out.info(`saved image ${name} to ${output}; load it with: devenv load ${output}`);
       return 0;
     }
+    const { saveBundle } = await import('../bundle/save.js');
     const manifest = await saveBundle(engine, {
       name,
       output: file,

@@ -4,7 +4,7 @@
  * a socket where nothing listens, so each command gets as far as its first call to the engine and
  * stops there with the daemon-down error: proof that it went all the way through the load.
  */
-import { utimesSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv } from '../helpers/cli.js';
@@ -103,6 +103,40 @@ describe('thin entry', () => {
     expect(packages).not.toContain('zod');
     expect(packages).not.toContain('yaml');
     expect(packages).not.toContain('tar-stream');
+  });
+
+  it('save of an image on the embedded runtime loads neither the bundle code nor yaml, zod or execa', async () => {
+    const { env } = setup();
+    const cwd = makeProject({});
+    dirs.push(cwd);
+    const root = path.join(cwd, 'store');
+    const store = await openStore({ root, unpack: tarUnpacker });
+    await storeImage(store, [await makeLayer({ 'etc/motd': 'hi\n' })], { tag: 'hot/saved:1' });
+    const file = path.join(cwd, 'saved.tar');
+    // A first command reads the settings file in full and caches it, as any first run does.
+    expect((await devenv(['--runtime', 'embedded', '--root', root, 'images'], { cwd, env })).exitCode).toBe(
+      0,
+    );
+    const run = await tracedDevenv(
+      ['--runtime', 'embedded', '--root', root, 'save', 'hot/saved:1', '-o', file],
+      {
+        cwd,
+        env,
+      },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(readFileSync(file).length).toBeGreaterThan(1024);
+    const ours = run.modules.map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(ours).toContain('runtime/embedded/archive/export.js');
+    for (const unused of [
+      'bundle/save.js',
+      'runtime/embedded/archive/import.js',
+      'runtime/embedded/layers/apply-layer.js',
+    ])
+      expect(ours).not.toContain(unused);
+    const packages = packagesOf(run.modules);
+    for (const heavy of ['yaml', 'zod', 'execa'])
+      expect(packages, JSON.stringify(importersOf(run, heavy))).not.toContain(heavy);
   });
 
   it('the TUI paints its first frame without yaml, zod, execa, chokidar or tar-stream on a cache hit', async () => {

@@ -37,7 +37,6 @@ import type { Store } from './store/index.js';
 // read a container's records and enter it, and loading the store, the registry client and the
 // builder they never touch would cost more than the work itself.
 const lazy = {
-  archive: () => import('./archive/index.js'),
   builder: () => import('./builder/index.js'),
   containers: () => import('./containers/containers.js'),
   layerMode: () => import('./layer-mode.js'),
@@ -193,7 +192,8 @@ export class EmbeddedRuntime implements Runtime {
 
   saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void> {
     return runJob(onEvent, 'save', refs.join(' '), async () => {
-      const { exportImages } = await lazy.archive();
+      // The exporter alone: the importer (and the OCI layout reader's schemas) stay unloaded.
+      const { exportImages } = await import('./archive/export.js');
       await exportImages(await this.openStore(), refs, output, { onEvent });
     });
   }
@@ -205,7 +205,7 @@ export class EmbeddedRuntime implements Runtime {
       if (event.type !== 'info' || !event.message.startsWith('Loaded image')) onEvent(event);
     };
     return runJob(onEvent, 'load', 'image archive', async () => {
-      const { importArchive } = await lazy.archive();
+      const { importArchive } = await import('./archive/import.js');
       return (await importArchive(await this.openStore(), input, { onEvent: quiet })).loaded;
     });
   }

@@ -7,19 +7,18 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readlink, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { once } from '../../util/once.js';
+import { exactObject, oneOf, parseJsonShape } from '../../util/shape.js';
 import { LAYER_READ_CHUNK } from '../../image/layer/decompress.js';
-import { applyLayer, overlaySupported } from './layers/index.js';
 import type { LayerMode } from './layers/index.js';
 import type { Unpacker } from './store/index.js';
 
 /** The file in the store root that records the layer mode. */
 export const LAYER_MODE_FILE = 'layer-mode.json';
 
-const LayerModeSchema = z.strictObject({ mode: z.enum(['overlay', 'flatten']) });
+const LayerModeRecord = exactObject({ mode: oneOf('overlay', 'flatten') });
 
 /** The recorded mode of the store at `root`, or undefined when none is recorded yet. */
 export async function recordedLayerMode(root: string): Promise<LayerMode | undefined> {
@@ -28,9 +27,9 @@ export async function recordedLayerMode(root: string): Promise<LayerMode | undef
     throw error;
   });
   if (text === undefined) return undefined;
-  let parsed: z.infer<typeof LayerModeSchema> | undefined;
+  let parsed: { mode: LayerMode } | undefined;
   try {
-    parsed = LayerModeSchema.parse(JSON.parse(text));
+    parsed = parseJsonShape(LayerModeRecord, text);
   } catch {
     parsed = undefined;
   }
@@ -50,6 +49,9 @@ export async function storeLayerMode(root: string): Promise<LayerMode> {
   if (recorded !== undefined) return recorded;
   const scratch = path.join(root, 'tmp');
   await mkdir(scratch, { recursive: true, mode: 0o700 });
+  // The layer applier (and the mount it probes with) loads only when a layer is unpacked or probed:
+  // commands that only read or write blobs (save, push, tag) never need it.
+  const { overlaySupported } = await import('./layers/index.js');
   const mode: LayerMode = (await overlaySupported(scratch)) ? 'overlay' : 'flatten';
   await writeFileAtomic(path.join(root, LAYER_MODE_FILE), `${JSON.stringify({ mode })}\n`);
   return mode;
@@ -82,6 +84,7 @@ export function layerUnpacker(root: string): Unpacker {
         ? parentDiffDirs.slice(0, 1)
         : await Promise.all(parentDiffDirs.map((dir) => shortLowerDir(root, dir)));
     await rmdir(diffDir);
+    const { applyLayer } = await import('./layers/index.js');
     const applied = await applyLayer({
       open: () => createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
       target: diffDir,
