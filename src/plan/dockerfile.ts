@@ -47,12 +47,15 @@ function oneLine(what: string, value: string): string {
 /**
  * True when `command` can be written as a shell-form RUN and read back unchanged: one line, no line
  * continuation at its end, no heredoc opener (BuildKit would read the following lines as its body),
- * and not something the parser would take for a JSON array.
+ * and not something the parser would take for a JSON array. A backslash before whitespace anywhere
+ * also goes to exec form: BuildKit only continues a line on a backslash at its end, but other
+ * Dockerfile readers (editors' parsers, linters) take `\ ` mid-line for an escaped break and read a
+ * different command, and the generated file must mean one thing to every reader.
  */
 export function fitsShellForm(command: string): boolean {
   if (command.trim() === '') return false;
   if (/[\r\n\0\u2028\u2029]/.test(command)) return false;
-  if (/\\\s*$/.test(command)) return false;
+  if (/\\(\s|$)/.test(command)) return false;
   if (command.includes('<<')) return false;
   if (/^\s*\[/.test(command)) return false;
   return true;

@@ -70,6 +70,8 @@ describe('generated Dockerfile', () => {
     { env: { A: 'x\\' }, runs: [{ run: 'echo a \\' }], copyDest: '/d\\', workdir: '/w' },
     { env: {}, runs: [{ run: 'cat <<EOF' }, { run: 'EOF' }], copyDest: '/d', workdir: undefined },
     { env: { B: '$(id)`id`' }, runs: [{ run: '["a"]' }, { run: '  ' }], copyDest: '/x y', workdir: '/\\' },
+    // A backslash before a space mid-line: dockerfile-ast read `RUN \ !` as `!`.
+    { env: {}, runs: [{ run: '\\ !' }], copyDest: '/ ', workdir: undefined },
   ];
   test.prop([configArb], { numRuns: 500, examples: known.map((k) => [k]) })(
     'never gains, loses or changes an instruction',
