@@ -7,11 +7,15 @@
  * guessing, no pid reuse to get wrong and no "break the stale lock" race between two waiters
  * (docs/reliability.md, rule 6, K1, K6).
  *
- * Node 20 has no flock(2) and native addons are out, so the lock is taken by util-linux flock(1)
- * on a descriptor we open and hand it as fd 3: flock(1) locks the file description it shares with
- * us and exits, and the lock stays with our descriptor until {@link Lock.release} closes it. One
- * short process per acquisition, none while the lock is held; the descriptor is close-on-exec here
- * (libuv opens every file so), so no child we start later keeps a lock after we release it.
+ * Node 20 has no flock(2) and native addons are out, so the lock is taken by util-linux flock(1).
+ * A lock that is free is taken by the process's one lock helper (lock-helper.ts: a shell that holds
+ * it on a descriptor of its own and goes, with its locks, when our pipe closes), so a command that
+ * takes many locks forks devenv once, not once per lock. A lock that is busy (or that the helper
+ * cannot take) is waited for the slow way: flock(1) on a descriptor we open and hand it as fd 3
+ * locks the file description it shares with us and exits, and the lock stays with our descriptor
+ * until {@link Lock.release} closes it. Either way the descriptor is close-on-exec here (libuv opens
+ * every file so, and the helper's are its own), so no child we start later keeps a lock after we
+ * release it.
  *
  * The flock(1) process runs in its own session so a Ctrl-C aimed at devenv does not end the wait
  * with a confusing "flock exited" instead of the interruption devenv reports itself.
@@ -22,6 +26,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { DevenvError } from '../errors.js';
 import { interruption, throwIfInterrupted } from './interrupt.js';
+import { tryLockWithHelper } from './lock-helper.js';
 
 /** A held lock. */
 export interface Lock {
@@ -77,6 +82,12 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const timeoutMs = options.timeoutMs ?? 120_000;
   throwIfInterrupted(options.signal);
   const fd = openLockFile(file);
+  const fast = await tryLockWithHelper(file).catch(() => undefined);
+  if (fast !== undefined) {
+    closeSync(fd);
+    await writeOwner(file, options);
+    return fast;
+  }
   let acquired: boolean;
   try {
     acquired = await lockDescriptor(file, fd, timeoutMs, options);
@@ -90,10 +101,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       hint: 'Wait for the other devenv command to finish, then try again.',
     });
   }
-  await writeFile(
-    `${file}.owner`,
-    `pid ${process.pid}${options.purpose === undefined ? '' : ` (${options.purpose})`} since ${new Date().toISOString()}\n`,
-  ).catch(() => undefined);
+  await writeOwner(file, options);
   let released = false;
   return {
     lost: false,
@@ -104,6 +112,14 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       return Promise.resolve();
     },
   };
+}
+
+/** Records who holds `file`'s lock, for the "busy" message of whoever waits. */
+async function writeOwner(file: string, options: LockOptions): Promise<void> {
+  await writeFile(
+    `${file}.owner`,
+    `pid ${process.pid}${options.purpose === undefined ? '' : ` (${options.purpose})`} since ${new Date().toISOString()}\n`,
+  ).catch(() => undefined);
 }
 
 /** Runs `flock 3` on `fd`: true once the lock is ours, false after `timeoutMs`. */

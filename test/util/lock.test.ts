@@ -1,19 +1,25 @@
 /**
  * Many locks in one process: each is really held against other processes (checked with a separate
- * `flock -n`), no helper process stays behind per lock, and a child started while a lock is held
- * does not keep it after the release.
+ * `flock -n`), no process stays behind per lock (only the one shared lock helper), a child started
+ * while a lock is held does not keep it after the release, and a helper that dies takes its locks
+ * with it and says so.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { acquireLock, withLock } from '../../src/util/lock.js';
 
 /** Whether another process could take `file` right now (`flock -n` exits 1 when it is held). */
 function freeElsewhere(file: string): boolean {
   const result = spawnSync('flock', ['--nonblock', '--exclusive', file, 'true']);
   return result.status === 0;
+}
+
+/** The command name of a live process. */
+function commandOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 }
 
 /** Pids of this process's live children (every thread's list). */
@@ -28,13 +34,16 @@ function children(): number[] {
 }
 
 describe('locks held by this process', { timeout: 60_000 }, () => {
-  it('twenty locks at once: all held elsewhere, no helper process left running, all free after release', async () => {
+  it('twenty locks at once: all held elsewhere, no process per lock (one shared helper), all free after release', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'devenv-lock-many-'));
     const files = Array.from({ length: 20 }, (_, i) => path.join(dir, `${i}.lock`));
     const before = children();
+    // Seven go through the helper's descriptors, the other thirteen the slow way.
     const locks = await Promise.all(files.map((file) => acquireLock(file)));
     try {
-      expect(children().filter((pid) => !before.includes(pid))).toEqual([]);
+      const started = children().filter((pid) => !before.includes(pid));
+      expect(started.length).toBeLessThanOrEqual(1);
+      expect(started.map(commandOf).filter((name) => name !== 'sh')).toEqual([]);
       for (const file of files) expect(freeElsewhere(file), file).toBe(false);
     } finally {
       for (const lock of locks) await lock.release();
@@ -70,5 +79,67 @@ describe('locks held by this process', { timeout: 60_000 }, () => {
     await expect(acquireLock(path.join(dir, 'no', 'such', 'x.lock'))).rejects.toMatchObject({
       code: 'DEVENV_STORE',
     });
+  });
+
+  it('a lock whose path the helper cannot carry (a newline) is taken the slow way, and holds', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'devenv-lock-newline-'));
+    const file = path.join(dir, 'x\ny.lock');
+    const lock = await acquireLock(file);
+    try {
+      expect(freeElsewhere(file)).toBe(false);
+    } finally {
+      await lock.release();
+    }
+    expect(freeElsewhere(file)).toBe(true);
+  });
+});
+
+describe('the lock helper', { timeout: 60_000 }, () => {
+  it('ends once no lock was held for two seconds, and the next lock starts another', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'devenv-lock-idle-'));
+    const file = path.join(dir, 'x.lock');
+    await (await acquireLock(file)).release();
+    const helpers = () => children().filter((pid) => commandOf(pid) === 'sh');
+    expect(helpers()).toHaveLength(1);
+    await vi.waitFor(
+      () => {
+        expect(helpers()).toEqual([]);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    const lock = await acquireLock(file);
+    try {
+      expect(helpers()).toHaveLength(1);
+      expect(freeElsewhere(file)).toBe(false);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('drops its locks and marks them lost; later locks are taken the slow way and hold', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'devenv-lock-helper-'));
+    const first = path.join(dir, 'a.lock');
+    const lock = await acquireLock(first);
+    const helpers = children().filter((pid) => commandOf(pid) === 'sh');
+    expect(helpers).toHaveLength(1);
+    expect(freeElsewhere(first)).toBe(false);
+    expect(lock.lost).toBe(false);
+
+    process.kill(helpers[0] ?? 0, 'SIGKILL');
+    await vi.waitFor(() => {
+      expect(lock.lost).toBe(true);
+    });
+    expect(freeElsewhere(first)).toBe(true);
+    await lock.release();
+
+    const second = path.join(dir, 'b.lock');
+    const again = await acquireLock(second);
+    try {
+      expect(freeElsewhere(second)).toBe(false);
+      expect(again.lost).toBe(false);
+    } finally {
+      await again.release();
+    }
+    expect(freeElsewhere(second)).toBe(true);
   });
 });
