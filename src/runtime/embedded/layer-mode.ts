@@ -77,16 +77,17 @@ async function shortLowerDir(root: string, diffDir: string): Promise<string> {
  */
 export function layerUnpacker(root: string): Unpacker {
   const mode = once(() => storeLayerMode(root));
-  return async ({ blobPath, diffDir, parentDiffDirs, knownDiffId }) => {
+  const applier = once(() => import('./layers/index.js'));
+  const unpack: Unpacker = async ({ blobPath, diffDir, parentDiffDirs, knownDiffId, source }) => {
     const chosen = await mode();
     const parents =
       chosen === 'flatten'
         ? parentDiffDirs.slice(0, 1)
         : await Promise.all(parentDiffDirs.map((dir) => shortLowerDir(root, dir)));
     await rmdir(diffDir);
-    const { applyLayer } = await import('./layers/index.js');
+    const { applyLayer } = await applier();
     const applied = await applyLayer({
-      open: () => createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
+      open: async () => (await source?.()) ?? createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
       target: diffDir,
       mode: chosen,
       parents,
@@ -94,4 +95,8 @@ export function layerUnpacker(root: string): Unpacker {
     });
     return { diffId: applied.diffId, size: applied.size };
   };
+  unpack.warm = async () => {
+    await Promise.all([mode(), applier()]);
+  };
+  return unpack;
 }

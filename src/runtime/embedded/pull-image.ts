@@ -8,13 +8,15 @@
  */
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../errors.js';
+import { InterruptedError } from '../../util/interrupt.js';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';
-import { familiarReference } from '../../image/reference.js';
+import { familiarReference, isSha256Digest } from '../../image/reference.js';
 import type { EventSink } from '../events.js';
 import type { RegistryClient } from './registry/index.js';
 import type { Descriptor as RemoteDescriptor } from '../../image/oci/manifest-schemas.js';
 import { parseImageConfig } from '../../image/oci/image-config.js';
-import { chainIdOf } from './store/index.js';
+import { DownloadTap } from './download-tap.js';
+import { chainIdOf, chainIdsOf } from './store/index.js';
 import type { Descriptor, LeaseHandle, Store } from './store/index.js';
 
 declareFailpoints('embedded.pull.before-tag');
@@ -90,15 +92,28 @@ export async function pullImage(deps: PullDeps, ref: string): Promise<string> {
         'DEVENV_REGISTRY',
         `${ref}: the config lists ${diffIds.length} layers but the manifest ${resolved.layers.length}`,
       );
+    // When a layer will be unpacked, the applier loads (and a new store probes its layer mode) while
+    // the blobs download instead of after.
+    const chains = diffIds.every(isSha256Digest) ? chainIdsOf(diffIds) : [];
+    const missing = async (chainId: string | undefined) =>
+      chainId === undefined || (await store.layers.get(chainId)) === undefined;
+    if (await missing(chains.at(-1))) store.layers.warm();
+    // The base layer, when it is not stored yet, is unpacked as it downloads (download-tap.ts).
+    const taps = resolved.layers.map(() => undefined as DownloadTap | undefined);
+    if (resolved.layers.length > 0 && (await missing(chains[0]))) taps[0] = new DownloadTap();
     const downloads = limited(
-      resolved.layers.map((layer) => () => download(deps, repo, layer, lease, open, () => failed)),
+      resolved.layers.map(
+        (layer, i) => () => download(deps, repo, layer, lease, open, () => failed, taps[i]),
+      ),
       PARALLEL_DOWNLOADS,
     );
     let parent: string | undefined;
     try {
       for (const [i, layer] of resolved.layers.entries()) {
-        await downloads[i];
-        parent = await unpack(deps, layer, parent, diffIds[i], lease);
+        const download = downloads[i] ?? Promise.resolve();
+        const tap = taps[i];
+        if (tap === undefined) await download;
+        parent = await unpack(deps, layer, parent, diffIds[i], lease, tap && { tap, stored: download });
       }
     } catch (error) {
       // Stop the downloads still running, and wait for them, before reporting the first failure.
@@ -131,21 +146,24 @@ async function download(
   lease: LeaseHandle,
   open: Set<Readable>,
   cancelled: () => boolean,
+  tap: DownloadTap | undefined,
 ): Promise<void> {
   const id = shortDigest(layer.digest);
-  const result = await deps.store.blobs.ingest(
-    layer,
-    () => {
-      if (cancelled()) throw new Error('pull cancelled');
-      const stream = deps.client.openBlob(repo, layer, (current, total) => {
-        deps.onEvent({ type: 'transfer:progress', id, phase: 'download', current, total });
-      });
-      open.add(stream);
-      stream.once('close', () => open.delete(stream));
-      return stream;
-    },
-    { lease },
-  );
+  const result = await deps.store.blobs
+    .ingest(
+      layer,
+      () => {
+        if (cancelled()) throw new Error('pull cancelled');
+        const stream = deps.client.openBlob(repo, layer, (current, total) => {
+          deps.onEvent({ type: 'transfer:progress', id, phase: 'download', current, total });
+        });
+        open.add(stream);
+        stream.once('close', () => open.delete(stream));
+        return tap === undefined ? stream : tap.split(stream);
+      },
+      { lease },
+    )
+    .finally(() => tap?.settle());
   deps.onEvent({ type: 'transfer:done', id, phase: 'download', skipped: result.existed });
 }
 
@@ -155,17 +173,33 @@ async function unpack(
   parent: string | undefined,
   diffId: string | undefined,
   lease: LeaseHandle,
+  streamed: { tap: DownloadTap; stored: Promise<void> } | undefined,
 ): Promise<string> {
   const id = shortDigest(layer.digest);
   const existed =
     diffId !== undefined && (await deps.store.layers.get(chainIdOf(parent, diffId))) !== undefined;
   deps.onEvent({ type: 'transfer:progress', id, phase: 'extract', current: 0, total: layer.size });
-  const created = await deps.store.layers.create({
-    parent,
-    blob: plain(layer),
-    expectedDiffId: diffId,
-    lease,
-  });
+  let created;
+  try {
+    created = await deps.store.layers.create({
+      parent,
+      blob: plain(layer),
+      expectedDiffId: diffId,
+      lease,
+      streamed: streamed && { source: streamed.tap.opened, stored: streamed.stored },
+    });
+  } catch (error) {
+    // The unpack read unverified bytes: when the download fails too (wrong digest, network, disk),
+    // its error is the one to report, as it was when the unpack came after it. The wait costs
+    // nothing extra, since the download no longer waits for the unpack.
+    if (streamed !== undefined && !(error instanceof InterruptedError)) {
+      streamed.tap.detach();
+      await streamed.stored;
+    }
+    throw error;
+  } finally {
+    streamed?.tap.detach();
+  }
   deps.onEvent({ type: 'transfer:done', id, phase: 'extract', skipped: existed });
   return created.chainId;
 }

@@ -3,6 +3,8 @@
  * directories and the bookkeeping, the applier owns reading a layer tar safely into a diff directory.
  */
 
+import type { Readable } from 'node:stream';
+
 /** What the store hands the applier for one layer. */
 export interface UnpackInput {
   /** The stored layer blob (compressed or not; the applier detects the compression by magic). */
@@ -13,6 +15,11 @@ export interface UnpackInput {
   parentDiffDirs: string[];
   /** The blob is a plain tar that this process hashed to this digest as it stored it: no second hash. */
   knownDiffId?: string | undefined;
+  /**
+   * The blob's bytes while it is still being stored (a base layer of a pull): read instead of
+   * `blobPath` when it gives a stream; undefined means the stored blob is ready to read.
+   */
+  source?: (() => Promise<Readable | undefined>) | undefined;
 }
 
 /** What the applier reports. */
@@ -23,5 +30,11 @@ export interface UnpackResult {
   size: number;
 }
 
-/** Unpacks one layer blob into `diffDir`; must not write anywhere else. */
-export type Unpacker = (input: UnpackInput) => Promise<UnpackResult>;
+/**
+ * Unpacks one layer blob into `diffDir`; must not write anywhere else. `warm`, when given, does now
+ * what the first unpack would otherwise wait for (loading the applier, choosing the layer mode), so
+ * a pull can have it done while its layers download.
+ */
+export type Unpacker = ((input: UnpackInput) => Promise<UnpackResult>) & {
+  warm?: (() => Promise<void>) | undefined;
+};
