@@ -16,13 +16,19 @@ import type { RegistryClient } from './registry/index.js';
 import type { Descriptor as RemoteDescriptor } from '../../image/oci/manifest-schemas.js';
 import { parseImageConfig } from '../../image/oci/image-config.js';
 import { DownloadTap } from './download-tap.js';
-import { chainIdOf, chainIdsOf } from './store/index.js';
+import { chainIdOf, chainIdsOf, freeBytes } from './store/index.js';
 import type { Descriptor, LeaseHandle, Store } from './store/index.js';
 
 declareFailpoints('embedded.pull.before-tag');
 
 /** Downloads running at once, as Docker's default `max-concurrent-downloads` is 3. */
 const PARALLEL_DOWNLOADS = 3;
+
+/**
+ * A layer unpacks as it downloads only when the disk has this many times its compressed size free
+ * (a gzip layer unpacks to two or three times its size, and its blob is kept too).
+ */
+const STREAM_ROOM_FACTOR = 8;
 
 /** What a pull needs. */
 export interface PullDeps {
@@ -98,9 +104,13 @@ export async function pullImage(deps: PullDeps, ref: string): Promise<string> {
     const missing = async (chainId: string | undefined) =>
       chainId === undefined || (await store.layers.get(chainId)) === undefined;
     if (await missing(chains.at(-1))) store.layers.warm();
-    // The base layer, when it is not stored yet, is unpacked as it downloads (download-tap.ts).
+    // The base layer, when it is not stored yet, is unpacked as it downloads (download-tap.ts);
+    // on a nearly full disk it downloads first, so running out of room fails as it always did: the
+    // blob refused before it downloads or the layer mid-extract, the finished blob kept for a rerun.
     const taps = resolved.layers.map(() => undefined as DownloadTap | undefined);
-    if (resolved.layers.length > 0 && (await missing(chains[0]))) taps[0] = new DownloadTap();
+    const base = resolved.layers[0];
+    if (base !== undefined && (await missing(chains[0])) && (await roomy(store, base.size)))
+      taps[0] = new DownloadTap();
     const downloads = limited(
       resolved.layers.map(
         (layer, i) => () => download(deps, repo, layer, lease, open, () => failed, taps[i]),
@@ -137,6 +147,12 @@ export async function pullImage(deps: PullDeps, ref: string): Promise<string> {
   } finally {
     await lease.release();
   }
+}
+
+/** Whether the store's disk has room for the blob and its unpacked layer many times over. */
+async function roomy(store: Store, blobSize: number): Promise<boolean> {
+  const free = await freeBytes(store.paths.root).catch(() => 0);
+  return free > STREAM_ROOM_FACTOR * blobSize;
 }
 
 async function download(
