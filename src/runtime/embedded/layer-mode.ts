@@ -78,7 +78,7 @@ async function shortLowerDir(root: string, diffDir: string): Promise<string> {
 export function layerUnpacker(root: string): Unpacker {
   const mode = once(() => storeLayerMode(root));
   const applier = once(() => import('./layers/index.js'));
-  const unpack: Unpacker = async ({ blobPath, diffDir, parentDiffDirs, knownDiffId, source }) => {
+  const unpack: Unpacker = async ({ blobPath, diffDir, parentDiffDirs, knownDiffId }) => {
     const chosen = await mode();
     const parents =
       chosen === 'flatten'
@@ -87,7 +87,7 @@ export function layerUnpacker(root: string): Unpacker {
     await rmdir(diffDir);
     const { applyLayer } = await applier();
     const applied = await applyLayer({
-      open: async () => (await source?.()) ?? createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
+      open: () => createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
       target: diffDir,
       mode: chosen,
       parents,

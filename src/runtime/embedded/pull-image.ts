@@ -8,27 +8,19 @@
  */
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../errors.js';
-import { InterruptedError } from '../../util/interrupt.js';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';
 import { familiarReference, isSha256Digest } from '../../image/reference.js';
 import type { EventSink } from '../events.js';
 import type { RegistryClient } from './registry/index.js';
 import type { Descriptor as RemoteDescriptor } from '../../image/oci/manifest-schemas.js';
 import { parseImageConfig } from '../../image/oci/image-config.js';
-import { DownloadTap } from './download-tap.js';
-import { chainIdOf, chainIdsOf, freeBytes } from './store/index.js';
+import { chainIdOf, chainIdsOf } from './store/index.js';
 import type { Descriptor, LeaseHandle, Store } from './store/index.js';
 
 declareFailpoints('embedded.pull.before-tag');
 
 /** Downloads running at once, as Docker's default `max-concurrent-downloads` is 3. */
 const PARALLEL_DOWNLOADS = 3;
-
-/**
- * A layer unpacks as it downloads only when the disk has this many times its compressed size free
- * (a gzip layer unpacks to two or three times its size, and its blob is kept too).
- */
-const STREAM_ROOM_FACTOR = 8;
 
 /** What a pull needs. */
 export interface PullDeps {
@@ -100,30 +92,17 @@ export async function pullImage(deps: PullDeps, ref: string): Promise<string> {
       );
     // When a layer will be unpacked, the applier loads (and a new store probes its layer mode) while
     // the blobs download instead of after.
-    const chains = diffIds.every(isSha256Digest) ? chainIdsOf(diffIds) : [];
-    const missing = async (chainId: string | undefined) =>
-      chainId === undefined || (await store.layers.get(chainId)) === undefined;
-    if (await missing(chains.at(-1))) store.layers.warm();
-    // The base layer, when it is not stored yet, is unpacked as it downloads (download-tap.ts);
-    // on a nearly full disk it downloads first, so running out of room fails as it always did: the
-    // blob refused before it downloads or the layer mid-extract, the finished blob kept for a rerun.
-    const taps = resolved.layers.map(() => undefined as DownloadTap | undefined);
-    const base = resolved.layers[0];
-    if (base !== undefined && (await missing(chains[0])) && (await roomy(store, base.size)))
-      taps[0] = new DownloadTap();
+    const top = diffIds.every(isSha256Digest) ? chainIdsOf(diffIds).at(-1) : undefined;
+    if (top === undefined || (await store.layers.get(top)) === undefined) store.layers.warm();
     const downloads = limited(
-      resolved.layers.map(
-        (layer, i) => () => download(deps, repo, layer, lease, open, () => failed, taps[i]),
-      ),
+      resolved.layers.map((layer) => () => download(deps, repo, layer, lease, open, () => failed)),
       PARALLEL_DOWNLOADS,
     );
     let parent: string | undefined;
     try {
       for (const [i, layer] of resolved.layers.entries()) {
-        const download = downloads[i] ?? Promise.resolve();
-        const tap = taps[i];
-        if (tap === undefined) await download;
-        parent = await unpack(deps, layer, parent, diffIds[i], lease, tap && { tap, stored: download });
+        await downloads[i];
+        parent = await unpack(deps, layer, parent, diffIds[i], lease);
       }
     } catch (error) {
       // Stop the downloads still running, and wait for them, before reporting the first failure.
@@ -149,12 +128,6 @@ export async function pullImage(deps: PullDeps, ref: string): Promise<string> {
   }
 }
 
-/** Whether the store's disk has room for the blob and its unpacked layer many times over. */
-async function roomy(store: Store, blobSize: number): Promise<boolean> {
-  const free = await freeBytes(store.paths.root).catch(() => 0);
-  return free > STREAM_ROOM_FACTOR * blobSize;
-}
-
 async function download(
   deps: PullDeps,
   repo: { domain: string; path: string },
@@ -162,24 +135,21 @@ async function download(
   lease: LeaseHandle,
   open: Set<Readable>,
   cancelled: () => boolean,
-  tap: DownloadTap | undefined,
 ): Promise<void> {
   const id = shortDigest(layer.digest);
-  const result = await deps.store.blobs
-    .ingest(
-      layer,
-      () => {
-        if (cancelled()) throw new Error('pull cancelled');
-        const stream = deps.client.openBlob(repo, layer, (current, total) => {
-          deps.onEvent({ type: 'transfer:progress', id, phase: 'download', current, total });
-        });
-        open.add(stream);
-        stream.once('close', () => open.delete(stream));
-        return tap === undefined ? stream : tap.split(stream);
-      },
-      { lease },
-    )
-    .finally(() => tap?.settle());
+  const result = await deps.store.blobs.ingest(
+    layer,
+    () => {
+      if (cancelled()) throw new Error('pull cancelled');
+      const stream = deps.client.openBlob(repo, layer, (current, total) => {
+        deps.onEvent({ type: 'transfer:progress', id, phase: 'download', current, total });
+      });
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
+      return stream;
+    },
+    { lease },
+  );
   deps.onEvent({ type: 'transfer:done', id, phase: 'download', skipped: result.existed });
 }
 
@@ -189,33 +159,17 @@ async function unpack(
   parent: string | undefined,
   diffId: string | undefined,
   lease: LeaseHandle,
-  streamed: { tap: DownloadTap; stored: Promise<void> } | undefined,
 ): Promise<string> {
   const id = shortDigest(layer.digest);
   const existed =
     diffId !== undefined && (await deps.store.layers.get(chainIdOf(parent, diffId))) !== undefined;
   deps.onEvent({ type: 'transfer:progress', id, phase: 'extract', current: 0, total: layer.size });
-  let created;
-  try {
-    created = await deps.store.layers.create({
-      parent,
-      blob: plain(layer),
-      expectedDiffId: diffId,
-      lease,
-      streamed: streamed && { source: streamed.tap.opened, stored: streamed.stored },
-    });
-  } catch (error) {
-    // The unpack read unverified bytes: when the download fails too (wrong digest, network, disk),
-    // its error is the one to report, as it was when the unpack came after it. The wait costs
-    // nothing extra, since the download no longer waits for the unpack.
-    if (streamed !== undefined && !(error instanceof InterruptedError)) {
-      streamed.tap.detach();
-      await streamed.stored;
-    }
-    throw error;
-  } finally {
-    streamed?.tap.detach();
-  }
+  const created = await deps.store.layers.create({
+    parent,
+    blob: plain(layer),
+    expectedDiffId: diffId,
+    lease,
+  });
   deps.onEvent({ type: 'transfer:done', id, phase: 'extract', skipped: existed });
   return created.chainId;
 }

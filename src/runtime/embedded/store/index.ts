@@ -27,7 +27,7 @@ export type { RepairReport } from './repair.js';
 export { prepareStoreRoot, resolveStoreRoot } from './root.js';
 export type { StoreRoot, StoreRootInputs } from './root.js';
 export type { Descriptor, ImageLayer, ImageRecord, LayerRecord } from './schemas.js';
-export { ensureFreeSpace, freeBytes, isNoSpace } from './space.js';
+export { ensureFreeSpace, isNoSpace } from './space.js';
 export { openStore, STORE_VERSION } from './store.js';
 export type { OpenStoreOptions, Store } from './store.js';
 export type { Unpacker, UnpackInput, UnpackResult } from './unpacker.js';

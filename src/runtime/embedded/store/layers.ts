@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { syncDir, writeFileAtomic } from '../../../util/atomic.js';
@@ -61,12 +60,6 @@ export interface CreateLayerInput {
    * be compressed is refused.
    */
   hashedPlainTar?: boolean | undefined;
-  /**
-   * A base layer whose blob is still downloading: `source` gives its bytes as they arrive (undefined
-   * when the blob was stored without them), and `stored` settles once the blob is verified and
-   * stored. The unpack reads the bytes as they come; the layer is published only after `stored`.
-   */
-  streamed?: { source: Promise<Readable | undefined>; stored: Promise<unknown> } | undefined;
   lease?: LeaseHandle | undefined;
 }
 
@@ -147,9 +140,6 @@ export class LayerStore {
    * chain ID (known from `expectedDiffId`) is already stored. Returns its record.
    */
   async create(input: CreateLayerInput): Promise<LayerRecord> {
-    const { streamed } = input;
-    if (streamed !== undefined && input.parent !== undefined)
-      throw new Error('only a base layer is unpacked while it downloads');
     if (input.parent !== undefined && (await this.get(input.parent)) === undefined) {
       throw new DevenvError(
         'DEVENV_STORE',
@@ -179,25 +169,12 @@ export class LayerStore {
         input.parent === undefined
           ? []
           : (await this.chain(input.parent)).map((r) => this.diffDir(r.chainId));
-      let tapped = false;
       const result = await unpack({
         blobPath: this.#ctx.paths.blob(input.blob.digest),
         diffDir: path.join(temp, 'diff'),
         parentDiffDirs: parents,
         knownDiffId: input.hashedPlainTar === true ? input.blob.digest : undefined,
-        source:
-          streamed === undefined
-            ? undefined
-            : async () => {
-                // The download's bytes once; any other read is of the stored blob, once it is.
-                const stream = tapped ? undefined : await streamed.source;
-                tapped = true;
-                if (stream === undefined) await streamed.stored;
-                return stream;
-              },
       });
-      // The layer names its blob: it is published only once the blob is stored.
-      await streamed?.stored;
       digestHex(result.diffId, `diff ID of layer ${input.blob.digest}`);
       await failpoint('store.layer.after-unpack');
       if (input.expectedDiffId !== undefined && result.diffId !== input.expectedDiffId) {

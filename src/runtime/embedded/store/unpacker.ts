@@ -3,8 +3,6 @@
  * directories and the bookkeeping, the applier owns reading a layer tar safely into a diff directory.
  */
 
-import type { Readable } from 'node:stream';
-
 /** What the store hands the applier for one layer. */
 export interface UnpackInput {
   /** The stored layer blob (compressed or not; the applier detects the compression by magic). */
@@ -15,11 +13,6 @@ export interface UnpackInput {
   parentDiffDirs: string[];
   /** The blob is a plain tar that this process hashed to this digest as it stored it: no second hash. */
   knownDiffId?: string | undefined;
-  /**
-   * The blob's bytes while it is still being stored (a base layer of a pull): read instead of
-   * `blobPath` when it gives a stream; undefined means the stored blob is ready to read.
-   */
-  source?: (() => Promise<Readable | undefined>) | undefined;
 }
 
 /** What the applier reports. */

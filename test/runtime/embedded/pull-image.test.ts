@@ -1,16 +1,16 @@
 /**
- * A pull unpacks its base layer while the layer downloads (src/runtime/embedded/download-tap.ts),
- * and still publishes only what was verified: a registry that pauses half way through the layer
- * shows the layer's first file on disk before the rest is sent; a body that does not match its
- * digest fails with the digest error and leaves no layer, blob or tag; a blob that is stored already
- * (its layer not) is unpacked from the store without downloading it again.
+ * An embedded pull against an in-test registry, into a real store with the real layer applier: a
+ * layer body that does not match its digest fails with the digest error and leaves no layer, blob or
+ * tag; a blob that is stored already (its layer not) is unpacked from the store without downloading
+ * it again, and the layer holds the files; the layer mode of a new store is chosen while the layer
+ * downloads, not after.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { layerUnpacker } from '../../../src/runtime/embedded/layer-mode.js';
+import { layerUnpacker, recordedLayerMode } from '../../../src/runtime/embedded/layer-mode.js';
 import { pullImage } from '../../../src/runtime/embedded/pull-image.js';
 import { openStore } from '../../../src/runtime/embedded/store/index.js';
 import type { Store } from '../../../src/runtime/embedded/store/index.js';
@@ -26,23 +26,6 @@ afterEach(async () => {
   registry = undefined;
   cleanupDirs();
 });
-
-/** Paths below `dir` (recursively) whose last part is `name`. */
-function found(dir: string, name: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((rel) => path.basename(rel) === name)
-    .map((rel) => path.join(dir, rel));
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
-}
 
 interface Setup {
   layer: LayerFixture;
@@ -66,53 +49,18 @@ async function setup(): Promise<Setup> {
   const root = path.join(tempDir(), 'store');
   const store = await openStore({ root, unpack: layerUnpacker(root) });
   const ref = `${registry.address}/app:1`;
-  // A registry that pauses must not look idle to the client.
-  const client = makeClient({ idleTimeoutMs: 120_000 });
+  const client = makeClient({ idleTimeoutMs: 60_000 });
   const pull = () => pullImage({ store, client, onEvent: () => undefined }, ref);
   return { layer, big, store, root, ref, pull };
 }
 
-/** Serves the layer blob as `body`, sending its first half, then waiting for `pause`, then the rest. */
-function serveLayer(r: FakeRegistry, layer: LayerFixture, body: Buffer, pause: () => Promise<unknown>): void {
-  r.intercept = async (req, res, url) => {
-    if (req.method !== 'GET' || !url.pathname.endsWith(`/blobs/${layer.digest}`)) return false;
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(body.length),
-      'docker-content-digest': layer.digest,
-    });
-    const half = Math.floor(body.length / 2);
-    res.write(body.subarray(0, half));
-    await pause();
-    res.end(body.subarray(half));
-    return true;
-  };
-}
-
-describe('pull: the base layer unpacks while it downloads', { timeout: 120_000 }, () => {
-  it('the first file is on disk before the second half of the layer is sent; the result is complete', async () => {
-    const { layer, big, store, root, pull } = await setup();
-    let early = false;
-    serveLayer(registry as FakeRegistry, layer, layer.blob, async () => {
-      early = await waitFor(() => found(path.join(root, 'layers'), 'a.txt').length > 0, 30_000);
-    });
-    const id = await pull();
-    expect(early).toBe(true);
-    // A single-layer image: its chain ID is its diff ID.
-    const diff = store.layers.diffDir(layer.diffId);
-    expect(readFileSync(path.join(diff, 'a.txt'), 'utf8')).toBe('first file\n');
-    expect(readFileSync(path.join(diff, 'z.bin'), 'utf8')).toBe(big);
-    expect(await store.blobs.verify(layer.digest)).toBe(true);
-    expect(await store.layers.list()).toEqual([layer.diffId]);
-    expect(Object.values(await store.refs.all())).toEqual([id]);
-  });
-
+describe('embedded pull', { timeout: 120_000 }, () => {
   it('a body that does not match its digest: the digest error, and no layer, blob or tag is left', async () => {
     const { layer, store, root, pull } = await setup();
     const forged = Buffer.from(layer.blob);
     const at = Math.floor(forged.length * 0.75);
     forged[at] = (forged[at] ?? 0) ^ 0xff;
-    serveLayer(registry as FakeRegistry, layer, forged, () => Promise.resolve());
+    (registry as FakeRegistry).blobs.set(layer.digest, forged);
     const error = await pull().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DEVENV_DIGEST_MISMATCH' });
     expect(String(error)).toContain(`digest mismatch for blob ${layer.digest}`);
@@ -123,7 +71,7 @@ describe('pull: the base layer unpacks while it downloads', { timeout: 120_000 }
   });
 
   it('a blob stored already (its layer not) is unpacked from the store, not downloaded again', async () => {
-    const { layer, store, pull } = await setup();
+    const { layer, big, store, pull } = await setup();
     await store.blobs.ingest({ digest: layer.digest, size: layer.blob.length }, () =>
       Readable.from([layer.blob]),
     );
@@ -132,6 +80,24 @@ describe('pull: the base layer unpacks while it downloads', { timeout: 120_000 }
       (registry as FakeRegistry).requests.filter((q) => q.method === 'GET' && q.url.includes(layer.digest)),
     ).toEqual([]);
     expect((await store.images.get(id))?.id).toBe(id);
-    expect(readFileSync(path.join(store.layers.diffDir(layer.diffId), 'a.txt'), 'utf8')).toBe('first file\n');
+    const diff = store.layers.diffDir(layer.diffId);
+    expect(readFileSync(path.join(diff, 'a.txt'), 'utf8')).toBe('first file\n');
+    expect(readFileSync(path.join(diff, 'z.bin'), 'utf8')).toBe(big);
+  });
+
+  it('a pull that will unpack gets the unpacker ready while it downloads: the layer mode is chosen before the layer is read', async () => {
+    const { layer, root, pull } = await setup();
+    let modeBeforeLayer: string | undefined;
+    (registry as FakeRegistry).intercept = async (req, res, url) => {
+      if (req.method !== 'GET' || !url.pathname.endsWith(`/blobs/${layer.digest}`)) return false;
+      // Held back until the mode is recorded: a pull that probed only after the download would wait
+      // here for nothing.
+      const deadline = Date.now() + 30_000;
+      while ((modeBeforeLayer = await recordedLayerMode(root)) === undefined && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      return false;
+    };
+    await pull();
+    expect(modeBeforeLayer).toMatch(/^(overlay|flatten)$/);
   });
 });
