@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { main } from './main.js';
+import { startLean } from './util/optimizer.js';
 import { configureFailpoints } from './util/failpoint.js';
 import { INTERRUPT_SIGNALS, InterruptedError, signalExitStatus } from './util/interrupt.js';
 import type { InterruptSignal } from './util/interrupt.js';
 
+startLean();
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

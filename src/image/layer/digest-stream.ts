@@ -3,6 +3,7 @@
  * parser, so the diff ID (image-spec config.md `rootfs.diff_ids`) comes for free while applying, and a
  * decompression bomb stops at the byte cap instead of filling the disk.
  */
+import { optimizeFromNow } from '../../util/optimizer.js';
 import { createHash } from 'node:crypto';
 import { Transform, Writable } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
@@ -26,6 +27,7 @@ export class DigestStream extends Transform {
     private readonly known?: string,
   ) {
     super();
+    optimizeFromNow();
   }
 
   /** Bytes seen so far. */

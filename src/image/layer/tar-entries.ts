@@ -3,6 +3,7 @@
  * applied the way Docker's reader applies them. Everything that can be refused without touching the
  * filesystem is refused here, so both passes of {@link applyLayer} see the same verdicts.
  */
+import { optimizeFromNow } from '../../util/optimizer.js';
 import type { Readable } from 'node:stream';
 import { normalizeEntryName } from './entry-name.js';
 import { invalidEntry, limitError } from './layer-limits.js';
@@ -62,6 +63,7 @@ export async function* readLayerEntries(
   tarStream: Readable,
   limits: LayerLimits,
 ): AsyncGenerator<LayerEntry> {
+  optimizeFromNow();
   const reader = new ChunkReader(tarStream[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
   let count = 0;
   try {

@@ -4,6 +4,7 @@
  * text, which corrupts binary xattrs such as `security.capability`. Here every field that does not
  * fit the ustar header goes into a PAX record as raw bytes, as Go's archive/tar (Docker's writer) does.
  */
+import { optimizeFromNow } from '../../util/optimizer.js';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -27,7 +28,9 @@ export class TarWriter {
   constructor(
     private readonly output: Writable,
     private readonly maxBytes = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    optimizeFromNow();
+  }
 
   /** Bytes written so far. */
   get bytes(): number {
