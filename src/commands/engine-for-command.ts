@@ -2,7 +2,6 @@
  * Builds the engine's context for a command: the runtime, the run's progress reporter (`--progress`),
  * the terminal and a prompt.
  */
-import { createInterface } from 'node:readline/promises';
 import type { Writable } from 'node:stream';
 import type { EngineContext } from '../engine/engine-context.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -14,9 +13,11 @@ import type { CommandContext } from './command.js';
 /**
  * Asks a yes/no question on the terminal. readline holds the terminal in raw mode while it reads, so
  * ctrl-c arrives as a key, not a signal: it interrupts like the signal would (exit 130, cleanups
- * run). End of input (ctrl-d) answers no.
+ * run). End of input (ctrl-d) answers no. readline is loaded here, not with the command: most runs never
+ * ask.
  */
 async function ask(ctx: CommandContext, stderr: Writable, question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: ctx.stdin, output: stderr });
   const cancel = new AbortController();
   const onAbort = (): void => {

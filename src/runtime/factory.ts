@@ -11,7 +11,7 @@ import { LABELS } from '../plan/compile-plan.js';
 import { envStateDir } from '../util/paths.js';
 import { dockerTimeoutMs } from './docker/call-policy.js';
 import type { DockerTarget } from './docker/docker-cli.js';
-import { DockerRuntime } from './docker/docker-runtime.js';
+import type { DockerRuntime } from './docker/docker-runtime.js';
 import type { EmbeddedRuntime } from './embedded/embedded-runtime.js';
 import { resolveStoreRoot } from './embedded/store/root.js';
 import type { StoreRoot } from './embedded/store/root.js';
@@ -139,8 +139,17 @@ export function dockerTarget(binary: 'docker' | 'podman', host: RuntimeHost): Do
   };
 }
 
-function dockerLike(binary: 'docker' | 'podman', host: RuntimeHost): DockerRuntime {
-  return new DockerRuntime(dockerTarget(binary, host));
+/**
+ * The Docker (or Podman) runtime. Loaded on demand like the embedded one: its CLI, Engine API client
+ * and session code (child_process, http, net) are ~20 modules an embedded environment never needs.
+ */
+async function dockerLike(
+  binary: 'docker' | 'podman',
+  host: RuntimeHost,
+  target: DockerTarget = dockerTarget(binary, host),
+): Promise<DockerRuntime> {
+  const { DockerRuntime } = await import('./docker/docker-runtime.js');
+  return new DockerRuntime(target);
 }
 
 /** The first `binary` on the caller's PATH, if any. */
@@ -212,7 +221,10 @@ export async function runtimeForEnvironment(
   if (pick.runtime !== 'embedded' || !onPath('docker', host.env)) return createRuntime(pick.runtime, host);
   const embedded = await embeddedRuntime(host);
   if ((await embedded.inspectContainer(name)) !== undefined) return embedded;
-  const docker = new DockerRuntime({ ...dockerTarget('docker', host), timeoutMs: LEGACY_PROBE_MS });
+  const docker = await dockerLike('docker', host, {
+    ...dockerTarget('docker', host),
+    timeoutMs: LEGACY_PROBE_MS,
+  });
   const found = await docker.inspectContainer(name).catch(() => undefined);
   return found?.labels[LABELS.name] !== undefined ? dockerLike('docker', host) : embedded;
 }
@@ -234,7 +246,7 @@ export async function runtimesToList(request: RuntimeRequest, host: RuntimeHost)
   if (existsSync(embeddedStoreRoot(host).root) || (await canRun()))
     runtimes.push(await embeddedRuntime(host));
   const cli = (['docker', 'podman'] as const).find((binary) => onPath(binary, host.env));
-  if (cli !== undefined) runtimes.push(dockerLike(cli, host));
+  if (cli !== undefined) runtimes.push(await dockerLike(cli, host));
   // None at all: pickAuto says why and how to get one.
   return runtimes.length > 0 ? runtimes : [await createRuntime('auto', host)];
 }

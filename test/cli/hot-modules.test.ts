@@ -99,6 +99,11 @@ describe('thin entry', () => {
     // refs.json, the image record and its config were read: status found the image.
     expect(run.stdout).toMatch(/image: +devenv\/hot-modules:latest \(built\)/);
     expect(run.modules.some((url) => url.endsWith('/runtime/embedded/store/store.js'))).toBe(true);
+    // Docker's runtime (its CLI, Engine API client and sessions) is not loaded for an embedded one.
+    const ours = run.modules.map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(
+      ours.filter((m) => m.startsWith('runtime/docker/') && m !== 'runtime/docker/call-policy.js'),
+    ).toEqual([]);
     const packages = packagesOf(run.modules);
     expect(packages).not.toContain('zod');
     expect(packages).not.toContain('yaml');
