@@ -28,21 +28,24 @@ export function staleSource(repo: string): string | undefined {
   return walk(src);
 }
 
-/** Runs `npm run build`'s compiler; resolves with its output, rejects with it on failure. */
-function build(repo: string): Promise<string> {
-  const tsc = path.join(repo, 'node_modules/typescript/bin/tsc');
+/** Runs one step of `npm run build`; resolves with its output, rejects with it on failure. */
+function run(repo: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [tsc, '-p', 'tsconfig.build.json'],
-      { cwd: repo, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const output = `${stdout}${stderr}`.trim();
-        if (error === null) resolve(output);
-        else reject(new Error(output === '' ? error.message : output));
-      },
-    );
+    execFile(process.execPath, args, { cwd: repo, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const output = `${stdout}${stderr}`.trim();
+      if (error === null) resolve(output);
+      else reject(new Error(output === '' ? error.message : output));
+    });
   });
+}
+
+/**
+ * `npm run build`: the compiler, then the bundler. The bundler is not optional: tsc writes its own
+ * `dist/cli.js` over the bundled one, and tests would then run a CLI users never get.
+ */
+async function build(repo: string): Promise<void> {
+  await run(repo, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+  await run(repo, [path.join(repo, 'scripts/bundle.mjs')]);
 }
 
 /** Makes sure dist/ is current, building it once when it is not. */
