@@ -88,6 +88,12 @@ async function writeFile(ctx: ExtractContext, target: string, entry: LayerEntry)
     // After chown, which clears setuid and setgid.
     fchmodSync(fd, entry.mode);
     futimesSync(fd, entry.mtime, entry.mtime);
+  } catch (error) {
+    // Calls on a descriptor name no path; the command boundary needs one to say which file failed
+    // ("the disk is full: cannot write …") instead of reporting a bug.
+    const errno = error as NodeJS.ErrnoException;
+    if (errno.code !== undefined && errno.path === undefined) errno.path = target;
+    throw error;
   } finally {
     closeSync(fd);
   }
