@@ -47,47 +47,54 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
       `the embedded runtime could not start the environment, so there is nothing to time: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const image = ctx.services.images.busybox;
-  await setup(ctx, ['docker', 'rm', '-f', PEER]).catch(() => '');
-  await setup(ctx, ['docker', 'run', '-d', '--name', PEER, '--network', 'none', image, 'sleep', '1000000']);
-  const pid = await containerPid(store);
-  const exec = await compare(ctx, 'embedded warm exec `true`', { argv: devenv(['exec', '--', 'true']) }, [
-    { name: 'docker exec', argv: ['docker', 'exec', PEER, 'true'] },
-    {
-      name: 'nsenter (floor)',
-      argv: [
-        'nsenter',
-        `--target=${pid}`,
-        '--mount',
-        '--uts',
-        '--ipc',
-        '--pid',
-        '--net',
-        '--root',
-        '--',
-        '/bin/true',
-      ],
-    },
-  ]);
-  const up = await compare(ctx, 'embedded warm up -d (no-op)', { argv: devenv(['up', '-d']) }, [
-    { name: 'docker start (running)', argv: ['docker', 'start', PEER] },
-    NODE_FLOOR,
-  ]);
-  const rss = [
-    await compareRss(ctx, 'embedded peak RSS, exec `true`', devenv(['exec', '--', 'true']), NODE_FLOOR),
-    await compareRss(ctx, 'embedded peak RSS, up -d (no-op)', devenv(['up', '-d']), NODE_FLOOR),
-  ];
-  const start = await compare(
-    ctx,
-    'embedded start of a stopped environment',
-    { argv: devenv(['up', '-d']), prepare: devenv(['stop', '-t', '0']) },
-    [
+  // The environment and the peer are removed whatever happens: the scratch folder goes after the
+  // run, and a monitor left running would outlive its store.
+  try {
+    const image = ctx.services.images.busybox;
+    await setup(ctx, ['docker', 'rm', '-f', PEER]).catch(() => '');
+    await setup(ctx, ['docker', 'run', '-d', '--name', PEER, '--network', 'none', image, 'sleep', '1000000']);
+    const pid = await containerPid(store);
+    const exec = await compare(ctx, 'embedded warm exec `true`', { argv: devenv(['exec', '--', 'true']) }, [
+      { name: 'docker exec', argv: ['docker', 'exec', PEER, 'true'] },
       {
-        name: 'docker start (stopped)',
-        argv: ['docker', 'start', PEER],
-        prepare: ['docker', 'stop', '-t', '0', PEER],
+        name: 'nsenter (floor)',
+        argv: [
+          'nsenter',
+          `--target=${pid}`,
+          '--mount',
+          '--uts',
+          '--ipc',
+          '--pid',
+          '--net',
+          '--root',
+          '--',
+          '/bin/true',
+        ],
       },
-    ],
-  );
-  return [...exec, ...up, ...rss, ...start];
+    ]);
+    const up = await compare(ctx, 'embedded warm up -d (no-op)', { argv: devenv(['up', '-d']) }, [
+      { name: 'docker start (running)', argv: ['docker', 'start', PEER] },
+      NODE_FLOOR,
+    ]);
+    const rss = [
+      await compareRss(ctx, 'embedded peak RSS, exec `true`', devenv(['exec', '--', 'true']), NODE_FLOOR),
+      await compareRss(ctx, 'embedded peak RSS, up -d (no-op)', devenv(['up', '-d']), NODE_FLOOR),
+    ];
+    const start = await compare(
+      ctx,
+      'embedded start of a stopped environment',
+      { argv: devenv(['up', '-d']), prepare: devenv(['stop', '-t', '0']) },
+      [
+        {
+          name: 'docker start (stopped)',
+          argv: ['docker', 'start', PEER],
+          prepare: ['docker', 'stop', '-t', '0', PEER],
+        },
+      ],
+    );
+    return [...exec, ...up, ...rss, ...start];
+  } finally {
+    await setup(ctx, devenv(['rm', '-f'])).catch(() => '');
+    await setup(ctx, ['docker', 'rm', '-f', PEER]).catch(() => '');
+  }
 }
