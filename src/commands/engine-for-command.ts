@@ -13,8 +13,8 @@ import type { CommandContext } from './command.js';
 /**
  * Asks a yes/no question on the terminal. readline holds the terminal in raw mode while it reads, so
  * ctrl-c arrives as a key, not a signal: it interrupts like the signal would (exit 130, cleanups
- * run). End of input (ctrl-d) answers no. readline is loaded here, not with the command: most runs never
- * ask.
+ * run). End of input (ctrl-d) answers no. readline is loaded here, not with the command: most runs
+ * never ask.
  */
 async function ask(ctx: CommandContext, stderr: Writable, question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');

@@ -141,7 +141,7 @@ export function dockerTarget(binary: 'docker' | 'podman', host: RuntimeHost): Do
 
 /**
  * The Docker (or Podman) runtime. Loaded on demand like the embedded one: its CLI, Engine API client
- * and session code (child_process, http, net) are ~20 modules an embedded environment never needs.
+ * and session code (with node:http and node:net) are modules an embedded environment never needs.
  */
 async function dockerLike(
   binary: 'docker' | 'podman',
