@@ -109,7 +109,7 @@ async function runModules(
     await mkdir(home, { recursive: true });
     const ctx: BenchContext = {
       repoRoot: REPO_ROOT,
-      cli: path.join(REPO_ROOT, 'dist', 'cli.js'),
+      cli: path.join(REPO_ROOT, 'dist', 'devenv.cjs'),
       services,
       dockerHost,
       env: {

@@ -1,27 +1,33 @@
 // @ts-check
 /**
- * Bundles the CLI after tsc. `dist/cli.js` (the executable) and `dist/chunks/monitor-main.js` (the
- * embedded runtime's container monitor) become esbuild bundles whose shared code and lazily loaded
- * parts sit in `dist/chunks/`: a command loads a handful of files instead of a hundred of tsc's, and
- * Node's loader, not the code, was most of a warm `exec` or no-op `up` (bench/README.md, hot paths).
+ * Bundles the CLI after tsc (docs/hot-paths.md#the-launcher). Four outputs:
  *
- * - devenv's own modules are bundled, so the CLI holds one copy of each (one DevenvError class).
- * - Packages stay external, loaded from node_modules as installed, except Ink and React and their
- *   dependencies, which the TUI's chunk inlines with React's production build and without Ink's
- *   devtools (react-devtools-core and ws): importing them as installed walks hundreds of modules.
- * - A chunk sits one folder below dist/, as tsc's modules do (dist/config/templates.js), so the
- *   paths the code builds from `import.meta.url` (the templates, the CLI script, the monitor) mean
- *   the same in both; the build checks each of them.
+ * - `dist/devenv.cjs`, the launcher (src/launch.ts): the executable; `dist/cli.js` only loads it.
+ * - `dist/chunks/cli.cjs`, the whole CLI in one CommonJS file, which the launcher compiles with a V8
+ *   code cache: every command but the TUI runs from it.
+ * - `dist/chunks/cli.js` and the other ES modules in `dist/chunks/`: the same CLI split into chunks
+ *   that load on demand, for the TUI (Ink waits at its top level, which CommonJS cannot), and
+ *   `dist/chunks/monitor-main.js`, the embedded runtime's container monitor.
+ *
+ * - devenv's own modules are bundled, so each build holds one copy of each (one DevenvError class).
+ * - Packages stay external, loaded from node_modules as installed, except: in the ES-module build,
+ *   Ink and React and their dependencies, which the TUI's chunk inlines with React's production
+ *   build and without Ink's devtools (react-devtools-core and ws): importing them as installed walks
+ *   hundreds of modules; in the CommonJS build, execa and its dependencies, which ship as ES modules
+ *   only, and no TUI at all.
+ * - Every output sits one folder below dist/, as tsc's modules do (dist/config/templates.js), so the
+ *   paths the code builds from `import.meta.url` (the templates, the CLI script, the monitor, the
+ *   package.json) mean the same in both builds; the build checks each of them.
  * - tsc's output stays for the library entry (dist/index.js) and the type declarations.
- * - `dist/bundle-meta.json` lists the source files in each output, so a test that asks which of
- *   devenv's modules a command loaded can still answer (test/helpers/loaded-modules.ts).
+ * - `dist/bundle-meta.json` lists the source files in each ES module output, so a test that asks
+ *   which of devenv's modules a command loaded can still answer (test/helpers/loaded-modules.ts).
  *
  * Every file is written beside its final name and renamed over it; chunks of an earlier build that
  * this one no longer writes are removed after.
  */
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
@@ -31,8 +37,10 @@ const srcDir = path.join(root, 'src');
 const distDir = path.join(root, 'dist');
 const chunksDir = path.join(distDir, 'chunks');
 
-/** Packages the TUI's chunk inlines (with everything they import); any other package is external. */
+/** Packages the ES-module build inlines (the TUI's, with everything they import). */
 const INLINED = new Set(['ink', 'react', 'react-reconciler', 'scheduler']);
+/** Packages the CommonJS build inlines: those without a CommonJS entry. */
+const INLINED_CJS = new Set(['execa']);
 
 /**
  * The package a bare specifier names: `react/jsx-runtime` → `react`, `@scope/x/y` → `@scope/x`.
@@ -44,16 +52,43 @@ function packageOf(specifier) {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-/** @type {import('esbuild').Plugin} */
-const externalPackages = {
-  name: 'external-packages',
+/**
+ * Marks every package external but those in `inlined`.
+ * @param {Set<string>} inlined
+ * @returns {import('esbuild').Plugin}
+ */
+function externalPackages(inlined) {
+  return {
+    name: 'external-packages',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.kind === 'entry-point' || args.path.startsWith('node:')) return undefined;
+        // Inside an inlined package, everything it imports is inlined too.
+        if (!args.importer.startsWith(srcDir + path.sep)) return undefined;
+        return inlined.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * The CommonJS build has no TUI: its command module becomes one that says so. The launcher never
+ * starts that build for the TUI, so this stands only against a mistake in the launcher.
+ * @type {import('esbuild').Plugin}
+ */
+const noTui = {
+  name: 'no-tui',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.kind === 'entry-point' || args.path.startsWith('node:')) return undefined;
-      // Inside an inlined package, everything it imports is inlined too.
-      if (!args.importer.startsWith(srcDir + path.sep)) return undefined;
-      return INLINED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
-    });
+    pluginBuild.onResolve({ filter: /^\.\/tui\.js$/ }, (args) =>
+      args.importer === path.join(srcDir, 'commands', 'command-table.ts')
+        ? { path: 'tui', namespace: 'no-tui' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'no-tui' }, () => ({
+      contents:
+        "export default { name: 'tui', summary: '', usage: '', options: {}, run() { throw new Error('the TUI runs from the ES-module build (dist/chunks/cli.js), which the launcher starts for it'); } };",
+      loader: 'js',
+    }));
   },
 };
 
@@ -81,59 +116,118 @@ const noDevtools = {
   },
 };
 
-const result = await build({
+/** Options every output shares. @type {import('esbuild').BuildOptions} */
+const common = {
   absWorkingDir: root,
-  entryPoints: [
-    { in: 'src/cli.ts', out: 'cli' },
-    { in: 'src/runtime/embedded/containers/monitor-main.ts', out: 'chunks/monitor-main' },
-  ],
   outdir: distDir,
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
   write: false,
   metafile: true,
   platform: 'node',
-  format: 'esm',
   target: 'node20',
-  sourcemap: true,
   legalComments: 'none',
   // Identifiers keep their names, so a stack trace reads without the source map.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
   define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+const result = await build({
+  ...common,
+  entryPoints: [
+    { in: 'src/cli.ts', out: 'chunks/cli' },
+    { in: 'src/runtime/embedded/containers/monitor-main.ts', out: 'chunks/monitor-main' },
+  ],
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  format: 'esm',
+  sourcemap: true,
   // CommonJS dependencies (React) call require(); an ES module has none of its own.
   banner: {
     js: "import { createRequire as __devenvCreateRequire } from 'node:module'; const require = __devenvCreateRequire(import.meta.url);",
   },
-  plugins: [externalPackages, noDevtools],
+  plugins: [externalPackages(INLINED), noDevtools],
 });
 
-// The paths the code makes from import.meta.url, seen from a chunk (see the file comment): no module
-// that makes one may land in dist/cli.js, one folder higher, except the CLI's own file.
-const cliOutput = result.metafile.outputs['dist/cli.js'];
-if (cliOutput === undefined) throw new Error('bundle: esbuild wrote no dist/cli.js');
-for (const input of Object.keys(cliOutput.inputs)) {
-  if (!input.startsWith('src/') || input === 'src/cli.ts') continue;
-  if ((await readFile(path.join(root, input), 'utf8')).includes('import.meta.url'))
-    throw new Error(`bundle: ${input} builds a path from import.meta.url but would sit in dist/cli.js`);
+const compiled = await build({
+  ...common,
+  entryPoints: [{ in: 'src/cli.ts', out: 'chunks/cli' }],
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // The launcher runs this file with vm.Script, which has no loader for import(): every import()
+  // becomes a require() (a built-in, or a package with a CommonJS entry).
+  supported: { 'dynamic-import': false },
+  define: { ...common.define, 'import.meta.url': '__devenvModuleUrl' },
+  // The launcher runs this file as a CommonJS module (__filename is this file). The banner comes
+  // before esbuild's own "use strict", which must then be said first: ES modules are strict.
+  banner: { js: '"use strict";var __devenvModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [externalPackages(INLINED_CJS), noTui],
+});
+
+const launcher = await build({
+  ...common,
+  entryPoints: [{ in: 'src/launch.ts', out: 'devenv' }],
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  // import() of the ES-module build stays an import(), which CommonJS files have in Node.
+  supported: { 'dynamic-import': true },
+  banner: { js: '#!/usr/bin/env node' },
+  plugins: [externalPackages(new Set())],
+});
+
+// The paths the code makes from import.meta.url assume a file one folder below dist/ (see the file
+// comment): every output but the launcher's must sit in dist/chunks/.
+for (const output of [...Object.keys(result.metafile.outputs), ...Object.keys(compiled.metafile.outputs)]) {
+  if (!output.startsWith('dist/chunks/')) throw new Error(`bundle: ${output} would not sit in dist/chunks/`);
 }
 for (const [what, target] of [
   ['the templates (src/config/templates.ts)', path.join(chunksDir, '..', '..', 'templates')],
-  ['the CLI script (src/commands/tui.ts)', path.join(chunksDir, '..', 'cli.js')],
+  ['the package.json (src/cli.ts)', path.join(chunksDir, '..', '..', 'package.json')],
 ]) {
   if (!existsSync(target)) throw new Error(`bundle: ${what} would not be found from a chunk: ${target}`);
 }
 
+// The launcher reads the CommonJS build as latin1 (src/launch.ts), which is the text only if it is
+// ASCII, and runs it without a module loader.
+for (const file of compiled.outputFiles ?? []) {
+  if (file.contents.some((byte) => byte > 0x7f))
+    throw new Error(`bundle: ${file.path} is not ASCII (esbuild's charset option must stay ascii)`);
+  if (!file.text.startsWith('"use strict";'))
+    throw new Error(`bundle: ${file.path} must start with "use strict" (its code was written as ES modules)`);
+  // An import() there fails when it runs ("a dynamic import callback was not specified").
+  if (/[^\w$.]import\(/.test(file.text))
+    throw new Error(`bundle: ${file.path} has an import(), which the launcher's vm.Script cannot run`);
+}
+
 await mkdir(chunksDir, { recursive: true });
 const written = new Set();
-for (const file of result.outputFiles) {
-  const temp = `${file.path}.${process.pid}.tmp`;
-  await writeFile(temp, file.contents);
-  await rename(temp, file.path);
-  written.add(file.path);
+/**
+ * @param {string} file
+ * @param {Uint8Array | string} contents
+ * @param {number} [mode]
+ */
+async function publish(file, contents, mode) {
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, contents, mode === undefined ? {} : { mode });
+  await rename(temp, file);
+  written.add(file);
 }
+for (const file of [...(result.outputFiles ?? []), ...(compiled.outputFiles ?? [])])
+  await publish(file.path, file.contents);
+for (const file of launcher.outputFiles ?? [])
+  await publish(file.path, file.contents, file.path.endsWith('.cjs') ? 0o755 : undefined);
+// `node dist/cli.js` (and the CLI script the TUI starts, src/commands/tui.ts) runs the launcher.
+await publish(
+  path.join(distDir, 'cli.js'),
+  "#!/usr/bin/env node\n// The devenv executable: see dist/devenv.cjs (src/launch.ts).\nimport './devenv.cjs';\n",
+  0o755,
+);
+// The executable the TUI starts for attach and shell (src/commands/tui.ts), seen from a chunk.
+if (!written.has(path.join(chunksDir, '..', 'devenv.cjs')))
+  throw new Error(
+    'bundle: the TUI (src/commands/tui.ts) starts dist/devenv.cjs, which this build did not write',
+  );
 if (!written.has(path.join(chunksDir, 'monitor-main.js')))
   throw new Error(
     'bundle: the monitor (src/runtime/embedded/containers/containers.ts) needs dist/chunks/monitor-main.js',

@@ -1,7 +1,7 @@
-#!/usr/bin/env node
 /**
- * The devenv executable. Reads the ambient facts (argv, cwd, env, home, user, streams) once and hands
- * them to {@link main}; nothing below this file reads them itself.
+ * The CLI's entry. Reads the ambient facts (argv, cwd, env, home, user, streams) once and hands
+ * them to {@link main}; nothing below this file reads them itself. It is bundled twice, into
+ * `dist/chunks/cli.cjs` and `dist/chunks/cli.js`, and started by the launcher (launch.ts).
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,8 @@ import { INTERRUPT_SIGNALS, InterruptedError, signalExitStatus } from './util/in
 import type { InterruptSignal } from './util/interrupt.js';
 
 startLean();
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+// Both bundles of this file sit in dist/chunks/.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 const info = os.userInfo();
@@ -31,7 +32,8 @@ const onSignal = (signal: InterruptSignal): void => {
 };
 for (const signal of INTERRUPT_SIGNALS) process.on(signal, onSignal);
 
-const status = await main({
+// No top-level await: the CommonJS bundle has none.
+void main({
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: process.env,
@@ -44,6 +46,7 @@ const status = await main({
   stderr: process.stderr,
   version: pkg.version,
   signal: interrupt.signal,
+}).then((status) => {
+  for (const signal of INTERRUPT_SIGNALS) process.off(signal, onSignal);
+  process.exitCode = status;
 });
-for (const signal of INTERRUPT_SIGNALS) process.off(signal, onSignal);
-process.exitCode = status;

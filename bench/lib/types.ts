@@ -3,7 +3,7 @@ import type { Services } from '../../test/e2e/setup/services.js';
 
 /** What every benchmark module gets from the runner. */
 export interface BenchContext {
-  /** Root of the devenv repository (where `dist/cli.js` is). */
+  /** Root of the devenv repository (where `dist/devenv.cjs`, the executable, is). */
   repoRoot: string;
   /** Absolute path of the built CLI; run it as `node <cli>`. */
   cli: string;

@@ -17,8 +17,8 @@ import { engineContext } from './engine-for-command.js';
 import { callerOf, runtimeHost, settingsOf } from './project.js';
 import { loadCachedProject } from './project-cache.js';
 
-/** The CLI script, so attach and shell run devenv itself in the terminal the TUI hands over. */
-const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
+/** The executable (the launcher), so attach and shell run devenv itself in the terminal the TUI hands over. */
+const CLI_SCRIPT = fileURLToPath(new URL('../devenv.cjs', import.meta.url));
 
 /** Global flags a child devenv must repeat to see the same runtimes. */
 function repeatedGlobals(ctx: CommandContext): string[] {

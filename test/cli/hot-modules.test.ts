@@ -81,6 +81,23 @@ describe('thin entry', () => {
       expect(ours.filter((m) => m === heavy || m.endsWith(`/${heavy}`))).toEqual([]);
   });
 
+  it.each(hot)(
+    '%s on a cache hit requires neither yaml nor zod in the compiled build',
+    async (_name, args) => {
+      const { dir, env } = setup();
+      const first = await tracedDevenv(['exec', '--', 'true'], { cwd: dir, env, compiled: true });
+      expect(first.stderr).toContain('Docker daemon is not running');
+      // The hook sees the compiled build's requires: the first run loads devenv.yml with yaml.
+      expect(packagesOf(first.modules)).toContain('yaml');
+
+      const run = await tracedDevenv(args, { cwd: dir, env, compiled: true });
+      expect(run.stderr).toContain('Docker daemon is not running');
+      const packages = packagesOf(run.modules);
+      // (tar-stream may load: up's first run digests the COPY sources, which exec did not need.)
+      for (const heavy of ['yaml', 'zod', 'dockerfile-ast']) expect(packages).not.toContain(heavy);
+    },
+  );
+
   it('status on the embedded runtime reads the image from the store without zod or yaml', async () => {
     const { dir, env } = setup();
     const root = path.join(makeProject({}), 'store');
@@ -108,6 +125,12 @@ describe('thin entry', () => {
     expect(packages).not.toContain('zod');
     expect(packages).not.toContain('yaml');
     expect(packages).not.toContain('tar-stream');
+
+    const compiled = await tracedDevenv(args, { cwd: dir, env, compiled: true });
+    expect(compiled.exitCode, compiled.stderr).toBe(0);
+    expect(compiled.stdout).toMatch(/image: +devenv\/hot-modules:latest \(built\)/);
+    for (const heavy of ['zod', 'yaml', 'tar-stream'])
+      expect(packagesOf(compiled.modules)).not.toContain(heavy);
   });
 
   it('save of an image on the embedded runtime loads neither the bundle code nor yaml, zod or execa', async () => {

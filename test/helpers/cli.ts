@@ -1,9 +1,9 @@
-/** Runs the built CLI (dist/cli.js) as a real process, the way users run it. */
+/** Runs the built CLI (dist/devenv.cjs, the package's bin) as a real process, the way users run it. */
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 
-/** Path of the built executable. */
-export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** Path of the built executable: the launcher (src/launch.ts), which `dist/cli.js` also loads. */
+export const CLI = fileURLToPath(new URL('../../dist/devenv.cjs', import.meta.url));
 
 export interface CliOptions {
   cwd?: string;

@@ -1,8 +1,14 @@
 /**
- * Which modules a real CLI run loads: runs `node --import <hook> dist/cli.js …` with a module hook
- * that appends every URL Node resolves to a file, and returns them (each once, in load order). Tests
- * use it to prove a hot command never loads a heavy package (yaml, zod, cosmiconfig) or module of
- * ours, and benchmarks to count the module graph. Chunks of the bundled CLI count as the modules in them.
+ * Which modules a real CLI run loads: runs `node --import <hook> dist/devenv.cjs …` with a module
+ * hook that appends every URL Node resolves to a file, and returns them (each once, in load order).
+ * Tests use it to prove a hot command never loads a heavy package (yaml, zod, cosmiconfig) or module
+ * of ours, and benchmarks to count the module graph. Chunks of the bundled CLI count as the modules
+ * in them.
+ *
+ * The CLI has two builds of the same source (src/launch.ts). By default the run takes the ES-module
+ * build, whose chunks show which of devenv's modules loaded. With `compiled`, it takes the CommonJS
+ * build every command but the TUI runs from, in one file, so only the packages it requires (a
+ * require hook) are seen.
  */
 import { execa } from 'execa';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +32,21 @@ export async function resolve(specifier, context, next) {
 const REGISTER = `
 import { register } from 'node:module';
 register(new URL('./hooks.mjs', import.meta.url));
+`;
+// The same for require(), which the ES-module hooks do not see in Node 20.
+const REQUIRE_HOOK = `
+const Module = require('node:module');
+const { appendFileSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
+const out = process.env.DEVENV_TRACE_MODULES;
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  const file = resolve.call(this, request, parent, ...rest);
+  const url = file.startsWith('/') ? pathToFileURL(file).href : 'node:' + file.replace(/^node:/, '');
+  const from = parent && parent.filename ? pathToFileURL(parent.filename).href : '';
+  if (out) appendFileSync(out, url + '\\t' + from + '\\n');
+  return file;
+};
 `;
 
 /** A CLI run with the modules it loaded. */
@@ -60,7 +81,7 @@ process.stdout.write = () => process.exit(99);
  */
 export async function tracedDevenv(
   args: readonly string[],
-  options: CliOptions & { untilFirstWrite?: boolean } = {},
+  options: CliOptions & { untilFirstWrite?: boolean; compiled?: boolean } = {},
 ): Promise<TracedRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-trace-'));
   try {
@@ -69,10 +90,13 @@ export async function tracedDevenv(
     const out = path.join(dir, 'modules.txt');
     await writeFile(out, '');
     await writeFile(path.join(dir, 'first-write.mjs'), FIRST_WRITE);
+    await writeFile(path.join(dir, 'require-hook.cjs'), REQUIRE_HOOK);
+    const compiled = options.compiled === true;
     const argv = [
       process.execPath,
-      '--import',
-      pathToFileURL(path.join(dir, 'register.mjs')).href,
+      ...(compiled
+        ? ['--require', path.join(dir, 'require-hook.cjs')]
+        : ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href]),
       ...(options.untilFirstWrite === true
         ? ['--import', pathToFileURL(path.join(dir, 'first-write.mjs')).href]
         : []),
@@ -84,7 +108,12 @@ export async function tracedDevenv(
       options.untilFirstWrite === true ? ['script', '-qefc', quoted, '/dev/null'] : argv;
     const result = await execa(file as string, rest, {
       cwd: options.cwd,
-      env: { NO_COLOR: '1', ...options.env, DEVENV_TRACE_MODULES: out },
+      env: {
+        NO_COLOR: '1',
+        ...options.env,
+        DEVENV_ESM: compiled ? undefined : '1',
+        DEVENV_TRACE_MODULES: out,
+      },
       input: options.input ?? '',
       reject: false,
       timeout: options.timeout ?? 120_000,

@@ -1,0 +1,157 @@
+/**
+ * The launcher (src/launch.ts): the compiled build runs with a V8 code cache in the user's cache
+ * folder, which is used only when it is ours, unchanged and accepted, and written again otherwise;
+ * the TUI and `DEVENV_ESM=1` take the ES-module build.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, devenv } from '../helpers/cli.js';
+import { makeProject, removeProject } from '../helpers/project.js';
+
+const MAGIC = 'devenv v8 code cache 1\n';
+const HEADER = MAGIC.length + 65;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) removeProject(dir);
+});
+
+/** A fresh cache home and the folder the launcher keeps its cache in. */
+function cacheHome(): { env: Record<string, string>; folder: string } {
+  const home = makeProject({});
+  dirs.push(home);
+  return {
+    env: { HOME: home, XDG_CACHE_HOME: path.join(home, 'cache') },
+    folder: path.join(home, 'cache', 'devenv'),
+  };
+}
+
+/** The one cache file in `folder`. */
+function cacheFile(folder: string): string {
+  const files = readdirSync(folder).filter((name) => name.endsWith('.v8'));
+  expect(files).toHaveLength(1);
+  return path.join(folder, files[0] as string);
+}
+
+/** Whether `file` holds the header and the SHA-256 of its payload. */
+function whole(file: string): boolean {
+  const data = readFileSync(file);
+  const digest = createHash('sha256').update(data.subarray(HEADER)).digest('hex');
+  return data.toString('latin1', 0, HEADER) === `${MAGIC}${digest}\n`;
+}
+
+/** `file`'s payload with bytes in its middle changed, under a digest that matches: V8 would crash on it. */
+function poisoned(file: string): Buffer {
+  const payload = Buffer.from(readFileSync(file).subarray(HEADER));
+  const middle = Math.floor(payload.length / 2);
+  for (let i = middle; i < middle + 400; i++) payload[i] = (payload[i] ?? 0) ^ 0x5a;
+  const digest = createHash('sha256').update(payload).digest('hex');
+  return Buffer.concat([Buffer.from(`${MAGIC}${digest}\n`, 'latin1'), payload]);
+}
+
+async function version(env: Record<string, string>) {
+  const result = await devenv(['--version'], { env });
+  expect(result.stderr).toBe('');
+  expect(result.stdout.trim()).toBe(VERSION);
+  return result;
+}
+
+describe('the code cache', () => {
+  it('is written once, private, whole, and then used as it is', async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    const file = cacheFile(folder);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(whole(file)).toBe(true);
+    const before = statSync(file);
+    await version(env);
+    await devenv(['--runtime', 'docker', 'validate', '-f', '/nonexistent/devenv.yml'], { env });
+    // A cache V8 rejects (or one the launcher distrusts) is written again, under a new inode.
+    const after = statSync(cacheFile(folder));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it('is written again when its bytes changed or it was cut short, and never crashes the command', async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    const file = cacheFile(folder);
+    const good = readFileSync(file);
+
+    const damaged = Buffer.from(good);
+    for (let i = HEADER + 1000; i < HEADER + 1400; i++) damaged[i] = (damaged[i] ?? 0) ^ 0x5a;
+    writeFileSync(file, damaged);
+    await version(env);
+    expect(whole(cacheFile(folder))).toBe(true);
+
+    writeFileSync(file, good.subarray(0, Math.floor(good.length / 2)));
+    await version(env);
+    expect(whole(cacheFile(folder))).toBe(true);
+    expect(readFileSync(cacheFile(folder)).length).toBeGreaterThan(good.length / 2);
+  });
+
+  it('is not read from a folder others may write to', async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    const file = cacheFile(folder);
+    const poison = poisoned(file);
+
+    // Control: in our own folder, a cache with a matching digest is trusted, and V8 dies on this one.
+    writeFileSync(file, poison);
+    const used = await devenv(['--version'], { env });
+    expect(used.exitCode).not.toBe(0);
+
+    writeFileSync(file, poison);
+    chmodSync(folder, 0o777);
+    await version(env);
+    // Neither read nor replaced: the launcher writes no cache into such a folder either.
+    expect(readFileSync(file).equals(poison)).toBe(true);
+  });
+
+  it.runIf(process.getuid?.() === 0)('is not read when another user owns it', async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    const file = cacheFile(folder);
+    writeFileSync(file, poisoned(file));
+    chownSync(file, 65534, 65534);
+    await version(env);
+    // Replaced by one of ours.
+    expect(statSync(cacheFile(folder)).uid).toBe(0);
+    expect(whole(cacheFile(folder))).toBe(true);
+  });
+
+  it('is not kept in a relative XDG_CACHE_HOME, and then lives under ~/.cache', async () => {
+    const { env } = cacheHome();
+    await version({ ...env, XDG_CACHE_HOME: 'relative' });
+    expect(whole(cacheFile(path.join(env['HOME'] as string, '.cache', 'devenv')))).toBe(true);
+  });
+});
+
+describe('the two builds', () => {
+  it('DEVENV_ESM=1 runs the ES-module build, with no cache', async () => {
+    const { env, folder } = cacheHome();
+    await version({ ...env, DEVENV_ESM: '1' });
+    mkdirSync(folder, { recursive: true });
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('the TUI comes from the ES-module build; dist/cli.js runs the launcher', async () => {
+    const { env, folder } = cacheHome();
+    const help = await devenv(['tui', '--help'], { env });
+    expect(help.exitCode, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: devenv tui');
+    mkdirSync(folder, { recursive: true });
+    expect(readdirSync(folder)).toEqual([]);
+
+    const shim = path.join(path.dirname(CLI), 'cli.js');
+    const result = await execa(process.execPath, [shim, '--version'], { env, reject: false });
+    expect(result.stdout.trim()).toBe(VERSION);
+    expect(whole(cacheFile(folder))).toBe(true);
+  });
+});
