@@ -9,6 +9,10 @@
  * - `dist/chunks/cli.js`, the ES-module build: for the TUI (Ink waits at its top level, which CommonJS
  *   cannot), `devenv` with no arguments (the TUI on a terminal), and whenever `DEVENV_ESM=1` asks.
  *
+ * There is one cache per command (`exec`, `up`, …): each holds what that command compiled, so a
+ * command's start deserializes its own code, and the first command after an install (`--version`,
+ * say) does not leave every other command a cache with nothing of theirs in it.
+ *
  * A cache file is used only when it is ours and nobody else can write it or its folder (root must not
  * run code another user wrote), and when its SHA-256 matches: V8 checks a cache's version, flags and
  * length, but not its bytes, and a damaged cache crashes the process. A missing, foreign, damaged or
@@ -75,8 +79,11 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache `file` (beside it, then renamed), and removes older caches. */
-function writeCache(file: string, make: () => Buffer): void {
+/**
+ * Writes the cache `file` (beside it, then renamed), and removes the caches of other builds: those
+ * whose name does not start with `build`.
+ */
+function writeCache(file: string, build: string, make: () => Buffer): void {
   const folder = path.dirname(file);
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -89,7 +96,7 @@ function writeCache(file: string, make: () => Buffer): void {
     });
     renameSync(temp, file);
     for (const name of readdirSync(folder)) {
-      if (name.startsWith('cli-') && name !== path.basename(file))
+      if (name.startsWith('cli-') && !name.startsWith(build))
         rmSync(path.join(folder, name), { force: true });
     }
   } catch {
@@ -97,8 +104,14 @@ function writeCache(file: string, make: () => Buffer): void {
   }
 }
 
+/** The part of a cache's name that says which command made it: its name, or `other`. */
+function commandKey(argv: readonly string[]): string {
+  const name = findCommand(argv)?.name ?? '';
+  return /^[a-z][a-z-]{0,19}$/.test(name) ? name : 'other';
+}
+
 /** Runs the CommonJS build with the code cache; false when that build is missing. */
-function runCompiled(env: NodeJS.ProcessEnv): boolean {
+function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   const file = path.join(DIST, 'chunks', 'cli.cjs');
   let source: string;
   let stats: Stats;
@@ -114,20 +127,15 @@ function runCompiled(env: NodeJS.ProcessEnv): boolean {
   // flags it was made with, so both sides of the cache see them off.
   setFlagsFromString('--no-opt');
   const folder = cacheFolder(env);
-  const cacheFile =
-    folder === undefined
-      ? undefined
-      : path.join(
-          folder,
-          `cli-${process.version}-${process.arch}-${stats.size}-${Math.trunc(stats.mtimeMs)}.v8`,
-        );
+  const build = `cli-${process.version}-${process.arch}-${stats.size}-${Math.trunc(stats.mtimeMs)}-`;
+  const cacheFile = folder === undefined ? undefined : path.join(folder, `${build}${commandKey(argv)}.v8`);
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At the end, so the cache holds every function this command compiled, not only the top level.
     process.once('exit', () => {
       setFlagsFromString('--no-opt');
-      writeCache(cacheFile, () => script.createCachedData());
+      writeCache(cacheFile, build, () => script.createCachedData());
     });
   }
   const module = new Module(file);
@@ -144,6 +152,7 @@ function runCompiled(env: NodeJS.ProcessEnv): boolean {
   return true;
 }
 
-if (wantsEsm(process.argv.slice(2), process.env) || !runCompiled(process.env)) {
+const argv = process.argv.slice(2);
+if (wantsEsm(argv, process.env) || !runCompiled(argv, process.env)) {
   void import(pathToFileURL(path.join(DIST, 'chunks', 'cli.js')).href);
 }

@@ -4,7 +4,16 @@
  * the TUI and `DEVENV_ESM=1` take the ES-module build.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,9 +41,9 @@ function cacheHome(): { env: Record<string, string>; folder: string } {
   };
 }
 
-/** The one cache file in `folder`. */
-function cacheFile(folder: string): string {
-  const files = readdirSync(folder).filter((name) => name.endsWith('.v8'));
+/** The one cache file in `folder` that the command `key` made (`other` for `--version`). */
+function cacheFile(folder: string, key = 'other'): string {
+  const files = readdirSync(folder).filter((name) => name.endsWith(`-${key}.v8`));
   expect(files).toHaveLength(1);
   return path.join(folder, files[0] as string);
 }
@@ -72,10 +81,24 @@ describe('the code cache', () => {
     expect(whole(file)).toBe(true);
     const before = statSync(file);
     await version(env);
-    await devenv(['--runtime', 'docker', 'validate', '-f', '/nonexistent/devenv.yml'], { env });
     // A cache V8 rejects (or one the launcher distrusts) is written again, under a new inode.
     const after = statSync(cacheFile(folder));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it('is kept per command, and the caches of another build go when one is written', async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    const other = statSync(cacheFile(folder));
+    mkdirSync(folder, { recursive: true });
+    const stale = path.join(folder, 'cli-v1.0.0-x64-1-1-exec.v8');
+    writeFileSync(stale, 'old build', { mode: 0o600 });
+    await devenv(['validate', '-f', path.join(folder, 'missing.yml')], { env });
+    expect(whole(cacheFile(folder, 'validate'))).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    // The other command's cache of this build stays as it was.
+    const still = statSync(cacheFile(folder));
+    expect([still.ino, still.mtimeMs]).toEqual([other.ino, other.mtimeMs]);
   });
 
   it('is written again when its bytes changed or it was cut short, and never crashes the command', async () => {
