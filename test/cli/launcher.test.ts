@@ -7,11 +7,14 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -160,6 +163,26 @@ describe('the two builds', () => {
   it('DEVENV_ESM=1 runs the ES-module build, with no cache', async () => {
     const { env, folder } = cacheHome();
     await version({ ...env, DEVENV_ESM: '1' });
+    mkdirSync(folder, { recursive: true });
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('without the compiled build (a partial install), the ES-module build runs', async () => {
+    const { env, folder } = cacheHome();
+    const copy = makeProject({});
+    dirs.push(copy);
+    const dist = path.dirname(CLI);
+    cpSync(path.join(dist, 'devenv.cjs'), path.join(copy, 'dist', 'devenv.cjs'));
+    cpSync(path.join(dist, 'chunks'), path.join(copy, 'dist', 'chunks'), { recursive: true });
+    rmSync(path.join(copy, 'dist', 'chunks', 'cli.cjs'));
+    cpSync(path.join(dist, '..', 'package.json'), path.join(copy, 'package.json'));
+    symlinkSync(path.join(dist, '..', 'node_modules'), path.join(copy, 'node_modules'));
+    const result = await execa(process.execPath, [path.join(copy, 'dist', 'devenv.cjs'), '--version'], {
+      env,
+      reject: false,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe(VERSION);
     mkdirSync(folder, { recursive: true });
     expect(readdirSync(folder)).toEqual([]);
   });
