@@ -85,12 +85,12 @@ function readCache(file: string): Buffer | undefined {
  */
 function writeCache(file: string, build: string, make: () => Buffer): void {
   const folder = path.dirname(file);
+  const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     if (!ours(lstatSync(folder))) return;
     const payload = make();
     const digest = createHash('sha256').update(payload).digest('hex');
-    const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${digest}\n`, 'latin1'), payload]), {
       mode: 0o600,
     });
@@ -100,7 +100,12 @@ function writeCache(file: string, build: string, make: () => Buffer): void {
         rmSync(path.join(folder, name), { force: true });
     }
   } catch {
-    // A cache that cannot be written only means the next command compiles again.
+    // A cache that cannot be written (a full disk, say) only means the next command compiles again.
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // Nothing more to do from an exit handler.
+    }
   }
 }
 
