@@ -85,6 +85,9 @@ forEachRuntime('kill -9 of the CLI', ['build', 'containers'], (runtime) => {
     const session = await terminal(`${runtime.name}-kill-attach`, user, dir, ['attach', name], pidFile);
     await session.waitFor(PROMPT, 120_000);
     await session.type('MARK=before-kill\n');
+    // The shell echoed the line and prompts again: it has the variable. (Killed before that, the CLI
+    // could take keystrokes it had not yet passed on with it; CI once lost them that way.)
+    await session.waitFor(/MARK=before-kill\s*\n[^]*[/~] # ?$/m);
     expect(existsSync(pidFile)).toBe(true);
     process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
     await session.waitFor(/\[exit 137\]/);
