@@ -140,17 +140,20 @@ describe('the code cache', () => {
     expect(readFileSync(file).equals(poison)).toBe(true);
   });
 
-  it.runIf(process.getuid?.() === 0)('is not read when another user owns it', async () => {
-    const { env, folder } = cacheHome();
-    await version(env);
-    const file = cacheFile(folder);
-    writeFileSync(file, poisoned(file));
-    chownSync(file, 65534, 65534);
-    await version(env);
-    // Replaced by one of ours.
-    expect(statSync(cacheFile(folder)).uid).toBe(0);
-    expect(whole(cacheFile(folder))).toBe(true);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'is not read when another user owns it (needs root for chown)',
+    async () => {
+      const { env, folder } = cacheHome();
+      await version(env);
+      const file = cacheFile(folder);
+      writeFileSync(file, poisoned(file));
+      chownSync(file, 65534, 65534);
+      await version(env);
+      // Replaced by one of ours.
+      expect(statSync(cacheFile(folder)).uid).toBe(0);
+      expect(whole(cacheFile(folder))).toBe(true);
+    },
+  );
 
   it('is not kept in a relative XDG_CACHE_HOME, and then lives under ~/.cache', async () => {
     const { env } = cacheHome();
