@@ -18,10 +18,17 @@ function human(bytes: number | undefined): string {
 export default defineCommand({
   name: 'images',
   summary: 'List images',
-  usage: '',
-  options: {},
+  usage: '[-a]',
+  options: {
+    all: {
+      type: 'boolean',
+      short: 'a',
+      description: 'Also the intermediate images of builds (untagged images another image was built on)',
+    },
+  },
   async run(ctx) {
-    const images = await (await openRuntime(ctx)).runtime.listImages();
+    const all = ctx.args.options.all === true;
+    const images = await (await openRuntime(ctx)).runtime.listImages({ all });
     if (ctx.args.globals.json) {
       ctx.out.json(images.map((i) => ({ id: i.id, tags: i.tags, created: i.created, size: i.size })));
       return 0;

@@ -57,7 +57,7 @@ export async function removeSupersededImages(ctx: EngineContext, name: string): 
     (await removeIfUnused(ctx, stateTag(name)))
   )
     removed.push(stateTag(name));
-  for (const image of await ctx.runtime.listImages()) {
+  for (const image of await ctx.runtime.listImages({ all: true })) {
     if (image.tags.length > 0 || image.labels[LABELS.name] !== name) continue;
     if (await removeIfUnused(ctx, image.id)) removed.push(image.id);
   }
@@ -75,7 +75,7 @@ export async function removeSupersededImages(ctx: EngineContext, name: string): 
  */
 export async function removeEnvironmentImages(ctx: EngineContext, name: string): Promise<string[]> {
   const removed: string[] = [];
-  let pending = (await ctx.runtime.listImages())
+  let pending = (await ctx.runtime.listImages({ all: true }))
     .filter((image) => ownedBy(image, name))
     .flatMap((image) => (image.tags.length > 0 ? image.tags : [image.id]));
   // A parent (the base under the image, the image under its :state commit) can go only after its

@@ -104,13 +104,22 @@ export interface CommitOptions {
 /** Receives the name of an environment whose container changed, or `undefined` for "maybe all". */
 export type ContainerChangeSink = (name: string | undefined) => void;
 
+/** Options of {@link Runtime.listImages}. */
+export interface ListImagesOptions {
+  /**
+   * Also the intermediate images: untagged images that another image was built on (a build's
+   * steps), which `docker images` hides without `--all`.
+   */
+  all?: boolean | undefined;
+}
+
 /** A container runtime. Methods throw DevenvError for failures the user can act on. */
 export interface Runtime {
   readonly name: RuntimeName;
 
   buildImage(request: BuildRequest, onEvent: EventSink): Promise<ImageSummary>;
   inspectImage(ref: string): Promise<ImageSummary | undefined>;
-  listImages(): Promise<ImageSummary[]>;
+  listImages(options?: ListImagesOptions): Promise<ImageSummary[]>;
   pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary>;
   pushImage(ref: string, onEvent: EventSink): Promise<void>;
   tagImage(source: string, target: string): Promise<void>;

@@ -19,6 +19,7 @@ import type {
   CommitOptions,
   ContainerSummary,
   ImageSummary,
+  ListImagesOptions,
   RunOptions,
   Runtime,
   RuntimeName,
@@ -108,10 +109,13 @@ export class DockerRuntime implements Runtime {
     return text === undefined ? undefined : parseImages(text)[0];
   }
 
-  async listImages(): Promise<ImageSummary[]> {
+  async listImages(options: ListImagesOptions = {}): Promise<ImageSummary[]> {
+    const all = options.all === true ? ['--all'] : [];
     const ids = [
       ...new Set(
-        (await docker(this.target, ['image', 'ls', '--quiet', '--no-trunc'])).split('\n').filter(Boolean),
+        (await docker(this.target, ['image', 'ls', '--quiet', '--no-trunc', ...all]))
+          .split('\n')
+          .filter(Boolean),
       ),
     ];
     return ids.length === 0 ? [] : parseImages(await docker(this.target, ['image', 'inspect', ...ids]));

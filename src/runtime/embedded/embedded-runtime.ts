@@ -21,6 +21,7 @@ import type {
   ContainerChangeSink,
   ContainerSummary,
   ImageSummary,
+  ListImagesOptions,
   RunOptions,
   Runtime,
   RuntimeName,
@@ -146,9 +147,18 @@ export class EmbeddedRuntime implements Runtime {
     return id === undefined ? undefined : store.summary(id);
   }
 
-  async listImages(): Promise<ImageSummary[]> {
+  async listImages(options: ListImagesOptions = {}): Promise<ImageSummary[]> {
     const store = await this.openStore();
-    return Promise.all((await store.images.list()).map((id) => store.summary(id)));
+    const ids = await store.images.list();
+    const summaries = await Promise.all(ids.map((id) => store.summary(id)));
+    if (options.all === true) return summaries;
+    // Docker's rule for `docker images` without --all: an untagged image that another image was
+    // built on is a step of that build, not an image of its own.
+    // The parent is the run config's Image, where Docker's classic builder and devenv's builder put
+    // the image a step ran on (read as it is: a config with something else there is not refused).
+    const parentOf = async (id: string) => (await store.images.config(id)).config.config?.['Image'];
+    const parents = new Set(await Promise.all(ids.map(parentOf)));
+    return summaries.filter((image) => image.tags.length > 0 || !parents.has(image.id));
   }
 
   pullImage(ref: string, onEvent: EventSink): Promise<ImageSummary> {

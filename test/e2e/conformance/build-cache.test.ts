@@ -191,6 +191,28 @@ forEachRuntime('the build cache', ['build'], (runtime: RuntimeUnderTest) => {
     expect(await imageId(user, dir, tag)).not.toBe(before);
   });
 
+  it("images hides the build's intermediate steps, as docker images does; images -a lists them", async () => {
+    const user = runtime.user();
+    const tag = `devenv/${name('steps')}:latest`;
+    const dir = runSteps(runtime, name('steps'), ['echo a > /opt-a', 'echo b > /opt-b', 'echo c > /opt-c']);
+    await build(user, dir);
+    const list = async (args: string[]) => {
+      const listed = await user.run(dir, ['images', '--json', ...args]);
+      expect(listed.exitCode, listed.stderr).toBe(0);
+      return JSON.parse(listed.stdout) as { id: string; tags: string[] }[];
+    };
+    const shown = await list([]);
+    const all = await list(['-a']);
+    expect(shown.find((image) => image.tags.includes(tag))).toBeDefined();
+    const shownIds = new Set(shown.map((image) => image.id));
+    // Every image the default list shows is in the full one; what only -a shows is untagged.
+    expect(shown.filter((image) => !all.some((other) => other.id === image.id))).toEqual([]);
+    const steps = all.filter((image) => !shownIds.has(image.id));
+    expect(steps.filter((image) => image.tags.length > 0)).toEqual([]);
+    // At least the images after the first two RUN steps, which the third was built on.
+    expect(steps.length, JSON.stringify(all)).toBeGreaterThanOrEqual(2);
+  });
+
   /** The Dockerfile rows of the CMD/ENTRYPOINT matrix and the config Docker gives each. */
   const MATRIX: { row: string; lines: string[]; want: Pick<ConfigFacts, 'Cmd' | 'Entrypoint'> }[] = [
     {
