@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -16,6 +17,22 @@ import { MAX_ENTRIES, MAX_NAME_BYTES } from './archive-limits.js';
 
 declareFailpoints('archive.import.mid-extract');
 
+/** Bytes of one entry written but not yet confirmed before the next chunk waits. */
+const WRITE_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/** Writes all of `buffer` at `position` (a write may take fewer bytes than it was given). */
+async function writeAll(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < buffer.length;) {
+    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Copies one entry to `file`, hashing it. Writes go out at explicit offsets without waiting for
+ * each other (up to {@link WRITE_AHEAD_BYTES} in flight), so reading the archive and writing the
+ * copy overlap instead of taking turns.
+ */
 async function writeEntry(
   stream: AsyncIterable<unknown>,
   file: string,
@@ -23,15 +40,33 @@ async function writeEntry(
   const hash = createHash('sha256');
   let size = 0;
   const handle = await open(file, 'wx', 0o600);
+  const inFlight = new Set<Promise<unknown>>();
+  let pending = 0;
+  let failure: Error | undefined;
   try {
     for await (const chunk of stream) {
       const buffer = chunk as Buffer;
       hash.update(buffer);
+      const write = writeAll(handle, buffer, size).then(
+        () => {
+          pending -= buffer.length;
+        },
+        (error: unknown) => {
+          failure ??= error as Error;
+        },
+      );
       size += buffer.length;
-      await handle.write(buffer);
+      pending += buffer.length;
+      inFlight.add(write);
+      void write.finally(() => inFlight.delete(write));
+      while (pending > WRITE_AHEAD_BYTES && failure === undefined) await Promise.race(inFlight);
+      if (failure !== undefined) throw failure;
     }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
     await handle.sync();
   } finally {
+    await Promise.allSettled(inFlight);
     await handle.close();
   }
   return { size, digest: `sha256:${hash.digest('hex')}` };
