@@ -6,70 +6,41 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';
+import { WriteAhead } from '../../util/write-ahead.js';
 import type { ArchiveEntry, ArchiveIndex } from './archive-index.js';
 import { invalidArchive, normalizeName } from './archive-index.js';
 import { MAX_ENTRIES, MAX_NAME_BYTES } from './archive-limits.js';
 
 declareFailpoints('archive.import.mid-extract');
 
-/** Bytes of one entry written but not yet confirmed before the next chunk waits. */
-const WRITE_AHEAD_BYTES = 8 * 1024 * 1024;
-
-/** Writes all of `buffer` at `position` (a write may take fewer bytes than it was given). */
-async function writeAll(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < buffer.length;) {
-    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
 /**
- * Copies one entry to `file`, hashing it. Writes go out at explicit offsets without waiting for
- * each other (up to {@link WRITE_AHEAD_BYTES} in flight), so reading the archive and writing the
- * copy overlap instead of taking turns.
+ * Copies one entry to `file`, hashing it; reading the archive and writing the copy overlap
+ * (util/write-ahead.ts).
  */
 async function writeEntry(
   stream: AsyncIterable<unknown>,
   file: string,
 ): Promise<{ size: number; digest: string }> {
   const hash = createHash('sha256');
-  let size = 0;
   const handle = await open(file, 'wx', 0o600);
-  const inFlight = new Set<Promise<unknown>>();
-  let pending = 0;
-  let failure: Error | undefined;
+  const writer = new WriteAhead(handle);
   try {
     for await (const chunk of stream) {
       const buffer = chunk as Buffer;
       hash.update(buffer);
-      const write = writeAll(handle, buffer, size).then(
-        () => {
-          pending -= buffer.length;
-        },
-        (error: unknown) => {
-          failure ??= error as Error;
-        },
-      );
-      size += buffer.length;
-      pending += buffer.length;
-      inFlight.add(write);
-      void write.finally(() => inFlight.delete(write));
-      while (pending > WRITE_AHEAD_BYTES && failure === undefined) await Promise.race(inFlight);
-      if (failure !== undefined) throw failure;
+      await writer.write(buffer);
     }
-    await Promise.all(inFlight);
-    if (failure !== undefined) throw failure;
+    await writer.flush();
     await handle.sync();
   } finally {
-    await Promise.allSettled(inFlight);
+    await writer.settle();
     await handle.close();
   }
-  return { size, digest: `sha256:${hash.digest('hex')}` };
+  return { size: writer.position, digest: `sha256:${hash.digest('hex')}` };
 }
 
 /**
