@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { median } from './lib/median.js';
+import { RECENT_DELETION_WAIT_MS, slowAfterDeletions } from './lib/recent-deletions.js';
 import type { BenchContext, Row } from './lib/types.js';
 
 /** Median time of `command` over `runs`, running `prepare` (untimed) before each run. */
@@ -57,26 +58,34 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
       extendEnv: false,
     });
   ctx.log(`embedded-images: ${ref}, ${runs} runs per command`);
+  // No timed run creates files right after thousands were deleted nearby (lib/recent-deletions.ts):
+  // devenv's runs and tar's go to fresh folders, removed at the end, and where deletions slow the
+  // creates that follow, Docker's runs wait after `docker rmi`, which cannot be avoided.
+  const settle = await slowAfterDeletions(root);
+  if (settle)
+    ctx.log(
+      `embedded-images: ${root} is ext4 without a journal; docker runs wait ${RECENT_DELETION_WAIT_MS / 1000} s after docker rmi`,
+    );
   let n = 0;
   const freshStore = () => path.join(stores, String(n++));
   let store = freshStore();
-  const dropStores = removing(stores);
   const dropDockerImage = async () => {
     const id = await docker(['image', 'inspect', '--format', '{{.Id}}', ref]).then(
       (r) => r.stdout,
       () => undefined,
     );
-    if (id !== undefined) await docker(['rmi', '-f', id]);
+    if (id === undefined) return;
+    await docker(['rmi', '-f', id]);
+    if (!settle) return;
+    await execa('sync');
+    await new Promise((resolve) => setTimeout(resolve, RECENT_DELETION_WAIT_MS));
+  };
+  const nextStore = () => {
+    store = freshStore();
+    return Promise.resolve();
   };
 
-  const pull = await measure(
-    runs,
-    async () => {
-      await dropStores();
-      store = freshStore();
-    },
-    () => devenv(store, ['pull', ref]),
-  );
+  const pull = await measure(runs, nextStore, () => devenv(store, ['pull', ref]));
   const dockerPull = await measure(runs, dropDockerImage, () => docker(['pull', ref]));
 
   const oursTar = path.join(root, 'devenv-save.tar');
@@ -97,21 +106,16 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     execa('tar', ['-C', rootfs, '--numeric-owner', '-cf', rootfsTar, '.']),
   );
 
-  const load = await measure(
-    runs,
-    async () => {
-      await dropStores();
-      store = freshStore();
-    },
-    () => devenv(store, ['load', theirsTar]),
-  );
+  const load = await measure(runs, nextStore, () => devenv(store, ['load', theirsTar]));
   const dockerLoad = await measure(runs, dropDockerImage, () => docker(['load', '-i', theirsTar]));
-  const extracted = path.join(root, 'extracted');
+  let extracted = '';
+  let extractions = 0;
   const tarExtract = await measure(
     runs,
-    async () => {
-      await removing(extracted)();
-      mkdirSync(extracted);
+    () => {
+      extracted = path.join(root, 'extracted', String(extractions++));
+      mkdirSync(extracted, { recursive: true });
+      return Promise.resolve();
     },
     () => execa('tar', ['-C', extracted, '--numeric-owner', '-xpf', rootfsTar]),
   );
