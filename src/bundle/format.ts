@@ -3,13 +3,16 @@
  * with bundle.json, devenv.yml and one tar per named volume.
  */
 import { z } from 'zod';
-import { DevenvError } from '../errors.js';
+import { BUNDLE_CONFIG, BUNDLE_FORMAT, BUNDLE_VERSION } from './names.js';
 
-export const BUNDLE_DIR = 'devenv';
-export const BUNDLE_JSON = `${BUNDLE_DIR}/bundle.json`;
-export const BUNDLE_CONFIG = `${BUNDLE_DIR}/devenv.yml`;
-export const BUNDLE_FORMAT = 'devenv-bundle';
-export const BUNDLE_VERSION = 1;
+export {
+  BUNDLE_CONFIG,
+  BUNDLE_DIR,
+  BUNDLE_FORMAT,
+  BUNDLE_JSON,
+  BUNDLE_VERSION,
+  bundleInvalid,
+} from './names.js';
 
 const sha256 = z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: 'not a sha256 digest' });
 const inside = z
@@ -41,10 +44,3 @@ export const BundleManifestSchema = z.strictObject({
 });
 
 export type BundleManifest = z.output<typeof BundleManifestSchema>;
-
-/** The one error for a bundle that is damaged, edited or not a bundle at all. */
-export function bundleInvalid(file: string, what: string): DevenvError {
-  return new DevenvError('DEVENV_BUNDLE_INVALID', `${file}: ${what}`, {
-    hint: 'the file is damaged or not a devenv bundle; save it again on the source machine',
-  });
-}

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { EngineContext } from '../engine/engine-context.js';
 import { failpoint } from '../util/failpoint.js';
-import { BUNDLE_DIR, bundleInvalid } from './format.js';
+import { BUNDLE_DIR, bundleInvalid } from './names.js';
 import type { BundleManifest } from './format.js';
 import { packBody, packEntry } from '../util/tar-pack.js';
 import { FILE_READ_CHUNK } from '../util/read-chunk.js';

@@ -11,10 +11,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { EngineContext } from '../engine/engine-context.js';
 import { countBytes } from '../runtime/byte-events.js';
-import { BUNDLE_JSON, bundleInvalid } from './format.js';
+import { BUNDLE_JSON, bundleInvalid } from './names.js';
 import type { BundleManifest } from './format.js';
 import { holdsDevenvEntries, scanArchive } from './scan.js';
-import { verifyBundle } from './verify.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 
@@ -45,6 +44,8 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
       if (scanned.hasDevenvEntries) throw bundleInvalid(file, `${BUNDLE_JSON} is missing`);
       return { file, manifest: undefined, configText: undefined, volumeFile: () => '', cleanup };
     }
+    // The bundle's schema (and the library it is written with) loads only for a bundle.
+    const { verifyBundle } = await import('./verify.js');
     const { manifest, configText } = verifyBundle(file, scanned);
     return {
       file,

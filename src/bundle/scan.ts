@@ -13,7 +13,7 @@ import tar from 'tar-stream';
 import type { Header } from 'tar-stream';
 import { DevenvError } from '../errors.js';
 import { asFsError } from '../util/fs-problem.js';
-import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, bundleInvalid } from './format.js';
+import { BUNDLE_CONFIG, BUNDLE_DIR, BUNDLE_JSON, bundleInvalid } from './names.js';
 import { FILE_READ_CHUNK } from '../util/read-chunk.js';
 import { tarFileHeaders } from '../image/layer/tar-file-headers.js';
 

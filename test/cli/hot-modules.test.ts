@@ -167,6 +167,46 @@ describe('thin entry', () => {
       expect(packages, JSON.stringify(importersOf(run, heavy))).not.toContain(heavy);
   });
 
+  it('load of a plain image archive on the embedded runtime loads neither the bundle restore nor yaml or zod', async () => {
+    const { env } = setup();
+    const cwd = makeProject({});
+    dirs.push(cwd);
+    const root = path.join(cwd, 'store');
+    const store = await openStore({ root, unpack: tarUnpacker });
+    await storeImage(store, [await makeLayer({ 'etc/motd': 'hi\n' })], { tag: 'hot/loaded:1' });
+    const file = path.join(cwd, 'saved.tar');
+    const saved = await devenv(
+      ['--runtime', 'embedded', '--root', root, 'save', 'hot/loaded:1', '-o', file],
+      {
+        cwd,
+        env,
+      },
+    );
+    expect(saved.exitCode, saved.stderr).toBe(0);
+    const run = await tracedDevenv(
+      ['--runtime', 'embedded', '--root', path.join(cwd, 'other'), 'load', file],
+      {
+        cwd,
+        env,
+      },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toContain('hot/loaded:1');
+    const ours = run.modules.map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(ours).toContain('runtime/embedded/archive/import.js');
+    for (const unused of [
+      'bundle/load-environment.js',
+      'bundle/verify.js',
+      'bundle/format.js',
+      'config/validate.js',
+      'image/archive/read-oci.js',
+    ])
+      expect(ours).not.toContain(unused);
+    const packages = packagesOf(run.modules);
+    for (const heavy of ['yaml', 'zod'])
+      expect(packages, JSON.stringify(importersOf(run, heavy))).not.toContain(heavy);
+  });
+
   it('the TUI paints its first frame without yaml, zod, execa, chokidar or tar-stream on a cache hit', async () => {
     const { dir, env } = setup();
     await devenv(['exec', '--', 'true'], { cwd: dir, env });

@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import { DevenvError } from '../../errors.js';
 import { parseImageConfig } from '../oci/image-config.js';
 import type { ImageConfig } from '../oci/image-config.js';
+import { parseShape, ShapeError } from '../../util/shape.js';
+import type { Check } from '../../util/shape.js';
 import type { FileEntry } from './archive-index.js';
 import { entryDigest, invalidArchive } from './archive-index.js';
 import { detectFileCompression } from '../layer/decompress-file.js';
@@ -51,6 +53,22 @@ export function parseArchiveJson<T>(bytes: Buffer, schema: z.ZodType<T>, what: s
     throw invalidArchive(`${what} is invalid: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? ''}`);
   }
   return parsed.data;
+}
+
+/** {@link parseArchiveJson} with a small typed check (util/shape.ts) instead of a zod schema. */
+export function parseArchiveShape<T>(bytes: Buffer, check: Check<T>, what: string): T {
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw invalidArchive(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseShape(check, data);
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    throw invalidArchive(`${what} is invalid: ${error.message}`);
+  }
 }
 
 /** The image config, or DEVENV_ARCHIVE_INVALID when the bytes are not one. */

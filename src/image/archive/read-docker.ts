@@ -3,20 +3,21 @@
  * (`<v1id>/layer.tar`, `<id>.json`) and the combined layout of Docker >= 25 (`blobs/sha256/…`), as
  * moby's tarexport/load.go does: every path resolved in scope, layer counts and diff IDs checked.
  */
-import { z } from 'zod';
 import { normalizeTag } from '../reference.js';
 import type { ArchiveIndex } from './archive-index.js';
 import { entryDigest, invalidArchive, readEntry } from './archive-index.js';
 import { MAX_JSON_BYTES } from './archive-limits.js';
-import { parseArchiveJson, parseConfig, planLayers } from './archive-plan.js';
+import { parseArchiveShape, parseConfig, planLayers } from './archive-plan.js';
+import { array, looseObject, nullish, string } from '../../util/shape.js';
 import type { PlannedImage } from './archive-plan.js';
 import { resolveFile, verifyNamedBlob } from './resolve.js';
 
-const ManifestJsonSchema = z.array(
-  z.looseObject({
-    Config: z.string(),
-    RepoTags: z.array(z.string()).nullish(),
-    Layers: z.array(z.string()),
+// Small typed checks, not zod: loading zod would cost a plain `load` more than its whole start.
+const ManifestJsonShape = array(
+  looseObject({
+    Config: string,
+    RepoTags: nullish(array(string)),
+    Layers: array(string),
   }),
 );
 
@@ -31,9 +32,9 @@ async function resolveChecked(index: ArchiveIndex, name: string, what: string) {
 /** Plans every image manifest.json lists. */
 export async function planDockerArchive(index: ArchiveIndex): Promise<PlannedImage[]> {
   const manifestEntry = resolveFile(index, 'manifest.json', 'manifest.json');
-  const manifest = parseArchiveJson(
+  const manifest = parseArchiveShape(
     await readEntry(manifestEntry, MAX_JSON_BYTES, 'manifest.json'),
-    ManifestJsonSchema,
+    ManifestJsonShape,
     'manifest.json',
   );
   if (manifest.length === 0) throw invalidArchive('manifest.json lists no images');

@@ -25,7 +25,6 @@ import { invalidDiffId } from '../../../image/archive/archive-plan.js';
 import type { PlannedImage } from '../../../image/archive/archive-plan.js';
 import { ociArchitecture } from '../../../image/oci/platform.js';
 import { planDockerArchive } from '../../../image/archive/read-docker.js';
-import { planOciLayout } from '../../../image/archive/read-oci.js';
 import { indexTar } from '../../../image/archive/tar-index.js';
 import { FILE_READ_CHUNK } from '../../../util/read-chunk.js';
 
@@ -45,15 +44,18 @@ export interface ImportResult {
   loaded: string[];
 }
 
-function plan(index: ArchiveIndex, architecture: string): Promise<PlannedImage[]> {
+async function plan(index: ArchiveIndex, architecture: string): Promise<PlannedImage[]> {
   if (index.entries.has('manifest.json')) return planDockerArchive(index);
-  // arm64 images carry the variant v8 (or none); platformScore accepts either for this target.
-  if (index.entries.has('index.json'))
+  if (index.entries.has('index.json')) {
+    // The OCI reader (and the schema library it uses) loads only for an OCI layout.
+    const { planOciLayout } = await import('../../../image/archive/read-oci.js');
+    // arm64 images carry the variant v8 (or none); platformScore accepts either for this target.
     return planOciLayout(index, {
       os: 'linux',
       architecture,
       variant: architecture === 'arm64' ? 'v8' : undefined,
     });
+  }
   throw invalidArchive(
     `${index.source} is neither a docker save archive nor an OCI layout (no manifest.json or index.json)`,
   );
