@@ -76,13 +76,15 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     );
     if (id === undefined) return;
     await docker(['rmi', '-f', id]);
-    if (!settle) return;
     await execa('sync');
+    if (!settle) return;
     await new Promise((resolve) => setTimeout(resolve, RECENT_DELETION_WAIT_MS));
   };
-  const nextStore = () => {
+  // devenv publishes a layer after one syncfs, which also writes back whatever earlier runs left in
+  // the page cache; a sync before each timed run (untimed) leaves each run only its own data to write.
+  const nextStore = async () => {
     store = freshStore();
-    return Promise.resolve();
+    await execa('sync');
   };
 
   const pull = await measure(runs, nextStore, () => devenv(store, ['pull', ref]));
@@ -112,10 +114,10 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
   let extractions = 0;
   const tarExtract = await measure(
     runs,
-    () => {
+    async () => {
       extracted = path.join(root, 'extracted', String(extractions++));
       mkdirSync(extracted, { recursive: true });
-      return Promise.resolve();
+      await execa('sync');
     },
     () => execa('tar', ['-C', extracted, '--numeric-owner', '-xpf', rootfsTar]),
   );
