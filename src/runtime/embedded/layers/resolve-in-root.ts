@@ -62,10 +62,15 @@ export function hostPath(root: string, rel: string): string {
   return rel === '' ? root : `${root}/${rel}`;
 }
 
-/** lstat, or undefined when nothing is there (ENOENT, or ENOTDIR below a file). */
+/**
+ * lstat, or undefined when nothing is there (ENOENT, or ENOTDIR below a file). ENOENT is the common
+ * answer while a layer is extracted into a new tree, so it is asked for without an exception: Node
+ * builds an Error with a stack for each one, which cost more than the system call (~10 µs against
+ * ~2 µs, once per entry).
+ */
 export function tryLstat(file: string): Stats | undefined {
   try {
-    return lstatSync(file);
+    return lstatSync(file, { throwIfNoEntry: false });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
