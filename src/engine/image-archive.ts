@@ -29,7 +29,9 @@ export async function saveImageArchive(
 ): Promise<void> {
   const partial = `${file}.partial`;
   try {
-    await ctx.runtime.saveImages(refs, createWriteStream(partial, { mode: 0o644 }), ctx.onEvent);
+    if (ctx.runtime.saveImagesToFile !== undefined)
+      await ctx.runtime.saveImagesToFile(refs, partial, ctx.onEvent);
+    else await ctx.runtime.saveImages(refs, createWriteStream(partial, { mode: 0o644 }), ctx.onEvent);
     await commitPartial(partial, file);
   } catch (error) {
     await rm(partial, { force: true });

@@ -135,6 +135,12 @@ export interface Runtime {
   login(registry: string, username: string, password: string): Promise<void>;
   /** Writes a `docker save` archive of the references to `output`. */
   saveImages(refs: readonly string[], output: Writable, onEvent: EventSink): Promise<void>;
+  /**
+   * The same archive written into `file` (created or truncated; the caller fsyncs and renames it),
+   * for a runtime that copies faster into a file it owns than through a stream. Optional: without
+   * it, callers stream into the file with {@link saveImages}.
+   */
+  saveImagesToFile?(refs: readonly string[], file: string, onEvent: EventSink): Promise<void>;
   /** Reads a `docker save` archive or OCI layout tar; returns the references (or ids) loaded. */
   loadImages(input: Readable, onEvent: EventSink): Promise<string[]>;
 

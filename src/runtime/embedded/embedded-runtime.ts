@@ -208,6 +208,14 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
+  /** Stored blobs are copied into the file through one buffer (see writeExportFile). */
+  saveImagesToFile(refs: readonly string[], file: string, onEvent: EventSink): Promise<void> {
+    return runJob(onEvent, 'save', refs.join(' '), async () => {
+      const { exportImagesInto } = await import('./archive/export.js');
+      await exportImagesInto(await this.openStore(), refs, file, { onEvent });
+    });
+  }
+
   async loadImages(input: Readable, onEvent: EventSink): Promise<string[]> {
     // The importer announces each image as `docker load` prints it; callers report the result
     // themselves (as with Docker, whose output they parse), so those lines would come out twice.

@@ -80,6 +80,7 @@ async function layerEntries(
         digest: layer.diffId,
         mediaType: OCI_LAYER_TAR,
         open: () => Promise.resolve(store.blobs.openRead(layer.diffId)),
+        file: { path: store.blobs.path(layer.diffId), digest: layer.diffId },
       });
     } else if (layer.mediaType === OCI_LAYER_GZIP || layer.mediaType === DOCKER_LAYER_GZIP) {
       // A gzip blob goes out as pulled: a third of the bytes, and nothing to decompress on the way.
@@ -91,6 +92,7 @@ async function layerEntries(
         digest: layer.digest,
         mediaType: OCI_LAYER_GZIP,
         open: () => Promise.resolve(store.blobs.openRead(layer.digest)),
+        file: { path: store.blobs.path(layer.digest), digest: layer.digest },
       });
     } else {
       // zstd: docker load before 23.0 cannot read it, so it is decompressed on the way.
@@ -142,9 +144,10 @@ export async function planExport(
       name: `blobs/sha256/${id.slice(7)}`,
       size: config.length,
       open: () => Promise.resolve(store.blobs.openRead(id)),
+      file: { path: store.blobs.path(id), digest: id },
     });
     blobs.set(manifestDigest, bytesEntry(`blobs/sha256/${manifestDigest.slice(7)}`, manifest));
-    for (const { name, size, open } of layers) blobs.set(name, { name, size, open });
+    for (const { name, size, open, file } of layers) blobs.set(name, { name, size, open, file });
     const tags = [...tagSet].sort();
     manifestJson.push({
       Config: `blobs/sha256/${id.slice(7)}`,

@@ -3,9 +3,7 @@
  * modes), so the same images always give the same bytes; and a file variant that writes
  * `FILE.partial` and renames it only when complete (docs/reliability.md, C4, D4).
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { commitPartial } from '../../../util/atomic.js';
@@ -15,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { decompressByMagic } from '../../../image/layer/decompress-file.js';
 import type { Decompressor } from '../../../image/layer/decompress-file.js';
 import { planExport } from './export-plan.js';
-import { writeExport } from '../../../image/archive/write-export.js';
+import { writeExport, writeExportFile } from '../../../image/archive/write-export.js';
 import type { ExportPlan } from '../../../image/archive/write-export.js';
 
 /** Options of an export. */
@@ -38,6 +36,30 @@ export async function exportImages(
 }
 
 /**
+ * Writes the archive of `refs` into `file` as it is (created or truncated), leaving its fsync and
+ * rename to the caller; the engine's `save` owns the partial file.
+ */
+export async function exportImagesInto(
+  store: Store,
+  refs: readonly string[],
+  file: string,
+  options: ExportOptions = {},
+): Promise<ExportPlan> {
+  const plan = await planExport(store, refs, options.decompress ?? decompressByMagic);
+  await writeFileFromPlan(plan, file, options);
+  return plan;
+}
+
+async function writeFileFromPlan(plan: ExportPlan, file: string, options: ExportOptions): Promise<void> {
+  const output = await open(file, 'w', 0o644);
+  try {
+    await writeExportFile(plan, output.fd, progressEvents(options.onEvent));
+  } finally {
+    await output.close();
+  }
+}
+
+/**
  * Writes the archive of `refs` to `file`: checks free space first (D6), writes `FILE.partial`,
  * fsyncs, renames. On any failure the partial file is removed and an existing `file` is untouched.
  */
@@ -54,9 +76,7 @@ export async function exportImagesToFile(
     await ensureFreeSpace(path.dirname(path.resolve(file)), archiveBytes, `to write ${file}`);
     // Opened before the first byte is written: a destination that cannot be written fails here, and
     // from here on a crash leaves FILE.partial, never FILE.
-    const output = createWriteStream(partial, { mode: 0o644 });
-    await once(output, 'open');
-    await writeExport(plan, output, progressEvents(options.onEvent));
+    await writeFileFromPlan(plan, partial, options);
     await commitPartial(partial, file);
     return plan;
   } catch (error) {

@@ -187,6 +187,23 @@ describe('exportImagesToFile', () => {
     expect((await readTar(readFileSync(file))).some((e) => e.name === 'manifest.json')).toBe(true);
   });
 
+  it('writes the same entries as the streamed export, and the same bytes every time', async () => {
+    const { store } = await twoLayerImage();
+    const ref = 'localhost:5000/team/app:1.0';
+    const first = path.join(tempDir(), 'first.tar');
+    const second = path.join(tempDir(), 'second.tar');
+    await exportImagesToFile(store, [ref], first);
+    await exportImagesToFile(store, [ref], second);
+    const bytes = readFileSync(first);
+    expect(bytes.equals(readFileSync(second))).toBe(true);
+    expect(bytes.length % 512).toBe(0);
+    expect(bytes.subarray(-1024).every((b) => b === 0)).toBe(true);
+    const fromFile = await readTar(bytes);
+    const fromStream = await readTar(await exportToBuffer(store, [ref]));
+    expect(fromFile.length).toBeGreaterThan(5);
+    expect(fromFile).toEqual(fromStream);
+  });
+
   it('a layer blob that fails to verify aborts the export: no file, no partial, the old file kept', async () => {
     const { store, base } = await twoLayerImage();
     const file = path.join(tempDir(), 'app.tar');
