@@ -124,9 +124,16 @@ export async function runChain(
       const line = text.slice(0, newline);
       text = text.slice(newline + 1);
       const [word, rest = ''] = line.split('\t');
-      if (word === 'init' && /^[0-9]+$/.test(rest) && !state.aborted) {
+      if (word === 'init' && /^[0-9]+$/.test(rest)) {
         const pid = Number(rest);
         state.initPid = pid;
+        // An abort before this line killed only the runner. The holder went with it, and the first
+        // process, which reported its pid just now and waits for `go`, would wait for ever and keep
+        // the pipes (and so this promise) open: kill it, and its PID namespace ends with it.
+        if (state.aborted) {
+          kill(pid);
+          continue;
+        }
         hooks.onInit(pid).then(
           () => {
             if (!state.aborted && state.initError === undefined) control.write('go\n');

@@ -4,7 +4,7 @@
  * holder, the runner) behind, on a plain and on an overlay root.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,9 +27,23 @@ const skip = skipUnless('sandbox cleanup tests (namespaces, mounts)', {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (check()) return true;
+async function until(check: () => boolean, ms: number, every = 100): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(every)) if (check()) return true;
   return check();
+}
+
+/** How many host processes have `marker` in their command line. */
+function commandLinesWith(marker: string): number {
+  let found = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) found++;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
 }
 
 describe.skipIf(skip)('sandbox cleanup', () => {
@@ -89,6 +103,23 @@ describe.skipIf(skip)('sandbox cleanup', () => {
     const controller = new AbortController();
     controller.abort();
     expect(await capture({ ...spec, signal: controller.signal })).toMatchObject({ exitCode: 137 });
+  });
+
+  it('an abort as soon as the step shows in /proc resolves, and leaves nothing running', async () => {
+    // The step's command line is in the runner's arguments from its spawn on, before the sandbox's
+    // first process has reported its pid: a ctrl-c from a caller that waits for the step in /proc
+    // (as the build-faults e2e test does) lands in that window.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const { spec, sleepArgv } = await sleeper('dir');
+      const marker = sleepArgv[1] as string;
+      const controller = new AbortController();
+      const running = capture({ ...spec, signal: controller.signal });
+      expect(await until(() => commandLinesWith(marker) > 0, 30_000, 1)).toBe(true);
+      controller.abort();
+      const outcome = await Promise.race([running, sleep(20_000).then(() => 'hung' as const)]);
+      expect(outcome, `attempt ${attempt}`).toMatchObject({ exitCode: 137 });
+      await expectNothingLeft(spec, sleepArgv);
+    }
   });
 
   it.each(['dir', 'overlay'] as const)(
