@@ -64,7 +64,8 @@ export interface BlockSource {
 
 /**
  * Reads bytes from an async iterator of chunks: whole pieces when the current chunk holds them (no
- * copy), across chunks when it does not.
+ * copy), copied across chunks when it does not. A piece it returns is valid while at most one more
+ * chunk is loaded (the source may reuse a chunk's buffer after that; file-chunks.ts).
  */
 export class ChunkReader implements BlockSource {
   private chunk: Buffer = EMPTY;
@@ -93,19 +94,22 @@ export class ChunkReader implements BlockSource {
       this.at += n;
       return piece;
     }
-    const parts: Buffer[] = [];
-    let missing = n;
-    while (missing > 0) {
+    // Copied as it comes: a source may read into a chunk's buffer again a few chunks later.
+    let result: Buffer | undefined;
+    let have = 0;
+    while (have < n) {
       if (!(await this.fill())) {
-        if (missing === n) return undefined;
+        if (have === 0) return undefined;
         throw truncated();
       }
-      const piece = this.chunk.subarray(this.at, this.at + missing);
+      const piece = this.chunk.subarray(this.at, this.at + n - have);
       this.at += piece.length;
-      missing -= piece.length;
-      parts.push(piece);
+      if (have === 0 && piece.length === n) return piece;
+      result ??= Buffer.allocUnsafe(n);
+      piece.copy(result, have);
+      have += piece.length;
     }
-    return parts.length === 1 ? (parts[0] ?? EMPTY) : Buffer.concat(parts);
+    return result;
   }
 
   /** Up to `n` (> 0) bytes of the current chunk, loading the next one when it is used up. */

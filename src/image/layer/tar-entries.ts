@@ -9,6 +9,7 @@ import { normalizeEntryName } from './entry-name.js';
 import { invalidEntry, limitError } from './layer-limits.js';
 import type { LayerLimits } from './layer-limits.js';
 import { ChunkReader, nextHeader, padding } from './tar-blocks.js';
+import type { FileChunks } from './file-chunks.js';
 import type { RawTarHeader } from './tar-blocks.js';
 import { layerReadError } from './tar-errors.js';
 
@@ -37,7 +38,10 @@ export interface EntryHeader {
 export interface LayerEntry extends EntryHeader {
   /** Names of extended attributes the entry carried; never applied (docs/image-formats.md#layer-tars). */
   xattrs: string[];
-  /** The body, as slices of the stream's own chunks; valid until the next entry is asked for. */
+  /**
+   * The body, as slices of the source's own chunks. A piece is valid until the next piece or entry
+   * is asked for: a file source reads into its buffers again (file-chunks.ts).
+   */
   body: AsyncIterable<Buffer>;
 }
 
@@ -58,9 +62,15 @@ interface BodyState {
   done: boolean;
 }
 
-/** Yields the entries of an uncompressed tar stream, throwing `DevenvError`s for invalid input. */
+/**
+ * Where the tar bytes come from: a stream, or a file read in place (file-chunks.ts). Either is
+ * destroyed when the reader stops, at the end or early.
+ */
+export type TarSource = Readable | FileChunks;
+
+/** Yields the entries of an uncompressed tar, throwing `DevenvError`s for invalid input. */
 export async function* readLayerEntries(
-  tarStream: Readable,
+  tarStream: TarSource,
   limits: LayerLimits,
 ): AsyncGenerator<LayerEntry> {
   optimizeFromNow();

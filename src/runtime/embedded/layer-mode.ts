@@ -4,14 +4,12 @@
  * snapshots elsewhere. The choice is made once per store and recorded in `layer-mode.json`, because
  * the two kinds of diff directory mean different things and must never be mixed in one chain.
  */
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readlink, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { once } from '../../util/once.js';
 import { exactObject, oneOf, parseJsonShape } from '../../util/shape.js';
-import { LAYER_READ_CHUNK } from '../../image/layer/decompress.js';
 import type { LayerMode } from './layers/index.js';
 import type { Unpacker } from './store/index.js';
 
@@ -87,7 +85,7 @@ export function layerUnpacker(root: string): Unpacker {
     await rmdir(diffDir);
     const { applyLayer } = await applier();
     const applied = await applyLayer({
-      open: () => createReadStream(blobPath, { highWaterMark: LAYER_READ_CHUNK }),
+      open: { file: blobPath },
       target: diffDir,
       mode: chosen,
       parents,

@@ -3,9 +3,13 @@
  * (names, PAX and GNU long-name overrides, types, sizes, base-256 numbers) and the same bodies for
  * every way the stream may be cut into chunks, and a refusal wherever tar-stream refuses.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
+import { FileChunks } from '../../../src/image/layer/file-chunks.js';
 import { ChunkReader, nextHeader, padding } from '../../../src/image/layer/tar-blocks.js';
 import { readLayerEntries } from '../../../src/image/layer/tar-entries.js';
 import { layerLimits } from '../../../src/image/layer/layer-limits.js';
@@ -55,7 +59,10 @@ async function viaTarStream(data: Buffer): Promise<Seen[]> {
 }
 
 async function viaBlocks(data: Buffer, chunkSize: number): Promise<Seen[]> {
-  const reader = new ChunkReader(Readable.from(chunked(data, chunkSize))[Symbol.asyncIterator]());
+  return viaReader(new ChunkReader(Readable.from(chunked(data, chunkSize))[Symbol.asyncIterator]()));
+}
+
+async function viaReader(reader: ChunkReader): Promise<Seen[]> {
   const seen: Seen[] = [];
   for (let h = await nextHeader(reader); h !== undefined; h = await nextHeader(reader)) {
     const size = h.type === 'directory' ? 0 : h.size;
@@ -78,6 +85,19 @@ async function viaBlocks(data: Buffer, chunkSize: number): Promise<Seen[]> {
     });
   }
   return seen;
+}
+
+/** The same read from a file in place: each chunk's buffer is read into again RING chunks later. */
+async function viaFile(data: Buffer, chunkSize: number): Promise<Seen[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-file-chunks-'));
+  try {
+    const file = path.join(dir, 'layer.tar');
+    await writeFile(file, data);
+    const chunks = new FileChunks(file, Number.POSITIVE_INFINITY, undefined, chunkSize);
+    return await viaReader(new ChunkReader(chunks[Symbol.asyncIterator]()));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const CHUNKS = [1, 7, 511, 512, 513, 4096, 1 << 20];
@@ -130,6 +150,14 @@ describe('tar block parser', () => {
       expect(expected.length, what).toBeGreaterThan(5);
       for (const size of CHUNKS)
         expect(await viaBlocks(data, size), `${what}, chunks of ${size}`).toEqual(expected);
+    }
+  });
+
+  it('reads the same from a file in place, its buffers reused, however it is chunked', async () => {
+    for (const [what, data] of Object.entries(await corpus())) {
+      const expected = await viaTarStream(data);
+      for (const size of CHUNKS)
+        expect(await viaFile(data, size), `${what}, chunks of ${size}`).toEqual(expected);
     }
   });
 

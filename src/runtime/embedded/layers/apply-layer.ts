@@ -6,7 +6,6 @@
  */
 import { lstat, mkdir, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { removeTree } from '../../../util/remove-tree.js';
@@ -18,6 +17,7 @@ import type { LayerBuild } from './layer-tree.js';
 import { layerLimits } from '../../../image/layer/layer-limits.js';
 import type { LayerLimits } from '../../../image/layer/layer-limits.js';
 import { readLayer, scanLayer } from './read-layer.js';
+import type { LayerBlob } from './read-layer.js';
 import { applyWhiteouts } from './whiteouts.js';
 
 /** Failpoint after the layer is complete on disk, just before it is renamed to its final name. */
@@ -31,8 +31,11 @@ export type LayerMode = 'overlay' | 'flatten';
 
 /** What to apply, where, and on top of what. */
 export interface ApplyLayerOptions {
-  /** Opens the layer blob (gzip, zstd or plain tar); called once for a base layer, else twice. */
-  open: () => Readable | Promise<Readable>;
+  /**
+   * The layer blob (gzip, zstd or plain tar): a function that opens it, called once for a base layer,
+   * else twice; or its file, read in place when it is a plain tar.
+   */
+  open: LayerBlob;
   /** Final directory; must not exist yet. Its parent must. */
   target: string;
   /** Default `overlay`. */

@@ -4,7 +4,10 @@
  * blob that changes between the reads is caught.
  */
 import type { Readable } from 'node:stream';
-import { openLayerStream } from '../../../image/layer/decompress.js';
+import { createReadStream } from 'node:fs';
+import { LAYER_READ_CHUNK, openLayerStream } from '../../../image/layer/decompress.js';
+import { detectFileCompression } from '../../../image/layer/decompress-file.js';
+import { FileChunks } from '../../../image/layer/file-chunks.js';
 import { DigestStream } from '../../../image/layer/digest-stream.js';
 import { extractEntries } from './extract.js';
 import type { ExtractContext } from './extract-context.js';
@@ -22,29 +25,41 @@ export interface LayerSummary {
 }
 
 /**
+ * The layer blob to read: a function that opens it as a stream, or a file. A file that holds a plain
+ * tar is read in place through reused buffers (file-chunks.ts); a compressed one is streamed.
+ */
+export type LayerBlob = (() => Readable | Promise<Readable>) | { file: string };
+
+/**
  * Pass 1: validates every entry and collects the whiteout plan without writing anything. With
  * `knownDiffId` (see {@link layerEntries}) the bytes are not hashed.
  */
 export async function scanLayer(
-  open: () => Readable | Promise<Readable>,
+  blob: LayerBlob,
   limits: LayerLimits,
   knownDiffId?: string,
 ): Promise<{ plan: WhiteoutPlan; layer: LayerSummary }> {
-  const { digest, entries } = await layerEntries(open, limits, knownDiffId);
+  const { summary, entries } = await layerEntries(blob, limits, knownDiffId);
   const plan = await scanWhiteouts(entries);
-  return { plan, layer: { diffId: digest.digest(), size: digest.bytes, entries: plan.entries } };
+  return { plan, layer: { ...summary(), entries: plan.entries } };
 }
 
 /** Pass 2: writes every entry into `ctx.root`. */
 export async function readLayer(
-  open: () => Readable | Promise<Readable>,
+  blob: LayerBlob,
   limits: LayerLimits,
   ctx: ExtractContext,
   knownDiffId?: string,
 ): Promise<LayerSummary> {
-  const { digest, entries } = await layerEntries(open, limits, knownDiffId);
+  const { summary, entries } = await layerEntries(blob, limits, knownDiffId);
   const count = await extractEntries(entries, ctx);
-  return { diffId: digest.digest(), size: digest.bytes, entries: count };
+  return { ...summary(), entries: count };
+}
+
+/** What one read of a layer gives: its entries, then (once they are exhausted) its digest and size. */
+interface LayerEntries {
+  entries: AsyncGenerator<LayerEntry>;
+  summary: () => { diffId: string; size: number };
 }
 
 /**
@@ -52,15 +67,29 @@ export async function readLayer(
  * the blob must then be a plain tar, and its bytes are counted and capped but not hashed again.
  */
 async function layerEntries(
-  open: () => Readable | Promise<Readable>,
+  blob: LayerBlob,
   limits: LayerLimits,
   knownDiffId: string | undefined,
-): Promise<{ digest: DigestStream; entries: AsyncGenerator<LayerEntry> }> {
+): Promise<LayerEntries> {
+  if (typeof blob !== 'function') {
+    const compression = await detectFileCompression(blob.file);
+    if (compression === 'none') {
+      const chunks = new FileChunks(blob.file, limits.maxBytes, knownDiffId);
+      const summary = () => ({ diffId: chunks.digest(), size: chunks.bytes });
+      return { summary, entries: readLayerEntries(chunks, limits) };
+    }
+    // A compressed file is streamed; with a known diff ID, openLayerStream refuses it.
+  }
+  const open =
+    typeof blob === 'function'
+      ? blob
+      : () => createReadStream(blob.file, { highWaterMark: LAYER_READ_CHUNK });
   const tar = openLayerStream(await open(), knownDiffId === undefined ? undefined : 'none');
   const digest = new DigestStream(limits.maxBytes, knownDiffId);
   tar.on('error', (error) => digest.destroy(error));
   // When the reader stops early (an invalid entry), tear the whole chain down to the source.
   digest.once('close', () => tar.destroy());
   tar.pipe(digest);
-  return { digest, entries: readLayerEntries(digest, limits) };
+  const summary = () => ({ diffId: digest.digest(), size: digest.bytes });
+  return { summary, entries: readLayerEntries(digest, limits) };
 }

@@ -168,3 +168,49 @@ describe('a plain tar the caller already hashed (knownDiffId)', () => {
     });
   });
 });
+
+describe('a layer blob given as its file', () => {
+  const fileOf = async (data: Buffer) => {
+    const file = path.join(tmp.dir, `blob-${Math.random().toString(36).slice(2)}`);
+    await writeFile(file, data);
+    return { file };
+  };
+  const sha = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+  it('a plain tar is read in place; a compressed one is streamed; both give the diff ID of the tar', async () => {
+    const tarBytes = await makeTar([
+      { name: 'dir/', type: 'directory' },
+      { name: 'dir/big', content: Buffer.alloc(3 * 1024 * 1024 + 5, 9) },
+      { name: 'dir/small', content: 'small' },
+    ]);
+    const plain = await applyLayer({ open: await fileOf(tarBytes), target });
+    expect(plain.diffId).toBe(sha(tarBytes));
+    expect((await readFile(path.join(target, 'dir/big'))).equals(Buffer.alloc(3 * 1024 * 1024 + 5, 9))).toBe(
+      true,
+    );
+    target = path.join(tmp.dir, 'gzip');
+    const gzip = await applyLayer({ open: await fileOf(zlib.gzipSync(tarBytes)), target });
+    expect(gzip).toEqual(plain);
+    expect(await readFile(path.join(target, 'dir/small'), 'utf8')).toBe('small');
+  });
+
+  it('keeps the checks of a known diff ID, the byte cap and truncation, and leaves nothing', async () => {
+    const tarBytes = await makeTar([{ name: 'f', content: 'x'.repeat(4096) }]);
+    const known = { knownDiffId: sha(tarBytes) };
+    expect((await applyLayer({ open: await fileOf(tarBytes), target, ...known })).diffId).toBe(sha(tarBytes));
+    const cases: [Buffer, string, RegExp, Partial<ApplyLayerOptions>][] = [
+      [zlib.gzipSync(tarBytes), 'DEVENV_DIGEST_MISMATCH', /gzip-compressed, not a plain tar/, known],
+      [tarBytes, 'DEVENV_LIMIT', /uncompressed size/, { ...known, limits: { maxBytes: 2048 } }],
+      [tarBytes.subarray(0, 2048), 'DEVENV_ARCHIVE_INVALID', /unexpected EOF/, {}],
+      [tarBytes, 'DEVENV_DIGEST_MISMATCH', /invalid diffID/, { expectedDiffId: `sha256:${'0'.repeat(64)}` }],
+    ];
+    for (const [i, [data, code, message, options]] of cases.entries()) {
+      target = path.join(tmp.dir, `case-${i}`);
+      await expect(applyLayer({ open: await fileOf(data), target, ...options })).rejects.toMatchObject({
+        code,
+        message,
+      });
+      await expectNothingLeft(target);
+    }
+  });
+});
