@@ -62,6 +62,7 @@ export async function readBundle(ctx: EngineContext, file: string): Promise<Read
 
 /** Loads a plain image archive as `docker load` does, with its own tags; returns what was loaded. */
 export async function loadImageArchive(ctx: EngineContext, file: string): Promise<string[]> {
+  if (ctx.runtime.loadImagesFromFile !== undefined) return ctx.runtime.loadImagesFromFile(file, ctx.onEvent);
   const { size } = await stat(file);
   const counted = countBytes(file, 'read', ctx.onEvent, { total: size });
   const reading = pipeline(createReadStream(file, { highWaterMark: FILE_READ_CHUNK }), counted);

@@ -143,6 +143,11 @@ export interface Runtime {
   saveImagesToFile?(refs: readonly string[], file: string, onEvent: EventSink): Promise<void>;
   /** Reads a `docker save` archive or OCI layout tar; returns the references (or ids) loaded. */
   loadImages(input: Readable, onEvent: EventSink): Promise<string[]>;
+  /**
+   * {@link loadImages} of an archive file, for a runtime that reads a file it can seek in faster than
+   * a stream. Optional: without it, callers stream the file into {@link loadImages}.
+   */
+  loadImagesFromFile?(file: string, onEvent: EventSink): Promise<string[]>;
 
   /**
    * True when files on this machine can be bind-mounted (the engine runs here). A remote engine

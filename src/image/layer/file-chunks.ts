@@ -23,6 +23,20 @@ export const RING = 3;
 /** Size of each read. */
 export const FILE_CHUNK = 1024 * 1024;
 
+/** Options of {@link FileChunks}. */
+export interface FileChunksOptions {
+  /** Stop with a `DEVENV_LIMIT` error once the file holds more than this many bytes. */
+  maxBytes?: number | undefined;
+  /**
+   * `sha256` (the default) hashes every byte; `known` is a digest the caller computed as it wrote the
+   * file, so bytes are counted and capped, not hashed again; `none` is for a reader that needs no
+   * digest.
+   */
+  digest?: 'sha256' | 'none' | { known: string } | undefined;
+  /** Bytes per read (tests make it small to cross chunk borders often). */
+  chunkSize?: number | undefined;
+}
+
 /** The chunks of one file, with the sha256 and length of everything read. */
 export class FileChunks implements AsyncIterable<Buffer> {
   private readonly ring: Buffer[] = [];
@@ -30,23 +44,19 @@ export class FileChunks implements AsyncIterable<Buffer> {
   private position = 0;
   private reads = 0;
   private readonly hash;
+  private readonly maxBytes: number;
+  private readonly chunkSize: number;
   private result: string | undefined;
 
-  /**
-   * @param file the file to read; opened now, closed at its end or by {@link destroy}.
-   * @param maxBytes stop with a `DEVENV_LIMIT` error once the file holds more than this.
-   * @param known the digest, when the caller computed it as it wrote the file: bytes are then counted
-   * and capped, not hashed again.
-   * @param chunkSize bytes per read (tests make it small to cross chunk borders often).
-   */
+  /** Opens `file` now; it is closed at its end or by {@link destroy}. */
   constructor(
     file: string,
-    private readonly maxBytes = Number.POSITIVE_INFINITY,
-    private readonly known?: string,
-    private readonly chunkSize = FILE_CHUNK,
+    private readonly options: FileChunksOptions = {},
   ) {
     optimizeFromNow();
-    this.hash = known === undefined ? createHash('sha256') : undefined;
+    this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.chunkSize = options.chunkSize ?? FILE_CHUNK;
+    this.hash = (options.digest ?? 'sha256') === 'sha256' ? createHash('sha256') : undefined;
     this.fd = openSync(file, 'r');
   }
 
@@ -55,7 +65,7 @@ export class FileChunks implements AsyncIterable<Buffer> {
     return this.position;
   }
 
-  /** `sha256:<hex>` of the whole file; only once the last chunk was read. */
+  /** `sha256:<hex>` of the whole file (or the digest it was given); only once the last chunk was read. */
   digest(): string {
     if (this.result === undefined) throw new Error('FileChunks.digest() called before the end of the file');
     return this.result;
@@ -83,7 +93,9 @@ export class FileChunks implements AsyncIterable<Buffer> {
     }
     if (length === 0) {
       this.destroy();
-      this.result = this.known ?? `sha256:${this.hash?.digest('hex') ?? ''}`;
+      const { digest } = this.options;
+      if (this.hash !== undefined) this.result = `sha256:${this.hash.digest('hex')}`;
+      else this.result = typeof digest === 'object' ? digest.known : '';
       return undefined;
     }
     this.position += length;
@@ -96,18 +108,24 @@ export class FileChunks implements AsyncIterable<Buffer> {
     return chunk;
   }
 
+  /**
+   * Each chunk is read in a macrotask of its own: the reads and everything done with a chunk are
+   * synchronous, and without a turn of the event loop between chunks a ctrl-c (a signal handler),
+   * a timer or a progress line would wait for the whole file.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return {
-      next: () => {
-        try {
-          const chunk = this.read();
-          return Promise.resolve(
-            chunk === undefined ? { done: true, value: undefined } : { done: false, value: chunk },
-          );
-        } catch (error) {
-          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      },
+      next: () =>
+        new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+          setImmediate(() => {
+            try {
+              const chunk = this.read();
+              resolve(chunk === undefined ? { done: true, value: undefined } : { done: false, value: chunk });
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+        }),
       return: () => {
         this.destroy();
         return Promise.resolve({ done: true, value: undefined });

@@ -47,7 +47,20 @@ export function invalidEntry(entry: string, what: string, cause?: unknown): Deve
   });
 }
 
-/** A `DEVENV_ARCHIVE_INVALID` error about the layer as a whole. */
+/**
+ * A `DEVENV_ARCHIVE_INVALID` error about a layer as a whole. The tar parser (tar-blocks.ts) throws it
+ * too, and a reader of some other tar (an image archive) names its own tar with {@link problem}.
+ */
+export class InvalidLayerError extends DevenvError {
+  constructor(
+    readonly problem: string,
+    cause?: unknown,
+  ) {
+    super('DEVENV_ARCHIVE_INVALID', `invalid layer: ${problem}`, { cause });
+  }
+}
+
+/** An {@link InvalidLayerError}. */
 export function invalidLayer(what: string, cause?: unknown): DevenvError {
-  return new DevenvError('DEVENV_ARCHIVE_INVALID', `invalid layer: ${what}`, { cause });
+  return new InvalidLayerError(what, cause);
 }

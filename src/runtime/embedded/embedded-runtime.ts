@@ -216,7 +216,16 @@ export class EmbeddedRuntime implements Runtime {
     });
   }
 
-  async loadImages(input: Readable, onEvent: EventSink): Promise<string[]> {
+  loadImages(input: Readable, onEvent: EventSink): Promise<string[]> {
+    return this.load(input, onEvent);
+  }
+
+  /** The archive is read in place (indexTarFile): no stream buffers, its bytes copied once. */
+  loadImagesFromFile(file: string, onEvent: EventSink): Promise<string[]> {
+    return this.load({ file }, onEvent);
+  }
+
+  private load(input: Readable | { file: string }, onEvent: EventSink): Promise<string[]> {
     // The importer announces each image as `docker load` prints it; callers report the result
     // themselves (as with Docker, whose output they parse), so those lines would come out twice.
     const quiet: EventSink = (event) => {

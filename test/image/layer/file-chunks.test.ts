@@ -46,7 +46,7 @@ describe('FileChunks', () => {
     for (const length of [0, 1, 100, 256, 1000]) {
       const data = Buffer.from(Array.from({ length }, (_, i) => (i * 7) % 256));
       const file = await fileOf(data);
-      const chunks = new FileChunks(file, Number.POSITIVE_INFINITY, undefined, 64);
+      const chunks = new FileChunks(file, { chunkSize: 64 });
       const parts: Buffer[] = [];
       for await (const chunk of chunks) parts.push(Buffer.from(chunk));
       expect(Buffer.concat(parts).equals(data), `${length} bytes`).toBe(true);
@@ -60,7 +60,7 @@ describe('FileChunks', () => {
     const data = Buffer.concat(Array.from({ length: RING + 2 }, (_, i) => Buffer.alloc(64, i)));
     const file = await fileOf(data);
     const seen: Buffer[] = [];
-    for await (const chunk of new FileChunks(file, Number.POSITIVE_INFINITY, undefined, 64)) {
+    for await (const chunk of new FileChunks(file, { chunkSize: 64 })) {
       seen.push(chunk);
       // The first chunk, kept without a copy, holds its own bytes until RING more are read.
       expect(seen[0]?.[0]).toBe(seen.length > RING ? RING : 0);
@@ -68,10 +68,19 @@ describe('FileChunks', () => {
     expect(seen).toHaveLength(RING + 2);
   });
 
+  it('gives the event loop a turn between chunks (a ctrl-c or a timer does not wait for the file)', async () => {
+    const file = await fileOf(Buffer.alloc(64 * 4, 1));
+    const seen: string[] = [];
+    setImmediate(() => seen.push('immediate'));
+    for await (const chunk of new FileChunks(file, { chunkSize: 64 })) seen.push(`chunk of ${chunk.length}`);
+    expect(seen).toHaveLength(5);
+    expect(seen.indexOf('immediate')).toBeLessThan(seen.lastIndexOf('chunk of 64'));
+  });
+
   it('with a known digest, counts but does not hash', async () => {
     const file = await fileOf(Buffer.from('some bytes'));
     const known = `sha256:${'a'.repeat(64)}`;
-    const chunks = new FileChunks(file, Number.POSITIVE_INFINITY, known);
+    const chunks = new FileChunks(file, { digest: { known } });
     expect(() => chunks.digest()).toThrow(/before the end/);
     for await (const chunk of chunks) expect(chunk.length).toBe(10);
     expect(chunks.digest()).toBe(known);
@@ -80,7 +89,7 @@ describe('FileChunks', () => {
 
   it('stops at the byte cap with DEVENV_LIMIT and closes the file', async () => {
     const file = await fileOf(Buffer.alloc(300));
-    const chunks = new FileChunks(file, 200, undefined, 128);
+    const chunks = new FileChunks(file, { maxBytes: 200, chunkSize: 128 });
     const read = async () => {
       for await (const chunk of chunks) expect(chunk.length).toBeGreaterThan(0);
     };
@@ -94,7 +103,7 @@ describe('FileChunks', () => {
       { name: 'b', content: 'y' },
     ]);
     const early = await fileOf(good);
-    const chunks = new FileChunks(early, Number.POSITIVE_INFINITY, undefined, 512);
+    const chunks = new FileChunks(early, { chunkSize: 512 });
     for await (const entry of readLayerEntries(chunks, layerLimits())) if (entry.name === 'a') break;
     expect(openOn(early)).toBe(0);
 
@@ -103,7 +112,7 @@ describe('FileChunks', () => {
       Buffer.concat([good.subarray(0, 3584), Buffer.alloc(512, 0x41), good.subarray(4096)]),
     );
     expect(openOn(bad)).toBe(0);
-    const invalid = new FileChunks(bad, Number.POSITIVE_INFINITY, undefined, 512);
+    const invalid = new FileChunks(bad, { chunkSize: 512 });
     const names: string[] = [];
     const read = async () => {
       for await (const entry of readLayerEntries(invalid, layerLimits())) names.push(entry.name);

@@ -93,7 +93,7 @@ async function viaFile(data: Buffer, chunkSize: number): Promise<Seen[]> {
   try {
     const file = path.join(dir, 'layer.tar');
     await writeFile(file, data);
-    const chunks = new FileChunks(file, Number.POSITIVE_INFINITY, undefined, chunkSize);
+    const chunks = new FileChunks(file, { chunkSize });
     return await viaReader(new ChunkReader(chunks[Symbol.asyncIterator]()));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
@@ -25,7 +25,9 @@ import { invalidDiffId } from '../../../image/archive/archive-plan.js';
 import type { PlannedImage } from '../../../image/archive/archive-plan.js';
 import { ociArchitecture } from '../../../image/oci/platform.js';
 import { planDockerArchive } from '../../../image/archive/read-docker.js';
-import { indexTar } from '../../../image/archive/tar-index.js';
+import { indexTar, indexTarFile } from '../../../image/archive/tar-index.js';
+import { BYTE_EVENT_INTERVAL_MS } from '../../byte-events.js';
+import { byteProgress } from '../../../util/byte-progress.js';
 import { FILE_READ_CHUNK } from '../../../util/read-chunk.js';
 
 declareFailpoints('archive.import.before-tag');
@@ -178,10 +180,13 @@ export async function scratchDir(store: Store, purpose: string): Promise<string>
   return dir;
 }
 
-/** Imports a docker save archive or an OCI layout tar read from `input`. */
+/**
+ * Imports a docker save archive or an OCI layout tar: read from a stream, or from a file, which is
+ * read in place (indexTarFile) and whose read progress is reported against its size.
+ */
 export async function importArchive(
   store: Store,
-  input: Readable,
+  input: Readable | { file: string },
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const scratch = await scratchDir(store, 'import');
@@ -189,15 +194,35 @@ export async function importArchive(
     const onEvent = options.onEvent ?? (() => undefined);
     const files = path.join(scratch, 'files');
     const index = await mapNoSpace('extracting the archive into', files, () =>
-      indexTar(input, files, (bytes) => {
-        onEvent({ type: 'transfer:progress', id: 'archive', phase: 'read', current: bytes });
-      }),
+      'file' in input
+        ? indexArchiveFile(input.file, files, onEvent)
+        : indexTar(input, files, (bytes) => {
+            onEvent({ type: 'transfer:progress', id: 'archive', phase: 'read', current: bytes });
+          }),
     );
     const images = await plan(index, options.architecture ?? ociArchitecture(process.arch));
     return await storeAll(store, index, images, options, false);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** indexTarFile, reporting the bytes read as a read stream of the file would (countBytes). */
+async function indexArchiveFile(file: string, scratch: string, onEvent: EventSink): Promise<ArchiveIndex> {
+  const { size: total } = await stat(file);
+  const progress = byteProgress({
+    intervalMs: BYTE_EVENT_INTERVAL_MS,
+    now: Date.now,
+    report: (current) => {
+      onEvent({ type: 'transfer:progress', id: file, phase: 'read', current, total });
+    },
+  });
+  const index = await indexTarFile(file, scratch, (bytes) => {
+    progress.add(bytes - progress.total);
+  });
+  onEvent({ type: 'transfer:progress', id: file, phase: 'read', current: progress.total, total });
+  onEvent({ type: 'transfer:done', id: file, phase: 'read' });
+  return index;
 }
 
 /** Imports an OCI layout directory (left unchanged). */

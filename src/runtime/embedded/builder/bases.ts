@@ -5,7 +5,6 @@
  * made from is unchanged, as on Docker: a bootstrap base until `--pull`, a tarball until its content
  * changes. A reused bootstrap base touches no network, so a second build works offline.
  */
-import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { object, string } from '../../../util/shape.js';
@@ -142,7 +141,7 @@ async function tarballBase(
   }
   onEvent({ type: 'info', message: `loading the base image from ${pre.tarball}` });
   const architecture = ociArchitecture(context.arch);
-  const result = await importArchive(store, createReadStream(file), { onEvent, architecture });
+  const result = await importArchive(store, { file }, { onEvent, architecture });
   // docker load's last image is the one devenv tags, on both runtimes.
   const id = result.images[result.images.length - 1]?.id;
   if (id === undefined)

@@ -74,7 +74,8 @@ async function layerEntries(
   if (typeof blob !== 'function') {
     const compression = await detectFileCompression(blob.file);
     if (compression === 'none') {
-      const chunks = new FileChunks(blob.file, limits.maxBytes, knownDiffId);
+      const digest = knownDiffId === undefined ? 'sha256' : { known: knownDiffId };
+      const chunks = new FileChunks(blob.file, { maxBytes: limits.maxBytes, digest });
       const summary = () => ({ diffId: chunks.digest(), size: chunks.bytes });
       return { summary, entries: readLayerEntries(chunks, limits) };
     }

@@ -36,28 +36,39 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** Imports `archive` into a fresh store with a victim file beside it; checks the common oracle. */
+/**
+ * Imports `archive` into a fresh store with a victim file beside it, once as a stream and once from
+ * a file (read in place); checks the common oracle after each. Returns the second store.
+ */
 async function expectRefused(
   archive: Buffer,
   message: RegExp,
   code = 'DEVENV_ARCHIVE_INVALID',
 ): Promise<Store> {
-  const store = await freshStore();
-  const victim = path.join(path.dirname(store.root), 'victim');
-  const secret = randomBytes(64).toString('hex');
-  writeFileSync(victim, secret);
-  const before = statSync(victim);
-  await expect(importArchive(store, Readable.from([archive]))).rejects.toMatchObject({
-    code,
-    message: expect.stringMatching(message) as unknown,
-  });
-  expect(readFileSync(victim, 'utf8')).toBe(secret);
-  expect(statSync(victim).mtimeMs).toBe(before.mtimeMs);
-  for (const file of filesUnder(store.root)) expect(readFileSync(file).includes(secret), file).toBe(false);
-  expect(await store.refs.all()).toEqual({});
-  expect(await store.images.list()).toEqual([]);
-  expect(readdirSync(store.paths.tmpDir)).toEqual([]);
-  expect((await checkStore(store.root)).issues).toEqual([]);
+  let store: Store | undefined;
+  for (const how of ['stream', 'file'] as const) {
+    store = await freshStore();
+    const victim = path.join(path.dirname(store.root), 'victim');
+    const secret = randomBytes(64).toString('hex');
+    writeFileSync(victim, secret);
+    const before = statSync(victim);
+    const file = path.join(path.dirname(store.root), 'archive.tar');
+    writeFileSync(file, archive);
+    const input = how === 'stream' ? Readable.from([archive]) : { file };
+    await expect(importArchive(store, input), how).rejects.toMatchObject({
+      code,
+      message: expect.stringMatching(message) as unknown,
+    });
+    expect(readFileSync(victim, 'utf8')).toBe(secret);
+    expect(statSync(victim).mtimeMs).toBe(before.mtimeMs);
+    for (const stored of filesUnder(store.root))
+      expect(readFileSync(stored).includes(secret), stored).toBe(false);
+    expect(await store.refs.all()).toEqual({});
+    expect(await store.images.list()).toEqual([]);
+    expect(readdirSync(store.paths.tmpDir)).toEqual([]);
+    expect((await checkStore(store.root)).issues).toEqual([]);
+  }
+  if (store === undefined) throw new Error('unreachable');
   return store;
 }
 

@@ -30,8 +30,16 @@ import {
 
 afterAll(cleanupDirs);
 
-const load = async (store: Store, entries: Parameters<typeof makeTar>[0]) =>
-  importArchive(store, Readable.from([await makeTar(entries)]));
+type How = 'stream' | 'file';
+
+/** The archive of `entries` as the importer reads it: a stream, or a file read in place. */
+async function archiveOf(how: How, entries: Parameters<typeof makeTar>[0]) {
+  const bytes = await makeTar(entries);
+  if (how === 'stream') return Readable.from([bytes]);
+  const file = path.join(tempDir(), 'archive.tar');
+  writeFileSync(file, bytes);
+  return { file };
+}
 
 async function layers() {
   const base = await makeLayer({ 'etc/os-release': 'ID=test\n', 'bin/sh': '#!fake\n' }, false);
@@ -39,7 +47,10 @@ async function layers() {
   return { base, top };
 }
 
-describe('importArchive', () => {
+describe.each(['stream', 'file'] as const)('importArchive from a %s', (how) => {
+  const load = async (store: Store, entries: Parameters<typeof makeTar>[0]) =>
+    importArchive(store, await archiveOf(how, entries));
+
   it('loads a legacy docker save archive: ID = sha256(config), tags from RepoTags, layers unpacked', async () => {
     const store = await freshStore();
     const { base, top } = await layers();
@@ -47,7 +58,7 @@ describe('importArchive', () => {
       { layers: [base, top], tags: ['busybox:latest', 'localhost:5000/team/app:1'] },
     ]);
     const events: string[] = [];
-    const result = await importArchive(store, Readable.from([await makeTar(entries)]), {
+    const result = await importArchive(store, await archiveOf(how, entries), {
       onEvent: (event) => {
         if (event.type === 'info') events.push(event.message);
       },
@@ -156,16 +167,16 @@ describe('importArchive', () => {
       annotations: { 'io.containerd.image.name': 'multi:1' },
     });
     const entries = ociLayoutParts([top], [...amd.entries, ...arm.entries, blobEntry(index)]);
-    const onAmd = await importArchive(await freshStore(), Readable.from([await makeTar(entries)]), {
+    const onAmd = await importArchive(await freshStore(), await archiveOf(how, entries), {
       architecture: 'amd64',
     });
     expect(onAmd.images).toEqual([{ id: sha256(amd.config), tags: ['multi:1'] }]);
-    const onArm = await importArchive(store, Readable.from([await makeTar(entries)]), {
+    const onArm = await importArchive(store, await archiveOf(how, entries), {
       architecture: 'arm64',
     });
     expect(onArm.images).toEqual([{ id: sha256(arm.config), tags: ['multi:1'] }]);
     await expect(
-      importArchive(await freshStore(), Readable.from([await makeTar(entries)]), { architecture: 's390x' }),
+      importArchive(await freshStore(), await archiveOf(how, entries), { architecture: 's390x' }),
     ).rejects.toThrow(/has no image for linux\/s390x \(found: linux\/arm64\/v8, linux\/amd64\)/);
   });
 
