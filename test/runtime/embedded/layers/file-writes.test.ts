@@ -3,11 +3,12 @@
  * and time lands, later entries on the same name win, a hardlink shares its target's inode, and a
  * failure names its file with no descriptor left open. Written for a trial that finished small files
  * in a worker thread (measured slower, docs/embedded-runtime.md#applying-a-layer), and kept as the
- * contract any faster writer must meet.
+ * contract any faster writer must meet (a second trial, large bodies written by the thread pool, was
+ * measured slower too), from a stream's buffers and from a file's reused ones.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyLayer } from '../../../../src/runtime/embedded/layers/index.js';
@@ -36,36 +37,50 @@ const bodyOf = (i: number, size: number): Buffer => {
   return body.subarray(0, size);
 };
 
+/** The layer as the applier reads it: a stream, or a file read in place through reused buffers. */
+async function blobOf(how: 'stream' | 'file', layer: Buffer) {
+  if (how === 'stream') return opener(layer);
+  const file = path.join(tmp.dir, 'blob.tar');
+  await writeFile(file, layer);
+  return { file };
+}
+
 describe('regular files of a layer', () => {
-  it('writes every byte, mode and time of many files, small and over 1 MiB', async () => {
-    // Each size once (around a tar block and 1 MiB, the reader's chunk), then small ones.
-    const sizes = [0, 1, 511, 512, 513, 4096, 65_537, MiB, MiB + 1];
-    const entries: FixtureEntry[] = [];
-    for (let i = 0; i < 700; i++)
-      entries.push({
-        name: `d${i % 7}/f${i}`,
-        content: bodyOf(i, sizes[i] ?? 100 + (i % 900)),
-        mode: [0o644, 0o600, 0o755, 0o4755, 0o2711][i % 5],
-        mtime: new Date(1_600_000_000_000 + i * 1000),
-      });
-    const before = openDescriptors();
-    const applied = await applyLayer({ open: opener(await makeTar(entries)), target });
-    expect(applied.entries).toBe(700);
-    expect(openDescriptors()).toBe(before);
-    for (const [i, entry] of entries.entries()) {
-      const file = path.join(target, entry.name);
-      const info = await lstat(file);
-      expect((await readFile(file)).equals(entry.content as Buffer), entry.name).toBe(true);
-      expect(info.mode & 0o7777, entry.name).toBe(entry.mode);
-      expect(info.mtimeMs, entry.name).toBe(1_600_000_000_000 + i * 1000);
-    }
-  });
+  it.each(['stream', 'file'] as const)(
+    'writes every byte, mode and time of many files, small and over 1 MiB, from a %s',
+    async (how) => {
+      // Each size once (around a tar block and 1 MiB, the reader's chunk), then small ones.
+      const sizes = [0, 1, 511, 512, 513, 4096, 65_537, MiB, MiB + 1];
+      const entries: FixtureEntry[] = [];
+      for (let i = 0; i < 700; i++)
+        entries.push({
+          name: `d${i % 7}/f${i}`,
+          content: bodyOf(i, sizes[i] ?? 100 + (i % 900)),
+          mode: [0o644, 0o600, 0o755, 0o4755, 0o2711][i % 5],
+          mtime: new Date(1_600_000_000_000 + i * 1000),
+        });
+      const before = openDescriptors();
+      const applied = await applyLayer({ open: await blobOf(how, await makeTar(entries)), target });
+      expect(applied.entries).toBe(700);
+      expect(openDescriptors()).toBe(before);
+      for (const [i, entry] of entries.entries()) {
+        const file = path.join(target, entry.name);
+        const info = await lstat(file);
+        expect((await readFile(file)).equals(entry.content as Buffer), entry.name).toBe(true);
+        expect(info.mode & 0o7777, entry.name).toBe(entry.mode);
+        expect(info.mtimeMs, entry.name).toBe(1_600_000_000_000 + i * 1000);
+      }
+    },
+  );
 
   it('a later entry on the same name wins, and a hardlink shares the bytes of its target', async () => {
+    // `a` and `b` are large: a writer that finishes their bodies later must still let the entries
+    // after them replace and link the path.
+    const big = bodyOf(1, 300 * 1024);
     const layer = await makeTar([
-      { name: 'a', content: 'first' },
+      { name: 'a', content: big },
       { name: 'a', content: 'second' },
-      { name: 'b', content: 'linked body', mode: 0o640 },
+      { name: 'b', content: big, mode: 0o640, mtime: new Date(1_500_000_000_000) },
       { name: 'c', type: 'link', linkname: 'b' },
       { name: 'd', content: 'a file, then a folder' },
       { name: 'd', type: 'directory' },
@@ -75,9 +90,10 @@ describe('regular files of a layer', () => {
     ]);
     await applyLayer({ open: opener(layer), target });
     expect(await readFile(path.join(target, 'a'), 'utf8')).toBe('second');
-    expect(await readFile(path.join(target, 'c'), 'utf8')).toBe('linked body');
+    expect((await readFile(path.join(target, 'c'))).equals(big)).toBe(true);
     expect(await sameInode(path.join(target, 'b'), path.join(target, 'c'))).toBe(true);
     expect((await lstat(path.join(target, 'c'))).mode & 0o7777).toBe(0o640);
+    expect((await lstat(path.join(target, 'c'))).mtimeMs).toBe(1_500_000_000_000);
     expect((await lstat(path.join(target, 'd'))).isDirectory()).toBe(true);
     expect(await readFile(path.join(target, 'd/inside'), 'utf8')).toBe('below the folder');
     expect((await lstat(path.join(target, 'e'))).isSymbolicLink()).toBe(true);
@@ -87,10 +103,13 @@ describe('regular files of a layer', () => {
     const layer = await makeTar([
       { name: 'su', content: 'x', uid: 1234, gid: 5678, mode: 0o6755 },
       { name: 'plain', content: 'y', uid: 42, gid: 43, mode: 0o640 },
+      { name: 'big-su', content: bodyOf(2, 200 * 1024), uid: 1234, gid: 5678, mode: 0o6755 },
     ]);
     await applyLayer({ open: opener(layer), target });
-    const su = await lstat(path.join(target, 'su'));
-    expect([su.uid, su.gid, su.mode & 0o7777]).toEqual([1234, 5678, 0o6755]);
+    for (const name of ['su', 'big-su']) {
+      const su = await lstat(path.join(target, name));
+      expect([su.uid, su.gid, su.mode & 0o7777], name).toEqual([1234, 5678, 0o6755]);
+    }
     const plain = await lstat(path.join(target, 'plain'));
     expect([plain.uid, plain.gid, plain.mode & 0o7777]).toEqual([42, 43, 0o640]);
   });
