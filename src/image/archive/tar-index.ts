@@ -1,6 +1,6 @@
 /**
- * Indexes a tar stream (docker save or OCI layout tar) by extracting its regular files to numbered
- * scratch files while hashing them. Nothing is ever created under a name taken from the archive, so
+ * Indexes a tar stream or file (docker save or OCI layout tar) by extracting its regular files to
+ * numbered scratch files while hashing them. Nothing is ever created under a name taken from the archive, so
  * hostile names (`../x`, absolute paths) and symlinks cannot reach outside the scratch directory;
  * symlinks and hardlinks are only recorded, for in-scope resolution later (moby load.go safePath).
  */
@@ -114,8 +114,8 @@ export async function indexTarFile(
       const size = header.type === 'directory' ? 0 : header.size;
       if (header.type === 'file' || header.type === 'contiguous-file') {
         const file = path.join(scratchDir, String(count));
-        const written = copyEntry(reader, size, file, () => onProgress?.(chunks.bytes));
-        entries.set(name, { type: 'file', file, ...(await written) });
+        const written = await copyEntry(reader, size, file, () => onProgress?.(chunks.bytes));
+        entries.set(name, { type: 'file', file, ...written });
         if (count > 1) await failpoint('archive.import.mid-extract');
       } else {
         recordOther(entries, name, header.type, header.linkname ?? '');
