@@ -16,6 +16,7 @@ const EMBEDDED_SHARD = [
   'test/e2e/conformance/drift.test.ts',
   'test/e2e/conformance/volumes.test.ts',
   'test/e2e/conformance/network.test.ts',
+  'test/e2e/conformance/devices.test.ts',
 ];
 
 /** One e2e shard: its files, one at a time, with its own services (see below). */
