@@ -8,7 +8,12 @@ import path from 'node:path';
 
 /** fsyncs a folder so a rename inside it survives a power loss. */
 export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  await syncFile(dir);
+}
+
+/** fsyncs a file through a descriptor of its own (in the thread pool, so the caller can go on). */
+export async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
   try {
     await handle.sync();
   } finally {

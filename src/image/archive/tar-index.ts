@@ -5,7 +5,7 @@
  * symlinks and hardlinks are only recorded, for in-scope resolution later (moby load.go safePath).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -23,7 +23,7 @@ declareFailpoints('archive.import.mid-extract');
 
 /**
  * Copies one entry to `file`, hashing it; reading the archive and writing the copy overlap
- * (util/write-ahead.ts).
+ * (util/write-ahead.ts). Not synced here, as in {@link copyEntry}.
  */
 async function writeEntry(
   stream: AsyncIterable<unknown>,
@@ -39,7 +39,6 @@ async function writeEntry(
       await writer.write(buffer);
     }
     await writer.flush();
-    await handle.sync();
   } finally {
     await writer.settle();
     await handle.close();
@@ -134,7 +133,11 @@ export async function indexTarFile(
   return { entries, source: 'archive' };
 }
 
-/** Copies the next `size` bytes of `reader` to the new file `file`, hashing them, and syncs it. */
+/**
+ * Copies the next `size` bytes of `reader` to the new file `file`, hashing them. The file is not
+ * synced here: whoever publishes it does (the blob store before its rename), and can let that flush
+ * run while it does other work.
+ */
 async function copyEntry(
   reader: ChunkReader,
   size: number,
@@ -151,7 +154,6 @@ async function copyEntry(
       left -= piece.length;
       onPiece();
     }
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

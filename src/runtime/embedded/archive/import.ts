@@ -18,6 +18,7 @@ import { currentOwner } from '../store/owner.js';
 import { ensureFreeSpace, mapNoSpace } from '../store/space.js';
 import type { ImageRecord } from '../store/schemas.js';
 import type { Store } from '../store/store.js';
+import type { CreateLayerInput } from '../store/layers.js';
 import type { ArchiveIndex } from '../../../image/archive/archive-index.js';
 import { invalidArchive } from '../../../image/archive/archive-index.js';
 import { indexDirectory } from '../../../image/archive/dir-index.js';
@@ -75,7 +76,16 @@ async function storeLayers(
     const expected = { digest: layer.digest, size: layer.size };
     // An archive may name one blob several times (shared base layers); the first use stores it.
     const storedNow = !(await store.blobs.retain(layer.digest, lease));
-    if (storedNow) {
+    let source: CreateLayerInput['source'];
+    if (storedNow && !copy && layer.plainTar && sameBlob(layer.entry, expected)) {
+      // A plain tar copied to scratch and hashed on the way: the layer is unpacked from the copy
+      // while the disk flushes it, and the copy becomes the stored blob just before the layer does.
+      const { file } = layer.entry;
+      source = {
+        file,
+        store: () => store.blobs.adopt(file, expected, lease, expected).then(() => undefined),
+      };
+    } else if (storedNow) {
       // Scratch files of a tar are renamed into the store; a layout directory's files are copied.
       if (copy)
         await store.blobs.ingest(
@@ -103,7 +113,14 @@ async function storeLayers(
     const hashedPlainTar = storedNow && layer.plainTar;
     try {
       parent = (
-        await store.layers.create({ parent, blob, expectedDiffId: layer.diffId, hashedPlainTar, lease })
+        await store.layers.create({
+          parent,
+          blob,
+          expectedDiffId: layer.diffId,
+          hashedPlainTar,
+          source,
+          lease,
+        })
       ).chainId;
     } catch (error) {
       const got = /got (sha256:[a-f0-9]{64})/.exec((error as Error).message)?.[1];
@@ -113,6 +130,14 @@ async function storeLayers(
     }
     onEvent({ type: 'transfer:done', id: layer.digest, phase: 'extract' });
   }
+}
+
+/** Whether a scratch copy hashed as it was written holds exactly the expected blob. */
+function sameBlob(
+  copied: { digest?: string | undefined; size: number },
+  expected: { digest: string; size: number },
+) {
+  return copied.digest === expected.digest && copied.size === expected.size;
 }
 
 async function storeAll(
@@ -190,6 +215,8 @@ export async function importArchive(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const scratch = await scratchDir(store, 'import');
+  // The layer applier loads and a new store probes its layer mode while the archive is read.
+  store.layers.warm();
   try {
     const onEvent = options.onEvent ?? (() => undefined);
     const files = path.join(scratch, 'files');

@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
-import { syncDir, writeFileAtomic } from '../../../util/atomic.js';
+import { syncDir, syncFile, writeFileAtomic } from '../../../util/atomic.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { chainIdOf } from './chain-id.js';
 import type { StoreContext } from './store-context.js';
@@ -60,6 +60,14 @@ export interface CreateLayerInput {
    * be compressed is refused.
    */
   hashedPlainTar?: boolean | undefined;
+  /**
+   * Unpack this file instead of the stored blob: a copy of the blob's bytes, already hashed and
+   * matching `blob.digest`, that `store` puts in the blob store. `store` is called before the layer
+   * is published (or found already stored), so a layer never lands before its blob. The copy is
+   * flushed to disk while the layer unpacks: started just before, when no other fsync follows
+   * until the unpack ends (on ext4, an fsync of anything would wait for that flush).
+   */
+  source?: { file: string; store: () => Promise<void> } | undefined;
   lease?: LeaseHandle | undefined;
 }
 
@@ -149,7 +157,10 @@ export class LayerStore {
     if (input.expectedDiffId !== undefined) {
       digestHex(input.expectedDiffId, 'diff ID');
       const chainId = chainIdOf(input.parent, input.expectedDiffId);
-      if (await this.retain(chainId, input.lease)) return this.#addBlob(chainId, input.blob);
+      if (await this.retain(chainId, input.lease)) {
+        await input.source?.store();
+        return this.#addBlob(chainId, input.blob);
+      }
     }
     const unpack = this.#unpack;
     if (unpack === undefined) throw new Error('this store was opened without a layer unpacker');
@@ -169,8 +180,10 @@ export class LayerStore {
         input.parent === undefined
           ? []
           : (await this.chain(input.parent)).map((r) => this.diffDir(r.chainId));
+      const flushing = input.source === undefined ? undefined : syncFile(input.source.file);
+      flushing?.catch(() => undefined);
       const result = await unpack({
-        blobPath: this.#ctx.paths.blob(input.blob.digest),
+        blobPath: input.source?.file ?? this.#ctx.paths.blob(input.blob.digest),
         diffDir: path.join(temp, 'diff'),
         parentDiffDirs: parents,
         knownDiffId: input.hashedPlainTar === true ? input.blob.digest : undefined,
@@ -194,6 +207,8 @@ export class LayerStore {
       const link = shortLinkName();
       await writeFileAtomic(path.join(temp, 'link'), link);
       await writeJsonFile(path.join(temp, 'layer.json'), record, 0o644);
+      await flushing;
+      await input.source?.store();
       // The unpacked files are not fsynced one by one; one syncfs makes them durable before the rename.
       await run('sync', ['-f', temp]);
       await failpoint('store.layer.before-commit');

@@ -160,6 +160,27 @@ describe.skipIf(noRoot)('T2-T8 links (needs root for chown)', () => {
     await victim.check(target);
   });
 
+  it('T6 a name taken by a symlink to a host file is replaced by a file, a symlink or a hardlink', async () => {
+    const hostFile = path.join(victim.victim, 'hello');
+    await apply([
+      { name: 'keep', content: 'kept' },
+      { name: 'f', type: 'symlink', linkname: hostFile },
+      { name: 'f', content: 'new file' },
+      { name: 's', type: 'symlink', linkname: hostFile },
+      { name: 's', type: 'symlink', linkname: 'keep' },
+      { name: 'h', type: 'symlink', linkname: hostFile },
+      { name: 'h', type: 'link', linkname: 'keep' },
+      { name: 'd/', type: 'directory' },
+      { name: 'd', content: 'a file where a directory was' },
+    ]);
+    expect(await readFile(path.join(target, 'f'), 'utf8')).toBe('new file');
+    expect((await lstat(path.join(target, 'f'))).isFile()).toBe(true);
+    expect(await readlink(path.join(target, 's'))).toBe('keep');
+    expect((await lstat(path.join(target, 'h'))).ino).toBe((await lstat(path.join(target, 'keep'))).ino);
+    expect(await readFile(path.join(target, 'd'), 'utf8')).toBe('a file where a directory was');
+    await victim.check(target);
+  });
+
   it.each(['overlay', 'flatten'] as const)(
     'T7 a symlink from a lower layer is resolved in the rootfs (%s)',
     async (mode) => {
