@@ -13,6 +13,11 @@
  * command's start deserializes its own code, and the first command after an install (`--version`,
  * say) does not leave every other command a cache with nothing of theirs in it.
  *
+ * The packages a command requires from node_modules (zod, yaml, undici…) are compiled by Node itself,
+ * with no cache; the launcher compiles them too, while the start is lean, and keeps their code in a
+ * second file per command, each module's under the SHA-256 of its source: a module whose source
+ * changed is compiled from that source, never from the cache.
+ *
  * A cache file is used only when it is ours and nobody else can write it or its folder (root must not
  * run code another user wrote), and when its SHA-256 matches: V8 checks a cache's version, flags and
  * length, but not its bytes, and a damaged cache crashes the process. A missing, foreign, damaged or
@@ -34,7 +39,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { Script } from 'node:vm';
+import { Script, constants as vmConstants } from 'node:vm';
 import { findCommand } from './commands/args.js';
 
 /** First line of a cache file; the SHA-256 of the rest follows on the second. */
@@ -115,6 +120,125 @@ function commandKey(argv: readonly string[]): string {
   return /^[a-z][a-z-]{0,19}$/.test(name) ? name : 'other';
 }
 
+/** Where src/util/optimizer.ts says whether the start is still lean (the optimizer off). */
+const LEAN_FLAG = Symbol.for('devenv.lean-start');
+
+/** One module's cached code: the SHA-256 of its source, and V8's data. */
+interface PackageEntry {
+  digest: string;
+  data: Buffer;
+}
+
+/**
+ * The entries of a package cache's payload: a count, then for each module its file name, the
+ * SHA-256 of its source and V8's data, lengths as 32-bit little-endian. Anything that does not add
+ * up gives no entries (the payload's own digest was checked before).
+ */
+function readPackageEntries(payload: Buffer | undefined): Map<string, PackageEntry> {
+  const entries = new Map<string, PackageEntry>();
+  if (payload === undefined) return entries;
+  try {
+    let at = 0;
+    const u32 = (): number => {
+      const value = payload.readUInt32LE(at);
+      at += 4;
+      return value;
+    };
+    const bytes = (length: number): Buffer => {
+      if (at + length > payload.length) throw new RangeError('short');
+      const slice = payload.subarray(at, at + length);
+      at += length;
+      return slice;
+    };
+    for (let count = u32(); count > 0; count--) {
+      const name = bytes(u32()).toString('utf8');
+      const digest = bytes(64).toString('latin1');
+      entries.set(name, { digest, data: bytes(u32()) });
+    }
+    if (at !== payload.length) entries.clear();
+  } catch {
+    entries.clear();
+  }
+  return entries;
+}
+
+function writePackageEntries(entries: ReadonlyMap<string, PackageEntry>): Buffer {
+  const parts: Buffer[] = [];
+  const u32 = (value: number): Buffer => {
+    const buffer = Buffer.alloc(4);
+    buffer.writeUInt32LE(value);
+    return buffer;
+  };
+  parts.push(u32(entries.size));
+  for (const [name, { digest, data }] of entries) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    parts.push(u32(nameBytes.length), nameBytes, Buffer.from(digest, 'latin1'), u32(data.length), data);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * A module's `require`, from public parts: Node's own for its file name (resolve, cache…), loading
+ * through `module.require` so the module is the parent, as Node does.
+ */
+function requireFor(module: Module, filename: string): NodeJS.Require {
+  const require = (id: string): unknown => module.require(id);
+  return Object.assign(require, Module.createRequire(filename));
+}
+
+/**
+ * Compiles the CommonJS modules the command requires (the packages in node_modules) with the code
+ * kept in `cacheFile`, while the start is lean, and writes that file again at the end when a module
+ * had no usable entry. Entries of modules this run did not load are kept.
+ */
+function cachePackages(cacheFile: string, build: string): void {
+  // Read at the first package, so a command that requires none (a warm exec) never reads it.
+  let stored: Map<string, PackageEntry> | undefined;
+  const entries = (): Map<string, PackageEntry> => (stored ??= readPackageEntries(readCache(cacheFile)));
+  const compiled = new Map<string, { digest: string; script: Script }>();
+  // Node's own compile step for CommonJS, which it calls with each module's source.
+  const proto = Module.prototype as unknown as {
+    _compile: (this: Module, content: string, filename: string, format?: string) => unknown;
+  };
+  const compile = proto._compile;
+  proto._compile = function (this: Module, content: string, filename: string, format?: string): unknown {
+    // Anything but plain CommonJS (an ES module that require() loads, say) is Node's to compile.
+    if (
+      (globalThis as Record<symbol, unknown>)[LEAN_FLAG] !== true ||
+      (format !== undefined && format !== 'commonjs')
+    )
+      return compile.call(this, content, filename, format);
+    const digest = createHash('sha256').update(content).digest('hex');
+    const entry = entries().get(filename);
+    const script = new Script(Module.wrap(content), {
+      filename,
+      cachedData: entry?.digest === digest ? entry.data : undefined,
+      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    if (entry?.digest !== digest || script.cachedDataRejected === true)
+      compiled.set(filename, { digest, script });
+    const run = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    return run.call(
+      this.exports,
+      this.exports,
+      requireFor(this, filename),
+      this,
+      filename,
+      path.dirname(filename),
+    );
+  };
+  process.once('exit', () => {
+    if (compiled.size === 0) return;
+    setFlagsFromString('--no-opt');
+    writeCache(cacheFile, build, () => {
+      const all = entries();
+      for (const [name, { digest, script }] of compiled)
+        all.set(name, { digest, data: script.createCachedData() });
+      return writePackageEntries(all);
+    });
+  });
+}
+
 /** Runs the CommonJS build with the code cache; false when that build is missing. */
 function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   const file = path.join(DIST, 'chunks', 'cli.cjs');
@@ -143,6 +267,8 @@ function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
       writeCache(cacheFile, build, () => script.createCachedData());
     });
   }
+  if (folder !== undefined)
+    cachePackages(path.join(folder, `${build}${commandKey(argv)}.packages.v8`), build);
   const module = new Module(file);
   module.filename = file;
   const require = Module.createRequire(file);

@@ -15,16 +15,27 @@ const LEAN_START_MS = 1000;
 
 let lean = false;
 
+/**
+ * Where the launcher (src/launch.ts) sees whether the start is still lean: it caches the compiled
+ * code of a package only then, since V8 takes a cache only under the flags it was made with.
+ */
+const LEAN_FLAG = Symbol.for('devenv.lean-start');
+
+function setLean(value: boolean): void {
+  lean = value;
+  (globalThis as Record<symbol, unknown>)[LEAN_FLAG] = value;
+}
+
 /** Turns the optimizer off for the start of the process; call once, first thing. */
 export function startLean(): void {
   setFlagsFromString('--no-opt');
-  lean = true;
+  setLean(true);
   setTimeout(optimizeFromNow, LEAN_START_MS).unref();
 }
 
 /** Turns the optimizer on (again); for code about to run a hot loop. Cheap when it is on. */
 export function optimizeFromNow(): void {
   if (!lean) return;
-  lean = false;
+  setLean(false);
   setFlagsFromString('--opt');
 }

@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, devenv } from '../helpers/cli.js';
@@ -159,6 +160,103 @@ describe('the code cache', () => {
     const { env } = cacheHome();
     await version({ ...env, XDG_CACHE_HOME: 'relative' });
     expect(whole(cacheFile(path.join(env['HOME'] as string, '.cache', 'devenv')))).toBe(true);
+  });
+});
+
+describe('the cache of the packages a command requires', () => {
+  const example = fileURLToPath(new URL('../../examples/alpine/devenv.yml', import.meta.url));
+  const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+
+  /** `validate`, which requires yaml and zod from node_modules. */
+  async function validate(env: Record<string, string>) {
+    const result = await devenv(['validate', '-f', example], { env });
+    expect(result.exitCode, result.stderr).toBe(0);
+  }
+
+  function packagesFile(folder: string, key: string): string {
+    const files = readdirSync(folder).filter((name) => name.endsWith(`-${key}.packages.v8`));
+    expect(files).toHaveLength(1);
+    return path.join(folder, files[0] as string);
+  }
+
+  /** The entries of a packages cache: file name → source digest and V8 data. */
+  function entriesOf(file: string): Map<string, { digest: string; data: Buffer }> {
+    const payload = readFileSync(file).subarray(HEADER);
+    const entries = new Map<string, { digest: string; data: Buffer }>();
+    let at = 4;
+    for (let count = payload.readUInt32LE(0); count > 0; count--) {
+      const nameLength = payload.readUInt32LE(at);
+      const name = payload.toString('utf8', at + 4, at + 4 + nameLength);
+      at += 4 + nameLength;
+      const digest = payload.toString('latin1', at, at + 64);
+      const dataLength = payload.readUInt32LE(at + 64);
+      entries.set(name, { digest, data: payload.subarray(at + 68, at + 68 + dataLength) });
+      at += 68 + dataLength;
+    }
+    expect(at).toBe(payload.length);
+    return entries;
+  }
+
+  function writeEntries(file: string, entries: Map<string, { digest: string; data: Buffer }>): void {
+    const u32 = (value: number) => {
+      const buffer = Buffer.alloc(4);
+      buffer.writeUInt32LE(value);
+      return buffer;
+    };
+    const parts: Buffer[] = [u32(entries.size)];
+    for (const [name, { digest, data }] of entries) {
+      const nameBytes = Buffer.from(name);
+      parts.push(u32(nameBytes.length), nameBytes, Buffer.from(digest, 'latin1'), u32(data.length), data);
+    }
+    const payload = Buffer.concat(parts);
+    writeFileSync(file, Buffer.concat([Buffer.from(`${MAGIC}${sha256(payload)}\n`, 'latin1'), payload]));
+  }
+
+  it('holds each module under the digest of its source, is private and whole, and is then used as it is', async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    // A command that requires no package leaves no such cache.
+    expect(readdirSync(folder).filter((name) => name.endsWith('.packages.v8'))).toEqual([]);
+    await validate(env);
+    const file = packagesFile(folder, 'validate');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(whole(file)).toBe(true);
+    const entries = entriesOf(file);
+    expect([...entries.keys()].some((name) => name.includes('/node_modules/yaml/'))).toBe(true);
+    expect([...entries.keys()].some((name) => name.includes('/node_modules/zod/'))).toBe(true);
+    for (const [name, { digest, data }] of entries) {
+      expect(digest, name).toBe(sha256(readFileSync(name)));
+      expect(data.length, name).toBeGreaterThan(0);
+    }
+    const before = statSync(file);
+    await validate(env);
+    const after = statSync(packagesFile(folder, 'validate'));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it('compiles a module from its source when the digest of its entry does not match, and writes the entry again', async () => {
+    const { env, folder } = cacheHome();
+    await validate(env);
+    const file = packagesFile(folder, 'validate');
+    const entries = entriesOf(file);
+    const [name, entry] = [...entries].find(([module]) => module.includes('/node_modules/yaml/')) ?? [];
+    if (name === undefined || entry === undefined) throw new Error('no yaml module in the cache');
+    // V8 itself would take this data: the source it was made from is the one on disk.
+    entries.set(name, { digest: sha256('another version of the module'), data: entry.data });
+    writeEntries(file, entries);
+    await validate(env);
+    expect(entriesOf(packagesFile(folder, 'validate')).get(name)?.digest).toBe(entry.digest);
+  });
+
+  it('is written again when its bytes changed, and never crashes the command', async () => {
+    const { env, folder } = cacheHome();
+    await validate(env);
+    const file = packagesFile(folder, 'validate');
+    const damaged = readFileSync(file);
+    for (let i = HEADER + 1000; i < HEADER + 1400; i++) damaged[i] = (damaged[i] ?? 0) ^ 0x5a;
+    writeFileSync(file, damaged);
+    await validate(env);
+    expect(whole(packagesFile(folder, 'validate'))).toBe(true);
   });
 });
 
