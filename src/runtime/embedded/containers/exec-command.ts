@@ -12,6 +12,7 @@ import { hostPath, resolveInRoot, tryLstat } from '../layers/resolve-in-root.js'
 import { resolveUser } from '../sandbox/user.js';
 import type { ResolvedUser } from '../sandbox/user.js';
 import { TOOLBOX_DIR, toolboxCommand } from '../sandbox/toolbox.js';
+import { HOST_PATH } from '../sandbox/host-tools.js';
 import type { HostTools } from '../sandbox/host-tools.js';
 
 /** Account files larger than this are not account files. */
@@ -56,9 +57,10 @@ export interface ExecTarget {
 
 /**
  * The command line that runs `command` in the container as `user`, in `workdir`, with exactly the
- * environment `env` (`K=V`): the host tools run with an empty one (host `env -i`), and the toolbox's
- * env sets `env` for the command once it stands in the container's root (toolbox.ts), so nothing of
- * the caller's (or of `script`'s) environment reaches it, and nothing of `env` reaches the tools.
+ * environment `env` (`K=V`): the host tools run with an empty one ({@link execLaunch} starts them so),
+ * and the toolbox's env sets `env` for the command once it stands in the container's root
+ * (toolbox.ts), so nothing of the caller's (or of `script`'s) environment reaches it, and nothing of
+ * `env` reaches the tools.
  */
 export function execArgv(
   target: ExecTarget,
@@ -70,8 +72,6 @@ export function execArgv(
 ): string[] {
   if (command.length === 0) throw new DevenvError('DEVENV_USAGE', 'exec needs a command to run');
   return [
-    target.tools.env,
-    '-i',
     target.tools.nsenter,
     `--target=${target.pid}`,
     '--mount',
@@ -101,4 +101,19 @@ export function withPty(argv: readonly string[]): string[] {
     `exec ${quoted}`,
     '/dev/null',
   ];
+}
+
+/**
+ * How {@link execArgv}'s command line is started: with an empty environment, so nothing of the
+ * caller's reaches the host tools. With a terminal it runs under `script`, which needs a SHELL and
+ * finds it on PATH, and whose command clears both with the host's `env -i` first. Without one,
+ * the empty environment is the spawn's own: one process fewer to start on every exec.
+ */
+export function execLaunch(
+  argv: readonly string[],
+  tools: HostTools,
+  tty: boolean,
+): { argv: string[]; env: Record<string, string> } {
+  if (!tty) return { argv: [...argv], env: {} };
+  return { argv: withPty([tools.env, '-i', ...argv]), env: { PATH: HOST_PATH, SHELL: '/bin/sh' } };
 }

@@ -8,8 +8,8 @@ import { constants as osConstants } from 'node:os';
 import { DevenvError, EXIT_RUNTIME_FAILED } from '../../../errors.js';
 import { closeInheritedDescriptors } from '../../../util/inherited-fds.js';
 import type { ContainerState, ContainerSummary, RunOptions, Stdio } from '../../runtime.js';
-import { hostTools, HOST_PATH } from '../sandbox/host-tools.js';
-import { execArgv, execUser, withPty } from './exec-command.js';
+import { hostTools } from '../sandbox/host-tools.js';
+import { execArgv, execLaunch, execUser } from './exec-command.js';
 import { isAlive } from './liveness.js';
 import { containerPaths, findConfig, readState } from './record.js';
 import type { ContainerConfig, ContainerStateFile } from './record.js';
@@ -117,7 +117,7 @@ export async function execInContainer(
   if (options.tty && !env.has('TERM')) env.set('TERM', 'xterm');
   for (const [key, value] of Object.entries(options.env ?? {})) env.set(key, value);
   const tools = await hostTools();
-  let argv = execArgv(
+  const argv = execArgv(
     {
       pid,
       ownNetwork: state.ownNetwork ?? config.network !== 'host',
@@ -131,12 +131,12 @@ export async function execInContainer(
     command,
     options.tty,
   );
-  if (options.tty) argv = withPty(argv);
+  const launch = execLaunch(argv, tools, options.tty);
   closeInheritedDescriptors();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), {
+    const child = spawn(launch.argv[0] as string, launch.argv.slice(1), {
       stdio: [options.interactive ? stdio.stdin : 'ignore', stdio.stdout, stdio.stderr],
-      env: { PATH: HOST_PATH, SHELL: '/bin/sh' },
+      env: launch.env,
     });
     child.on('error', (error) => {
       reject(new DevenvError('DEVENV_RUNTIME_FAILED', `exec in ${name} failed: ${error.message}`));

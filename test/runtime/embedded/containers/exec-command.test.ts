@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { execArgv, withPty } from '../../../../src/runtime/embedded/containers/exec-command.js';
+import { execArgv, execLaunch, withPty } from '../../../../src/runtime/embedded/containers/exec-command.js';
 import { processStart, isAlive } from '../../../../src/runtime/embedded/containers/liveness.js';
 import { DOCKER_CAPABILITIES } from '../../../../src/runtime/embedded/sandbox/index.js';
 
@@ -21,8 +21,8 @@ describe('execArgv', () => {
       ['A=1', 'PATH=/usr/bin'],
       ['sh', '-c', 'id'],
     );
-    // The tools run with an empty environment; the command's comes last, from the toolbox's env.
-    expect(argv.slice(0, 3)).toEqual(['/usr/bin/env', '-i', '/usr/bin/nsenter']);
+    // The command's environment comes last, from the toolbox's env (execLaunch empties the tools').
+    expect(argv[0]).toBe('/usr/bin/nsenter');
     expect(argv).toContain('--net');
     expect(argv).toContain('--root=/proc/4242/root/dev/.devenv');
     expect(argv).toContain('--wd=/proc/4242/root');
@@ -74,6 +74,37 @@ describe('execArgv', () => {
         [],
       ),
     ).toThrow(/needs a command/);
+  });
+});
+
+describe('execLaunch', () => {
+  /** What `env` prints when started as execLaunch says, with this process's environment set around it. */
+  function printedEnvironment(tty: boolean): string[] {
+    const launch = execLaunch(['/usr/bin/env'], tools, tty);
+    const result = spawnSync(launch.argv[0] as string, launch.argv.slice(1), {
+      encoding: 'utf8',
+      env: launch.env,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    return result.stdout.split(/\r?\n/).filter((line) => line !== '');
+  }
+
+  it('starts the host tools with an empty environment, with a terminal and without', () => {
+    process.env['DEVENV_TEST_CALLER_SECRET'] = 'from the caller';
+    try {
+      expect(printedEnvironment(false)).toEqual([]);
+      expect(printedEnvironment(true)).toEqual([]);
+    } finally {
+      delete process.env['DEVENV_TEST_CALLER_SECRET'];
+    }
+  });
+
+  it('without a terminal starts the command line itself; with one, under script and env -i', () => {
+    const argv = ['/usr/bin/nsenter', '--target=1', '--', 'true'];
+    expect(execLaunch(argv, tools, false)).toEqual({ argv, env: {} });
+    const pty = execLaunch(argv, tools, true);
+    expect(pty.argv[0]).toBe('script');
+    expect(pty.argv.join(' ')).toContain(`exec '/usr/bin/env' '-i' '/usr/bin/nsenter'`);
   });
 });
 
