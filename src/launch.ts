@@ -18,6 +18,10 @@
  * second file per command, each module's under the SHA-256 of its source: a module whose source
  * changed is compiled from that source, never from the cache.
  *
+ * A run that left its command's hot path (src/util/hot-path.ts: it loaded devenv.yml in full, or an
+ * `up` built or started something) writes no cache for that command: the runs typed all day would
+ * deserialize everything it compiled. The next run on the hot path writes it.
+ *
  * A cache file is used only when it is ours and nobody else can write it or its folder (root must not
  * run code another user wrote), and when its SHA-256 matches: V8 checks a cache's version, flags and
  * length, but not its bytes, and a damaged cache crashes the process. A missing, foreign, damaged or
@@ -122,6 +126,9 @@ function commandKey(argv: readonly string[]): string {
 
 /** Where src/util/optimizer.ts says whether the start is still lean (the optimizer off). */
 const LEAN_FLAG = Symbol.for('devenv.lean-start');
+
+/** Where src/util/hot-path.ts says that this run left its command's hot path. */
+const OFF_HOT_PATH = Symbol.for('devenv.off-hot-path');
 
 /** One module's cached code: the SHA-256 of its source, and V8's data. */
 interface PackageEntry {
@@ -261,8 +268,10 @@ function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // At the end, so the cache holds every function this command compiled, not only the top level.
+    // At the end, so the cache holds every function this command compiled, not only the top level;
+    // and only from a run that stayed on the command's hot path (src/util/hot-path.ts).
     process.once('exit', () => {
+      if ((globalThis as Record<symbol, unknown>)[OFF_HOT_PATH] === true) return;
       setFlagsFromString('--no-opt');
       writeCache(cacheFile, build, () => script.createCachedData());
     });

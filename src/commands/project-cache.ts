@@ -26,6 +26,7 @@ import {
 } from '../engine/plan-cache.js';
 import type { PlanCacheEntry, PlanCacheKey } from '../engine/plan-cache.js';
 import type { Caller } from '../engine/project.js';
+import { leaveHotPath } from '../util/hot-path.js';
 import { envStateDir } from '../util/paths.js';
 import { shownPath } from '../util/shown-path.js';
 import type { CommandContext } from './command.js';
@@ -188,6 +189,8 @@ export async function loadCachedProject(ctx: CommandContext): Promise<LoadedProj
       };
     }
   }
+  // The full load's code (yaml, zod, the validators, the planner) stays out of the command's code cache.
+  leaveHotPath();
   const full = await fullLoad(ctx);
   const { loaded, project } = full;
   // Stored only when the full load read the very bytes the key was made from (the file did not

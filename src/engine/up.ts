@@ -28,6 +28,7 @@ import { describeRunChanges, readRunSettings } from './run-changes.js';
 import { attachSession } from './session.js';
 import { removeSupersededImages } from './superseded.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
+import { leaveHotPath } from '../util/hot-path.js';
 
 export interface UpOptions extends BuildOptions {
   /** Leave the environment running and return instead of attaching. */
@@ -211,6 +212,8 @@ export async function up(ctx: EngineContext, planned: Project, options: UpOption
   const result =
     (await unchanged(ctx, project, options)) ??
     (await withEnvLock(ctx, spec.name, 'devenv up', async (): Promise<UpResult> => {
+      // Building, creating or starting: none of it belongs in the code cache a no-op up reads.
+      leaveHotPath();
       const { image, built } = await ensureImage(ctx, project, options);
       project = await settleShell(ctx, project, image);
       spec = project.plan.run;

@@ -15,6 +15,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -103,6 +104,26 @@ describe('the code cache', () => {
     // The other command's cache of this build stays as it was.
     const still = statSync(cacheFile(folder));
     expect([still.ino, still.mtimeMs]).toEqual([other.ino, other.mtimeMs]);
+  });
+
+  it('is not written by a run that left the hot path; the next run on it writes it', async () => {
+    const { env, folder } = cacheHome();
+    const dir = makeProject({ 'devenv.yml': 'name: launcher-hot\nbase: alpine:3.20\nruntime: docker\n' });
+    dirs.push(dir);
+    // The plan cache trusts no stat younger than 2 s.
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path.join(dir, 'devenv.yml'), past, past);
+    // Docker is pointed where nothing listens: exec gets as far as its first call to the engine.
+    const run = { cwd: dir, env: { ...env, DOCKER_HOST: `unix://${path.join(folder, 'none.sock')}` } };
+    const exec = () => devenv(['exec', '--', 'true'], run);
+    // The first exec loads devenv.yml in full (a plan cache miss): its code stays out of the cache,
+    // and only the packages it required are kept.
+    expect((await exec()).stderr).toContain('Docker daemon is not running');
+    expect(readdirSync(folder).filter((name) => name.endsWith('-exec.v8'))).toEqual([]);
+    expect(readdirSync(folder).filter((name) => name.endsWith('-exec.packages.v8'))).toHaveLength(1);
+    // The second is a plan cache hit, on the hot path: it writes the cache.
+    expect((await exec()).stderr).toContain('Docker daemon is not running');
+    expect(whole(cacheFile(folder, 'exec'))).toBe(true);
   });
 
   it('is written again when its bytes changed or it was cut short, and never crashes the command', async () => {

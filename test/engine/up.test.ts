@@ -10,6 +10,7 @@ import { envLockFile } from '../../src/engine/env-lock.js';
 import { HOOK_MARKER_PREFIX } from '../../src/engine/host-files.js';
 import { up } from '../../src/engine/up.js';
 import { acquireLock } from '../../src/util/lock.js';
+import { leftHotPath } from '../../src/util/hot-path.js';
 import type { UpOptions } from '../../src/engine/up.js';
 import { cleanupFixtures, engineFixture, UP_DETACHED } from '../helpers/engine-fixture.js';
 import type { EngineFixture } from '../helpers/engine-fixture.js';
@@ -354,6 +355,19 @@ describe('up on the in-memory runtime', () => {
       } finally {
         await lock.release();
       }
+    });
+
+    it('stays on the hot path for the code cache only when it returns without the lock', async () => {
+      const f = await engineFixture('hot-path');
+      await upOnce(f);
+      const flag = Symbol.for('devenv.off-hot-path');
+      Reflect.deleteProperty(globalThis, flag);
+      expect(await up(f.context(), f.project, detached)).toMatchObject({ action: 'running' });
+      expect(leftHotPath()).toBe(false);
+      await f.runtime.stopContainer('hot-path');
+      expect(await up(f.context(), f.project, detached)).toMatchObject({ action: 'started' });
+      expect(leftHotPath()).toBe(true);
+      Reflect.deleteProperty(globalThis, flag);
     });
 
     it('takes the lock when something will change, and waits for its holder', async () => {
