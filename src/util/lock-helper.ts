@@ -20,8 +20,8 @@
  *
  * Protocol, one line each way: `L SLOT PATH` → `ok` | `busy` | `fail`; `U SLOT` → `ok`.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { childProcess } from './child-process.js';
 
 /**
  * POSIX sh (dash, bash and busybox alike): single-digit descriptors only, `command exec` so a file
@@ -70,7 +70,10 @@ class LockHelper {
   #idleTimer: NodeJS.Timeout | undefined;
 
   constructor() {
-    this.#child = spawn('sh', ['-c', SCRIPT], { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
+    this.#child = childProcess().spawn('sh', ['-c', SCRIPT], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      detached: true,
+    });
     this.#child.once('error', () => {
       this.#die();
     });

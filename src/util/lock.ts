@@ -21,10 +21,10 @@
  * with a confusing "flock exited" instead of the interruption devenv reports itself.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { DevenvError } from '../errors.js';
+import { childProcess } from './child-process.js';
 import { interruption, throwIfInterrupted } from './interrupt.js';
 import { tryLockWithHelper } from './lock-helper.js';
 
@@ -124,7 +124,7 @@ async function writeOwner(file: string, options: LockOptions): Promise<void> {
 
 /** Runs `flock 3` on `fd`: true once the lock is ours, false after `timeoutMs`. */
 function lockDescriptor(file: string, fd: number, timeoutMs: number, options: LockOptions): Promise<boolean> {
-  const child = spawn('flock', ['--exclusive', '3'], {
+  const child = childProcess().spawn('flock', ['--exclusive', '3'], {
     stdio: ['ignore', 'ignore', 'pipe', fd],
     detached: true,
   });

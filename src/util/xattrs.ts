@@ -6,10 +6,10 @@
  * one process for a whole tree costs one start-up instead of one per file. Paths and values travel as
  * hex, so no byte of a file name or a binary value is reinterpreted on the way.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DevenvError } from '../errors.js';
+import { childProcess } from './child-process.js';
 
 /** A file's xattrs, sorted by name, values as raw bytes. */
 export type Xattrs = [string, Buffer][];
@@ -51,7 +51,7 @@ function systemPython(): string {
 
 /** Starts the helper. A missing python3 fails the first `read` with a clear error. */
 export function openXattrReader(python = systemPython()): XattrReader {
-  const child = spawn(python, ['-c', HELPER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(python, ['-c', HELPER], { stdio: ['pipe', 'pipe', 'pipe'] });
   const pending: { file: string; resolve: (x: Xattrs) => void; reject: (e: Error) => void }[] = [];
   let failure: Error | undefined;
   let stderr = '';

@@ -79,6 +79,9 @@ describe('thin entry', () => {
       'config/parse-yaml.js',
     ])
       expect(ours.filter((m) => m === heavy || m.endsWith(`/${heavy}`))).toEqual([]);
+    // The Engine API answers each of them: none starts a process on the way, so none loads Node's
+    // child_process (and net, dgram behind it) at start.
+    expect(run.modules).not.toContain('node:child_process');
   });
 
   it.each(hot)(
@@ -131,6 +134,9 @@ describe('thin entry', () => {
     expect(compiled.stdout).toMatch(/image: +devenv\/hot-modules:latest \(built\)/);
     for (const heavy of ['zod', 'yaml', 'tar-stream'])
       expect(packagesOf(compiled.modules)).not.toContain(heavy);
+    // It starts no process, so it does not load Node's child_process (and net, dgram behind it).
+    // (The ES-module build's trace shows Node's modules; the require hook does not see `node:` ones.)
+    expect(run.modules).not.toContain('node:child_process');
   });
 
   it('save of an image on the embedded runtime loads neither the bundle code nor yaml, zod or execa', async () => {

@@ -4,12 +4,12 @@
  * `debootstrap` into a folder that is then packed with tar. The tarball appears under its final name
  * only when complete, so an interrupted bootstrap never passes for a finished one.
  */
-import { spawn } from 'node:child_process';
 import { access, constants, mkdtemp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DevenvError } from '../../errors.js';
 import { commitPartial, tempNameFor } from '../../util/atomic.js';
+import { childProcess } from '../../util/child-process.js';
 import { interruption } from '../../util/interrupt.js';
 import type { EventSink } from '../events.js';
 import type { BootstrapSpec } from './bootstrap-key.js';
@@ -91,7 +91,7 @@ interface ToolRun {
  */
 function runTool(run: ToolRun, request: RootTarballRequest, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(run.file, run.args, {
+    const child = childProcess().spawn(run.file, run.args, {
       env: run.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

@@ -3,9 +3,9 @@
  * missing, the daemon is down, the socket refuses us, the engine did not answer in time, or a command
  * failed (with its command line, exit status and the tail of its stderr).
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { DevenvError } from '../../errors.js';
+import { childProcess } from '../../util/child-process.js';
 import { interruption } from '../../util/interrupt.js';
 import { callPolicy, commandName, DEFAULT_DOCKER_TIMEOUT_MS } from './call-policy.js';
 
@@ -149,7 +149,11 @@ function runToEnd(
   limits: { timeoutMs: number | undefined; signal: AbortSignal | undefined },
 ): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { env: env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = childProcess().spawn(binary, args, {
+      env: env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let spawnError: NodeJS.ErrnoException | undefined;

@@ -6,10 +6,10 @@
  * restarted, the CLI died) it waits, reconnects from where it left off and asks for a full refresh,
  * since what happened in between may not be replayed.
  */
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LABELS } from '../../plan/compile-plan.js';
+import { childProcess } from '../../util/child-process.js';
 import type { ContainerChangeSink } from '../runtime.js';
 import { baseArgs, envFor } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
@@ -83,7 +83,7 @@ function cliStreamOnce(
   onChange: ContainerChangeSink,
 ): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(target.binary, [...baseArgs(target), ...eventArgs(since)], {
+    const child = childProcess().spawn(target.binary, [...baseArgs(target), ...eventArgs(since)], {
       env: envFor(target),
       stdio: ['ignore', 'pipe', 'ignore'],
     });

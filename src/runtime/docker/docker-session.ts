@@ -3,10 +3,10 @@
  * container. The docker CLI gets the caller's terminal itself, so raw mode, resizing and the
  * ctrl-p ctrl-q detach keys work exactly as with plain docker.
  */
-import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { DevenvError, EXIT_RUNTIME_FAILED } from '../../errors.js';
 import type { RunSpec } from '../../plan/types.js';
+import { childProcess } from '../../util/child-process.js';
 import type { AttachResult, RunOptions, Stdio } from '../runtime.js';
 import { baseArgs, dockerMaybe, engineError, envFor } from './docker-cli.js';
 import type { DockerTarget } from './docker-cli.js';
@@ -29,7 +29,7 @@ function runInteractive(
   env: Record<string, string> = {},
 ): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(target.binary, [...baseArgs(target), ...args], {
+    const child = childProcess().spawn(target.binary, [...baseArgs(target), ...args], {
       env: envFor(target, env),
       stdio: stdioOf(stdio),
     });

@@ -4,7 +4,6 @@
  * monitor's socket, the session log, commit of the writable layer, and throwaway `run` containers.
  * Every method opens what it needs; there is no daemon to ask.
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, rename } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DevenvError } from '../../../errors.js';
 import { LABELS } from '../../../plan/compile-plan.js';
 import type { RunSpec } from '../../../plan/types.js';
+import { childProcess } from '../../../util/child-process.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import { shortSocketPath } from '../../../util/socket-path.js';
 import type {
@@ -190,7 +190,7 @@ export class EmbeddedContainers {
     if (effectiveState(await readState(paths)).status === 'running') return;
     const monitor = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
     const log = openSync(paths.monitorLog, 'a', 0o600);
-    const child = spawn(process.execPath, [monitor, this.store.root, config.id], {
+    const child = childProcess().spawn(process.execPath, [monitor, this.store.root, config.id], {
       detached: true,
       stdio: ['ignore', log, log, 'pipe'],
       env: { ...this.env, PATH: this.env['PATH'] ?? HOST_PATH },

@@ -3,9 +3,9 @@
  * no-op `up`. It needs the container's records and the host's util-linux, nothing of the store's
  * images or layers, so this file imports no more than that (see containers.ts for the rest).
  */
-import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { DevenvError, EXIT_RUNTIME_FAILED } from '../../../errors.js';
+import { childProcess } from '../../../util/child-process.js';
 import { closeInheritedDescriptors } from '../../../util/inherited-fds.js';
 import type { ContainerState, ContainerSummary, RunOptions, Stdio } from '../../runtime.js';
 import { hostTools } from '../sandbox/host-tools.js';
@@ -134,7 +134,7 @@ export async function execInContainer(
   const launch = execLaunch(argv, tools, options.tty);
   closeInheritedDescriptors();
   return new Promise((resolve, reject) => {
-    const child = spawn(launch.argv[0] as string, launch.argv.slice(1), {
+    const child = childProcess().spawn(launch.argv[0] as string, launch.argv.slice(1), {
       stdio: [options.interactive ? stdio.stdin : 'ignore', stdio.stdout, stdio.stderr],
       env: launch.env,
     });

@@ -4,11 +4,11 @@
  * the mounted trees through `/proc/<pid>/root`. The mounts never appear on the host, and when this
  * process dies, stdin closes, the shell exits and the kernel tears the namespace down.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
+import { childProcess } from '../../../util/child-process.js';
 import { awaitReady } from '../../../util/ready-child.js';
 import { removeTree } from '../../../util/remove-tree.js';
 
@@ -54,7 +54,7 @@ read -r _ || true
 /** Mounts `specs` in a private mount namespace; throws `DEVENV_RUNTIME_FAILED` with mount's stderr. */
 export async function openOverlays(specs: readonly OverlaySpec[], cwd?: string): Promise<OverlayView> {
   const args = specs.flatMap((spec) => [overlayOptions(spec, cwd), spec.target]);
-  const child = spawn(
+  const child = childProcess().spawn(
     'unshare',
     ['-m', '--propagation', 'private', '--', 'sh', '-c', SCRIPT, 'sh', ...args],
     {

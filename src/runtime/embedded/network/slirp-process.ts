@@ -5,10 +5,10 @@
  * slirp4netns exits; and `--ready-fd` tells it when the namespace's `tap0` is configured and the API
  * socket listens, so nothing is forwarded before it can be.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
+import { childProcess } from '../../../util/child-process.js';
 
 /** What slirp4netns is started with. */
 export interface SlirpOptions {
@@ -110,7 +110,7 @@ function exitOf(child: ChildProcess): Promise<void> {
  * `DEVENV_RUNTIME_FAILED` and its stderr when it does not get ready, after stopping it.
  */
 export async function startSlirp(options: SlirpOptions): Promise<SlirpProcess> {
-  const child = spawn(options.binary, slirpArgs(options), {
+  const child = childProcess().spawn(options.binary, slirpArgs(options), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     cwd: options.cwd,
     env: {},

@@ -3,7 +3,7 @@
  * by `credHelpers[host]` or `credsStore`, else `auths[host]` (`auth` = base64 `user:pass`, or an
  * `identitytoken`). Secrets travel on stdin and stdout only, never in argv or messages.
  */
-import { execFile } from 'node:child_process';
+import { childProcess } from '../../../util/child-process.js';
 import { configKey, dockerConfigPath, normalizeConfigKey, readDockerConfig } from './docker-config.js';
 import type { DockerConfig } from './docker-config.js';
 import { registryError } from './errors.js';
@@ -25,7 +25,7 @@ export function runCredentialHelper(helper: string, verb: string, input: string,
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(helper))
     return Promise.reject(registryError(`invalid credential helper name ${JSON.stringify(helper)}`));
   return new Promise((resolve, reject) => {
-    const child = execFile(
+    const child = childProcess().execFile(
       `docker-credential-${helper}`,
       [verb],
       { env: { ...env }, timeout: 30_000, maxBuffer: 1024 * 1024 },

@@ -3,8 +3,8 @@
  * mounted, lets devenv prepare the root through `/proc/<pid>/root`, and kills the sandbox's first
  * process if devenv dies while the sandbox runs.
  */
-import { spawn } from 'node:child_process';
 import { DevenvError } from '../../../errors.js';
+import { childProcess } from '../../../util/child-process.js';
 import { awaitReady } from '../../../util/ready-child.js';
 import { HOLDER_SCRIPT } from './setup-script.js';
 import { HOST_PATH } from './host-tools.js';
@@ -31,7 +31,7 @@ export async function startHolder(
   mountPoint: string,
   cwd: string | undefined,
 ): Promise<Holder> {
-  const child = spawn(
+  const child = childProcess().spawn(
     tools.unshare,
     [
       '--mount',

@@ -5,11 +5,11 @@
  * Keeping the tools' stderr apart means their errors reach the message of a failed start even when
  * the program's output goes straight to the terminal, and never mix into the program's output.
  */
-import { spawn } from 'node:child_process';
 import type { StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
+import { childProcess } from '../../../util/child-process.js';
 import { HOST_PATH } from './host-tools.js';
 import type { SandboxResult, SandboxSpec } from './index.js';
 
@@ -68,7 +68,7 @@ export async function runChain(
       ];
   // script runs `$SHELL -c`; the host's sh, whatever the caller's shell is.
   const env = tty ? { PATH: HOST_PATH, SHELL: '/bin/sh' } : { PATH: HOST_PATH };
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio, env });
+  const child = childProcess().spawn(argv[0] as string, argv.slice(1), { stdio, env });
   // Mutated by the event handlers below.
   const state: {
     initPid?: number;

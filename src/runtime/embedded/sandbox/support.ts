@@ -2,7 +2,7 @@
  * Whether this machine can run a sandbox: root, the host tools, and a kernel that lets us make the
  * namespaces (a container without privileges, or a hardened kernel, may refuse them).
  */
-import { execFile } from 'node:child_process';
+import { childProcess } from '../../../util/child-process.js';
 import { findHostTools, HOST_PATH } from './host-tools.js';
 
 /** `{ ok: true }`, or why not and what to do about it. */
@@ -33,7 +33,7 @@ export async function sandboxSupport(): Promise<{ ok: true } | { ok: false; reas
   // node's execFile, not execa: this probe runs whenever `auto` looks at this host (ls, the TUI),
   // and execa's hundred modules cost more than the probe.
   const probe = await new Promise<{ exitCode: number | undefined; stderr: string }>((resolve) => {
-    execFile(
+    childProcess().execFile(
       tools.unshare as string,
       ['--mount', '--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--', 'true'],
       { env: { PATH: HOST_PATH }, timeout: 20_000, encoding: 'utf8' },

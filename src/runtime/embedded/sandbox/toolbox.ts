@@ -12,10 +12,10 @@
  * LD_PRELOAD in the image's environment names) resolve inside the read-only toolbox, never in the
  * image, so the image cannot inject code into a process that still holds every capability.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
+import { childProcess } from '../../../util/child-process.js';
 import { boundingSetArg } from './capabilities.js';
 import { findOnPath } from './find-on-path.js';
 import { HOST_PATH } from './host-tools.js';
@@ -36,7 +36,7 @@ export interface ToolboxFile {
 
 /** The loader and libraries `ldd` names for `binary`. */
 async function dynamicDeps(binary: string): Promise<{ loader?: string; libs: string[] }> {
-  const { stdout } = await promisify(execFile)('ldd', [binary], { env: { PATH: HOST_PATH } });
+  const { stdout } = await promisify(childProcess().execFile)('ldd', [binary], { env: { PATH: HOST_PATH } });
   const libs: string[] = [];
   let loader: string | undefined;
   for (const line of stdout.split('\n')) {

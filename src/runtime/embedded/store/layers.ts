@@ -5,13 +5,13 @@
  * leaves a half-unpacked layer under a final name (docs/reliability.md, rule 3, C1, D2). Deletion
  * renames to `<hex>-removing-<rand>` first, so a crash mid-delete leaves a name nothing refers to (C7).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { syncDir, syncFile, writeFileAtomic } from '../../../util/atomic.js';
+import { childProcess } from '../../../util/child-process.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { chainIdOf } from './chain-id.js';
 import type { StoreContext } from './store-context.js';
@@ -32,7 +32,10 @@ declareFailpoints(
   'store.layer.mid-remove',
 );
 
-const run = promisify(execFile);
+/** Runs a host tool to completion (child_process loads on the first call: util/child-process.ts). */
+function run(file: string, args: readonly string[]): Promise<unknown> {
+  return promisify(childProcess().execFile)(file, args);
+}
 /** Prefix of layers being built; never a valid chain-ID name. */
 export const INCOMPLETE_PREFIX = 'incomplete-';
 /** Infix of layers being deleted. */

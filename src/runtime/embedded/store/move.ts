@@ -9,12 +9,12 @@
  * - after the switch the new store is complete and the old one is only garbage, marked `moved.json`
  *   so nothing opens it by mistake.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';
+import { childProcess } from '../../../util/child-process.js';
 import { asFsError } from '../../../util/fs-problem.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { checkStore } from './check.js';
@@ -31,7 +31,7 @@ import { treeListing } from './tree-listing.js';
 
 declareFailpoints('store.move.after-copy', 'store.move.after-switch', 'store.move.mid-remove');
 
-const run = promisify(execFile);
+const run = promisify(childProcess().execFile);
 /** Written into the staging copy (and so the target) until the switch, naming where it came from. */
 export const MOVE_MARKER = '.devenv-move.json';
 
