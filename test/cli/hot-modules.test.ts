@@ -139,6 +139,22 @@ describe('thin entry', () => {
     expect(run.modules).not.toContain('node:child_process');
   });
 
+  it('ls on the embedded runtime reads the container records, without execa or child_process', async () => {
+    const { dir, env } = setup();
+    const root = path.join(makeProject({}), 'store');
+    dirs.push(path.dirname(root));
+    await openStore({ root, unpack: tarUnpacker });
+    const run = await tracedDevenv(['--runtime', 'embedded', '--root', root, 'ls'], { cwd: dir, env });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^NAME +STATE/);
+    const ours = run.modules.map((url) => url.replace(/^.*\/dist\//, ''));
+    expect(ours.some((m) => m.endsWith('runtime/embedded/containers/list.js'))).toBe(true);
+    // Listing starts, stops and attaches nothing: none of the code that does is loaded.
+    expect(ours.filter((m) => m.endsWith('runtime/embedded/containers/containers.js'))).toEqual([]);
+    expect(packagesOf(run.modules)).not.toContain('execa');
+    expect(run.modules).not.toContain('node:child_process');
+  });
+
   it('save of an image on the embedded runtime loads neither the bundle code nor yaml, zod or execa', async () => {
     const { env } = setup();
     const cwd = makeProject({});

@@ -41,6 +41,7 @@ const lazy = {
   builder: () => import('./builder/index.js'),
   containers: () => import('./containers/containers.js'),
   layerMode: () => import('./layer-mode.js'),
+  list: () => import('./containers/list.js'),
   platform: () => import('../../image/oci/platform.js'),
   pull: () => import('./pull-image.js'),
   push: () => import('./push-image.js'),
@@ -317,7 +318,9 @@ export class EmbeddedRuntime implements Runtime {
     return dir === undefined ? undefined : inspectContainer(dir, name);
   }
   async listContainers(): Promise<ContainerSummary[]> {
-    return (await this.containerStore()).list();
+    // The records, as inspect reads them: no store is created or recovered to list what is in one.
+    const [dir, { listContainers }] = await Promise.all([this.containersDir(), lazy.list()]);
+    return dir === undefined ? [] : listContainers(dir);
   }
   async watchChanges(signal: AbortSignal, onChange: ContainerChangeSink): Promise<void> {
     // The store's files, not the store: watching never creates or recovers one.

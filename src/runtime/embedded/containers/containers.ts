@@ -281,17 +281,6 @@ export class EmbeddedContainers {
     return config === undefined ? undefined : summaryOf(this.dir, config);
   }
 
-  async list(): Promise<ContainerSummary[]> {
-    const configs = await listConfigs(this.dir);
-    return Promise.all(
-      configs
-        .filter(
-          (config) => config.labels[LABELS.name] !== undefined || config.labels[LABELS.runOf] !== undefined,
-        )
-        .map((config) => summaryOf(this.dir, config)),
-    );
-  }
-
   async attach(name: string, stdio: Stdio): Promise<AttachResult> {
     const { config } = await runningContainer(this.dir, name);
     const paths = containerPaths(this.dir, config.id);

@@ -17,6 +17,7 @@ import {
   writeState,
 } from '../../../../src/runtime/embedded/containers/record.js';
 import type { ContainerConfig, ContainerPaths } from '../../../../src/runtime/embedded/containers/record.js';
+import { listContainers } from '../../../../src/runtime/embedded/containers/list.js';
 
 let dir: string;
 let paths: ContainerPaths;
@@ -116,5 +117,38 @@ describe('container records', () => {
     expect((await damaged(() => readConfig(paths), paths.config)).message).toContain('capabilities');
     await writeFile(paths.config, JSON.stringify([config]));
     await damaged(() => readConfig(paths), paths.config);
+  });
+
+  it('lists the containers devenv made, each in its real state, and leaves others out', async () => {
+    await writeConfig(paths, config);
+    // A recorded "running" whose PID 1 is gone is listed as what it is: exited.
+    await writeState(paths, {
+      status: 'running',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      pid: 2 ** 22 + 1,
+      pidStart: '1',
+      monitorPid: 2 ** 22 + 2,
+      monitorStart: '1',
+    });
+    const run = containerPaths(dir, newContainerId());
+    await mkdir(run.dir, { recursive: true });
+    await writeConfig(run, {
+      ...config,
+      id: path.basename(run.dir),
+      name: 'web-run-1',
+      labels: { 'dev.devenv.run-of': 'web' },
+    });
+    const foreign = containerPaths(dir, newContainerId());
+    await mkdir(foreign.dir, { recursive: true });
+    await writeConfig(foreign, { ...config, id: path.basename(foreign.dir), name: 'not-ours', labels: {} });
+    const listed = await listContainers(dir);
+    expect(listed.map((c) => [c.name, c.state]).sort()).toEqual([
+      ['web', 'exited'],
+      ['web-run-1', 'created'],
+    ]);
+    expect(listed.find((c) => c.name === 'web')?.mounts).toEqual([
+      { type: 'bind', source: '/src', target: '/src' },
+      { type: 'volume', source: 'cache', target: '/cache', name: 'cache' },
+    ]);
   });
 });
