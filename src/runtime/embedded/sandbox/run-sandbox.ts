@@ -214,6 +214,7 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
         '-c',
         SETUP_SCRIPT,
         'sh',
+        path.join(spec.scratchDir, 'setup-output'),
         ...planArgs(steps),
         '--',
         ...workloadCommand(tools, spec, prepared),

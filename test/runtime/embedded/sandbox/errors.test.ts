@@ -41,6 +41,7 @@ describe.skipIf(skip)('sandbox errors', () => {
       '-c',
       SETUP_SCRIPT,
       'sh',
+      path.join(fixture.dir, 'setup-output'),
       'mount',
       'mounting /nowhere',
       'nofs',
@@ -54,6 +55,31 @@ describe.skipIf(skip)('sandbox errors', () => {
       code: 'DEVENV_RUNTIME_FAILED',
       message: expect.stringMatching(
         /^sandbox setup failed while mounting \/nowhere: mount: .*nowhere/,
+      ) as unknown,
+    });
+  });
+
+  it('names a refused step the shell does itself, with its message', async () => {
+    // Creating a mount point is the shell's own redirection, not a tool: its error is carried too.
+    const argv = [
+      'bash',
+      '-c',
+      SETUP_SCRIPT,
+      'sh',
+      path.join(fixture.dir, 'setup-output'),
+      'file',
+      'creating /dev/x',
+      '-',
+      '-',
+      '-',
+      path.join(fixture.dir, 'no-such-dir', 'x'),
+      '--',
+      'true',
+    ];
+    await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringMatching(
+        /^sandbox setup failed while creating \/dev\/x: .*no-such-dir\/x: No such file or directory/,
       ) as unknown,
     });
   });
