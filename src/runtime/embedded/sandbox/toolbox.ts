@@ -12,6 +12,7 @@
  * LD_PRELOAD in the image's environment names) resolve inside the read-only toolbox, never in the
  * image, so the image cannot inject code into a process that still holds every capability.
  */
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
@@ -34,9 +35,56 @@ export interface ToolboxFile {
   source: string;
 }
 
-/** The loader and libraries `ldd` names for `binary`. */
+/** The most of an ELF file read to find its interpreter: the header and program headers fit. */
+const ELF_HEAD_BYTES = 64 * 1024;
+
+/**
+ * The program interpreter (dynamic loader) an ELF executable names in its PT_INTERP header, or
+ * undefined for a static or non-ELF file. Read from the file, as the kernel does at exec.
+ */
+export async function elfInterpreter(file: string): Promise<string | undefined> {
+  const handle = await open(file, 'r');
+  let head: Buffer;
+  try {
+    const buffer = Buffer.alloc(ELF_HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const wide = head[4] === 2; // ELFCLASS64
+  const little = head[5] === 1; // ELFDATA2LSB
+  const u16 = (at: number) => (little ? head.readUInt16LE(at) : head.readUInt16BE(at));
+  const u32 = (at: number) => (little ? head.readUInt32LE(at) : head.readUInt32BE(at));
+  const word = (at: number) =>
+    wide ? Number(little ? head.readBigUInt64LE(at) : head.readBigUInt64BE(at)) : u32(at);
+  const fits = (at: number, length: number) => at >= 0 && at + length <= head.length;
+  if (!fits(0, wide ? 64 : 52)) return undefined;
+  const phoff = word(wide ? 0x20 : 0x1c);
+  const phentsize = u16(wide ? 0x36 : 0x2a);
+  const phnum = u16(wide ? 0x38 : 0x2c);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (!fits(at, wide ? 56 : 32)) return undefined;
+    if (u32(at) !== 3) continue; // PT_INTERP
+    const offset = word(at + (wide ? 8 : 4));
+    const size = word(at + (wide ? 32 : 16));
+    if (size < 2 || !fits(offset, size)) return undefined;
+    const name = head.toString('latin1', offset, offset + size).replace(/\0+$/, '');
+    return path.isAbsolute(name) && !name.includes('\0') ? name : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The loader and libraries of `binary`: its interpreter, asked to list what it would load (what
+ * `ldd` does through a script that starts the loader three more times), with an empty environment.
+ */
 async function dynamicDeps(binary: string): Promise<{ loader?: string; libs: string[] }> {
-  const { stdout } = await promisify(childProcess().execFile)('ldd', [binary], { env: { PATH: HOST_PATH } });
+  const interpreter = await elfInterpreter(binary);
+  if (interpreter === undefined) return { libs: [] };
+  const { stdout } = await promisify(childProcess().execFile)(interpreter, ['--list', binary], { env: {} });
   const libs: string[] = [];
   let loader: string | undefined;
   for (const line of stdout.split('\n')) {
@@ -47,7 +95,7 @@ async function dynamicDeps(binary: string): Promise<{ loader?: string; libs: str
       if (bare?.[1] !== undefined) loader = bare[1];
     }
   }
-  return { loader, libs };
+  return { loader: loader ?? interpreter, libs };
 }
 
 let cached: Promise<ToolboxFile[]> | undefined;
@@ -64,7 +112,7 @@ async function findToolboxFiles(tools: HostTools): Promise<ToolboxFile[]> {
   const loader = deps.find((dep) => dep.loader !== undefined)?.loader;
   if (loader === undefined)
     throw new DevenvError('DEVENV_RUNTIME_MISSING', `cannot find the dynamic loader of ${tools.setpriv}`, {
-      hint: 'the embedded runtime needs dynamically linked util-linux tools (ldd must work)',
+      hint: 'the embedded runtime needs dynamically linked util-linux tools, whose loader lists their libraries (ld.so --list)',
     });
   const files = new Map<string, string>([
     ['setpriv', tools.setpriv],
