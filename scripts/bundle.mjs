@@ -1,13 +1,14 @@
 // @ts-check
 /**
- * Bundles the CLI after tsc (docs/hot-paths.md#the-launcher). Four outputs:
+ * Bundles the CLI after tsc (docs/hot-paths.md#the-launcher). Four kinds of output:
  *
  * - `dist/devenv.cjs`, the launcher (src/launch.ts): the executable; `dist/cli.js` only loads it.
  * - `dist/chunks/cli.cjs`, the whole CLI in one CommonJS file, which the launcher compiles with a V8
- *   code cache: every command but the TUI runs from it.
+ *   code cache: every command but the TUI runs from it. `dist/chunks/monitor.cjs`, the embedded
+ *   runtime's container monitor, the same way.
  * - `dist/chunks/cli.js` and the other ES modules in `dist/chunks/`: the same CLI split into chunks
  *   that load on demand, for the TUI (Ink waits at its top level, which CommonJS cannot), and
- *   `dist/chunks/monitor-main.js`, the embedded runtime's container monitor.
+ *   `dist/chunks/monitor-main.js`, the monitor when `DEVENV_ESM=1` asks.
  *
  * - devenv's own modules are bundled, so each build holds one copy of each (one DevenvError class).
  * - Packages stay external, loaded from node_modules as installed, except: in the ES-module build,
@@ -152,7 +153,10 @@ const result = await build({
 
 const compiled = await build({
   ...common,
-  entryPoints: [{ in: 'src/cli.ts', out: 'chunks/cli' }],
+  entryPoints: [
+    { in: 'src/cli.ts', out: 'chunks/cli' },
+    { in: 'src/runtime/embedded/containers/monitor-main.ts', out: 'chunks/monitor' },
+  ],
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   // The launcher runs this file with vm.Script, which has no loader for import(): every import()
@@ -228,10 +232,11 @@ if (!written.has(path.join(chunksDir, '..', 'devenv.cjs')))
   throw new Error(
     'bundle: the TUI (src/commands/tui.ts) starts dist/devenv.cjs, which this build did not write',
   );
-if (!written.has(path.join(chunksDir, 'monitor-main.js')))
-  throw new Error(
-    'bundle: the monitor (src/runtime/embedded/containers/containers.ts) needs dist/chunks/monitor-main.js',
-  );
+for (const name of ['monitor.cjs', 'monitor-main.js'])
+  if (!written.has(path.join(chunksDir, name)))
+    throw new Error(
+      `bundle: the monitor (src/launch.ts, src/runtime/embedded/containers/monitor-command.ts) needs dist/chunks/${name}`,
+    );
 for (const name of await readdir(chunksDir)) {
   if (!written.has(path.join(chunksDir, name))) await rm(path.join(chunksDir, name), { force: true });
 }

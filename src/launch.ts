@@ -9,6 +9,12 @@
  * - `dist/chunks/cli.js`, the ES-module build: for the TUI (Ink waits at its top level, which CommonJS
  *   cannot), `devenv` with no arguments (the TUI on a terminal), and whenever `DEVENV_ESM=1` asks.
  *
+ * `devenv.cjs __monitor STORE ID` runs the embedded runtime's container monitor the same way, from
+ * `dist/chunks/monitor.cjs` with a cache of its own (else `dist/chunks/monitor-main.js`): every start
+ * of a container starts one, and compiling its modules was most of the monitor's start. The
+ * monitor writes its cache once the container runs (`writeCodeCacheNow`), not when it exits days
+ * later or is killed.
+ *
  * There is one cache per command (`exec`, `up`, …): each holds what that command compiled, so a
  * command's start deserializes its own code, and the first command after an install (`--version`,
  * say) does not leave every other command a cache with nothing of theirs in it.
@@ -89,8 +95,8 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /**
- * Writes the cache `file` (beside it, then renamed), and removes the caches of other builds: those
- * whose name does not start with `build`.
+ * Writes the cache `file` (beside it, then renamed), and removes the caches of other builds of the
+ * same file: those whose name starts with its stem (`cli-`, `monitor-`) but not with `build`.
  */
 function writeCache(file: string, build: string, make: () => Buffer): void {
   const folder = path.dirname(file);
@@ -105,7 +111,7 @@ function writeCache(file: string, build: string, make: () => Buffer): void {
     });
     renameSync(temp, file);
     for (const name of readdirSync(folder)) {
-      if (name.startsWith('cli-') && !name.startsWith(build))
+      if (name.startsWith(`${build.slice(0, build.indexOf('-'))}-`) && !name.startsWith(build))
         rmSync(path.join(folder, name), { force: true });
     }
   } catch {
@@ -129,6 +135,29 @@ const LEAN_FLAG = Symbol.for('devenv.lean-start');
 
 /** Where src/util/hot-path.ts says that this run left its command's hot path. */
 const OFF_HOT_PATH = Symbol.for('devenv.off-hot-path');
+
+/** The hidden first argument that runs the container monitor (src/runtime/embedded/containers/monitor-command.ts). */
+const MONITOR_ARG = '__monitor';
+
+/**
+ * Where the launcher puts a function that writes the caches this run has to write now instead of at
+ * its exit (src/util/code-cache.ts); each is written once.
+ */
+const WRITE_NOW = Symbol.for('devenv.write-code-cache-now');
+
+/** The cache writes this run owes, done at exit or when the program asks (WRITE_NOW). */
+const pendingWrites: (() => void)[] = [];
+
+function writePending(): void {
+  const writes = pendingWrites.splice(0);
+  if (writes.length === 0) return;
+  // V8 takes a cache only under the flags it was made with: the lean start's. A program that asks
+  // before its exit gets the optimizer back if it had turned it on.
+  const optimizing = (globalThis as Record<symbol, unknown>)[LEAN_FLAG] === false;
+  setFlagsFromString('--no-opt');
+  for (const write of writes) write();
+  if (optimizing) setFlagsFromString('--opt');
+}
 
 /** One module's cached code: the SHA-256 of its source, and V8's data. */
 interface PackageEntry {
@@ -234,9 +263,8 @@ function cachePackages(cacheFile: string, build: string): void {
       path.dirname(filename),
     );
   };
-  process.once('exit', () => {
+  pendingWrites.push(() => {
     if (compiled.size === 0) return;
-    setFlagsFromString('--no-opt');
     writeCache(cacheFile, build, () => {
       const all = entries();
       for (const [name, { digest, script }] of compiled)
@@ -246,9 +274,12 @@ function cachePackages(cacheFile: string, build: string): void {
   });
 }
 
-/** Runs the CommonJS build with the code cache; false when that build is missing. */
-function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  const file = path.join(DIST, 'chunks', 'cli.cjs');
+/**
+ * Runs `dist/chunks/<name>` (a CommonJS build) with the code cache kept under `key`; false when that
+ * build is missing.
+ */
+function runCompiled(name: string, key: string, env: NodeJS.ProcessEnv): boolean {
+  const file = path.join(DIST, 'chunks', name);
   let source: string;
   let stats: Stats;
   try {
@@ -263,21 +294,23 @@ function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   // flags it was made with, so both sides of the cache see them off.
   setFlagsFromString('--no-opt');
   const folder = cacheFolder(env);
-  const build = `cli-${process.version}-${process.arch}-${stats.size}-${Math.trunc(stats.mtimeMs)}-`;
-  const cacheFile = folder === undefined ? undefined : path.join(folder, `${build}${commandKey(argv)}.v8`);
+  // `cli-…` or `monitor-…`: each build's caches replace only those of an earlier build of that file.
+  const stem = path.basename(name, '.cjs');
+  const build = `${stem}-${process.version}-${process.arch}-${stats.size}-${Math.trunc(stats.mtimeMs)}-`;
+  const cacheFile = folder === undefined ? undefined : path.join(folder, `${build}${key}.v8`);
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At the end, so the cache holds every function this command compiled, not only the top level;
     // and only from a run that stayed on the command's hot path (src/util/hot-path.ts).
-    process.once('exit', () => {
+    pendingWrites.push(() => {
       if ((globalThis as Record<symbol, unknown>)[OFF_HOT_PATH] === true) return;
-      setFlagsFromString('--no-opt');
       writeCache(cacheFile, build, () => script.createCachedData());
     });
   }
-  if (folder !== undefined)
-    cachePackages(path.join(folder, `${build}${commandKey(argv)}.packages.v8`), build);
+  if (folder !== undefined) cachePackages(path.join(folder, `${build}${key}.packages.v8`), build);
+  process.once('exit', writePending);
+  (globalThis as Record<symbol, unknown>)[WRITE_NOW] = writePending;
   const module = new Module(file);
   module.filename = file;
   const require = Module.createRequire(file);
@@ -293,6 +326,11 @@ function runCompiled(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
 }
 
 const argv = process.argv.slice(2);
-if (wantsEsm(argv, process.env) || !runCompiled(argv, process.env)) {
+if (argv[0] === MONITOR_ARG) {
+  // The monitor reads its store and container from process.argv.slice(2).
+  process.argv.splice(2, 1);
+  if (process.env['DEVENV_ESM'] === '1' || !runCompiled('monitor.cjs', 'monitor', process.env))
+    void import(pathToFileURL(path.join(DIST, 'chunks', 'monitor-main.js')).href);
+} else if (wantsEsm(argv, process.env) || !runCompiled('cli.cjs', commandKey(argv), process.env)) {
   void import(pathToFileURL(path.join(DIST, 'chunks', 'cli.js')).href);
 }

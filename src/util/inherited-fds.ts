@@ -4,7 +4,7 @@
  * bring nothing of the host along, so the commands that start one close them first. Node's own
  * descriptors are all close-on-exec and are left alone.
  */
-import { closeSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, readdirSync, readFileSync } from 'node:fs';
 
 const O_CLOEXEC = 0o2000000;
 
@@ -33,5 +33,18 @@ export function closeInheritedDescriptors(keep: readonly number[] = []): void {
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * Whether `fd` is a pipe or socket: the channel a parent handed over, and not what Node opened first
+ * under that number because no descriptor was given (its epoll descriptor, at 3).
+ */
+export function isChannel(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFIFO() || stats.isSocket();
+  } catch {
+    return false;
   }
 }

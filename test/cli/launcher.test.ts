@@ -1,8 +1,9 @@
 /**
  * The launcher (src/launch.ts): the compiled build runs with a V8 code cache in the user's cache
  * folder, which is used only when it is ours, unchanged and accepted, and written again otherwise;
- * the TUI and `DEVENV_ESM=1` take the ES-module build.
+ * the TUI and `DEVENV_ESM=1` take the ES-module build; the container monitor has a cache of its own.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -181,6 +182,58 @@ describe('the code cache', () => {
     const { env } = cacheHome();
     await version({ ...env, XDG_CACHE_HOME: 'relative' });
     expect(whole(cacheFile(path.join(env['HOME'] as string, '.cache', 'devenv')))).toBe(true);
+  });
+});
+
+describe("the container monitor's code cache", () => {
+  /** `devenv.cjs __monitor` for a container that does not exist, with its report channel on fd 3. */
+  function monitor(env: Record<string, string>): { status: number | null; report: string; stderr: string } {
+    const result = spawnSync(
+      process.execPath,
+      [CLI, '__monitor', path.join(env['HOME'] ?? '/', 'no-store'), '0000'],
+      {
+        env: { ...env, PATH: process.env['PATH'] },
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        timeout: 60_000,
+      },
+    );
+    return { status: result.status, report: String(result.output[3]), stderr: String(result.stderr) };
+  }
+
+  it("is the monitor's own: written by its run, left by a command's, and it leaves theirs", async () => {
+    const { env, folder } = cacheHome();
+    await version(env);
+    const cli = statSync(cacheFile(folder));
+    mkdirSync(folder, { recursive: true });
+    const stale = path.join(folder, 'monitor-v1.0.0-x64-1-1-monitor.v8');
+    writeFileSync(stale, 'old build', { mode: 0o600 });
+    const run = monitor(env);
+    expect(run.status).toBe(1);
+    expect(run.report).toMatch(/^fail\t\{"code":"DEVENV_NOT_FOUND","message":"no such container: 0000"/);
+    const own = cacheFile(folder, 'monitor');
+    expect(path.basename(own)).toMatch(/^monitor-v/);
+    expect(whole(own)).toBe(true);
+    // An earlier build's monitor cache goes; the CLI's cache of this build stays as it was.
+    expect(existsSync(stale)).toBe(false);
+    const still = statSync(cacheFile(folder));
+    expect([still.ino, still.mtimeMs]).toEqual([cli.ino, cli.mtimeMs]);
+    // A command that writes its cache leaves the monitor's.
+    const before = statSync(own);
+    await devenv(['validate', '-f', path.join(folder, 'missing.yml')], { env });
+    expect(whole(cacheFile(folder, 'validate'))).toBe(true);
+    const after = statSync(cacheFile(folder, 'monitor'));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it('refuses to run without its report channel, instead of writing into a descriptor of its own', () => {
+    const { env } = cacheHome();
+    const result = spawnSync(process.execPath, [CLI, '__monitor', '/nonexistent', '0000'], {
+      env: { ...env, PATH: process.env['PATH'] },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(2);
+    expect(String(result.stderr)).toContain('reads its report on descriptor 3');
   });
 });
 

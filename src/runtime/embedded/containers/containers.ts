@@ -8,7 +8,6 @@ import { chmod, mkdir, rename } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { DevenvError } from '../../../errors.js';
 import { LABELS } from '../../../plan/compile-plan.js';
 import type { RunSpec } from '../../../plan/types.js';
@@ -37,6 +36,7 @@ import { commitContainer } from './commit.js';
 import { containerConfigOf } from './container-config.js';
 import type { ImageRunDefaults } from './container-config.js';
 import { isAlive } from './liveness.js';
+import { monitorCommand } from './monitor-command.js';
 import { effectiveState, execInContainer, notFound, runningContainer, summaryOf } from './running.js';
 import {
   containerPaths,
@@ -188,9 +188,8 @@ export class EmbeddedContainers {
     const config = await this.find(name);
     const paths = containerPaths(this.dir, config.id);
     if (effectiveState(await readState(paths)).status === 'running') return;
-    const monitor = fileURLToPath(new URL('./monitor-main.js', import.meta.url));
     const log = openSync(paths.monitorLog, 'a', 0o600);
-    const child = childProcess().spawn(process.execPath, [monitor, this.store.root, config.id], {
+    const child = childProcess().spawn(process.execPath, monitorCommand(this.store.root, config.id), {
       detached: true,
       stdio: ['ignore', log, log, 'pipe'],
       env: { ...this.env, PATH: this.env['PATH'] ?? HOST_PATH },
