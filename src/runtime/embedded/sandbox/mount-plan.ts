@@ -13,6 +13,7 @@ import type { ToolboxFile } from './toolbox.js';
 /** One step: `op` and four operands (`-` when unused), with `what` naming it in errors. */
 export interface SetupStep {
   op:
+    | 'rootbind'
     | 'mount'
     | 'bind'
     | 'rbind'
@@ -76,24 +77,41 @@ const step = (op: SetupStep['op'], what: string, a = '-', b = '-', c = '-', d = 
   d,
 });
 
-/** The steps, in the order they must run (/proc first: later steps read nothing from it). */
+/**
+ * The steps, in the order they must run (/proc first: later steps read nothing from it). What is
+ * created in the fresh /dev comes before what is mounted there, and the toolbox's files before their
+ * binds, so that the setup script can make each run of mounts one `mount -a` (setup-script.ts).
+ */
 export function mountPlan(input: MountPlanInput): SetupStep[] {
   const { root, prepared } = input;
   const at = (rel: string) => `${root}/${rel}`;
   const dev = at(prepared.dev);
+  const box = `${dev}/${TOOLBOX_DIR.slice('dev/'.length)}`;
+  const toolbox = input.toolbox.length > 0;
   const steps: SetupStep[] = [
     // The root must be a mount of its own to be moved over / at the end.
-    step('bind', 'binding the root onto itself', '-', '-', root, root),
+    step('rootbind', 'binding the root onto itself', '-', '-', root, root),
     step('mount', 'mounting /proc', 'proc', 'nosuid,nodev,noexec', 'proc', at(prepared.proc)),
     step('mount', 'mounting /dev', 'tmpfs', 'nosuid,nodev,mode=755,size=65536k', 'tmpfs', dev),
-  ];
-  for (const name of DEVICES)
-    steps.push(
-      step('file', `creating /dev/${name}`, '-', '-', '-', `${dev}/${name}`),
-      step('bind', `binding /dev/${name}`, '-', '-', `/dev/${name}`, `${dev}/${name}`),
-    );
-  steps.push(
+    // The fresh /dev's own entries: the mount points, then the links.
+    ...DEVICES.map((name) => step('file', `creating /dev/${name}`, '-', '-', '-', `${dev}/${name}`)),
+    ...(input.init === undefined ? [] : [step('file', 'creating /dev/init', '-', '-', '-', `${dev}/init`)]),
+    ...(input.tty ? [step('file', 'creating /dev/console', '-', '-', '-', `${dev}/console`)] : []),
     step('dir', 'creating /dev/pts', '-', '-', '-', `${dev}/pts`),
+    step('dir', 'creating /dev/shm', '-', '-', '-', `${dev}/shm`),
+    step('dir', 'creating /dev/mqueue', '-', '-', '-', `${dev}/mqueue`),
+    ...(toolbox ? [step('dir', 'creating the toolbox', '-', '-', '-', box)] : []),
+    step('link', 'linking /dev/ptmx', '-', '-', 'pts/ptmx', `${dev}/ptmx`),
+    step('link', 'linking /dev/fd', '-', '-', '/proc/self/fd', `${dev}/fd`),
+    step('link', 'linking /dev/stdin', '-', '-', '/proc/self/fd/0', `${dev}/stdin`),
+    step('link', 'linking /dev/stdout', '-', '-', '/proc/self/fd/1', `${dev}/stdout`),
+    step('link', 'linking /dev/stderr', '-', '-', '/proc/self/fd/2', `${dev}/stderr`),
+  ];
+  if (input.tty)
+    steps.push(step('console', 'binding the terminal at /dev/console', '-', '-', '-', `${dev}/console`));
+  for (const name of DEVICES)
+    steps.push(step('bind', `binding /dev/${name}`, '-', '-', `/dev/${name}`, `${dev}/${name}`));
+  steps.push(
     step(
       'mount',
       'mounting /dev/pts',
@@ -102,8 +120,6 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
       'devpts',
       `${dev}/pts`,
     ),
-    step('link', 'linking /dev/ptmx', '-', '-', 'pts/ptmx', `${dev}/ptmx`),
-    step('dir', 'creating /dev/shm', '-', '-', '-', `${dev}/shm`),
     step(
       'mount',
       'mounting /dev/shm',
@@ -112,11 +128,6 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
       'shm',
       `${dev}/shm`,
     ),
-    step('link', 'linking /dev/fd', '-', '-', '/proc/self/fd', `${dev}/fd`),
-    step('link', 'linking /dev/stdin', '-', '-', '/proc/self/fd/0', `${dev}/stdin`),
-    step('link', 'linking /dev/stdout', '-', '-', '/proc/self/fd/1', `${dev}/stdout`),
-    step('link', 'linking /dev/stderr', '-', '-', '/proc/self/fd/2', `${dev}/stderr`),
-    step('dir', 'creating /dev/mqueue', '-', '-', '-', `${dev}/mqueue`),
     step('mount', 'mounting /dev/mqueue', 'mqueue', 'nosuid,nodev,noexec', 'mqueue', `${dev}/mqueue`),
     step(
       'mount',
@@ -141,8 +152,13 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
         at(bind.target),
       ),
     );
-  steps.push(...devSteps(input, dev), ...toolboxSteps(input, dev));
+  if (input.init !== undefined)
+    steps.push(
+      step('bind', 'binding the init at /dev/init', '-', 'ro,nosuid,nodev', input.init, `${dev}/init`),
+    );
+  steps.push(...deviceSteps(input, dev), ...toolboxSteps(input, box));
   if (!input.privileged) steps.push(...maskSteps(input));
+  if (toolbox) steps.push(step('readonly', 'making the toolbox read-only', '-', '-', '-', box));
   steps.push(step('hostname', 'setting the hostname', '-', '-', input.hostname));
   if (input.network !== 'host') steps.push(step('lo', 'bringing up the loopback interface'));
   // Last: the root goes over the namespace's /, so that nothing of the host's tree is left above
@@ -152,17 +168,18 @@ export function mountPlan(input: MountPlanInput): SetupStep[] {
   return steps;
 }
 
-/** The toolbox: a tmpfs at /dev/.devenv with the host files bound read-only, then made read-only. */
-function toolboxSteps(input: MountPlanInput, dev: string): SetupStep[] {
+/**
+ * The toolbox: a tmpfs at /dev/.devenv (its folder made with /dev's) with the host files bound
+ * read-only; the plan makes it read-only once the masks are in place too.
+ */
+function toolboxSteps(input: MountPlanInput, box: string): SetupStep[] {
   if (input.toolbox.length === 0) return [];
-  const box = `${dev}/${TOOLBOX_DIR.slice('dev/'.length)}`;
-  const steps = [
-    step('dir', 'creating the toolbox', '-', '-', '-', box),
+  return [
     step('mount', 'mounting the toolbox', 'tmpfs', 'nosuid,nodev,mode=755,size=64k', 'toolbox', box),
-  ];
-  for (const file of input.toolbox)
-    steps.push(
+    ...input.toolbox.map((file) =>
       step('file', `creating the toolbox's ${file.name}`, '-', '-', '-', `${box}/${file.name}`),
+    ),
+    ...input.toolbox.map((file) =>
       step(
         'bind',
         `binding ${file.source} into the toolbox`,
@@ -171,25 +188,20 @@ function toolboxSteps(input: MountPlanInput, dev: string): SetupStep[] {
         file.source,
         `${box}/${file.name}`,
       ),
-    );
-  steps.push(step('readonly', 'making the toolbox read-only', '-', '-', '-', box));
-  return steps;
+    ),
+  ];
 }
 
 /**
- * The extra /dev entries: init, the console, the devices. Every target is in the fresh /dev tmpfs
- * (whose only links are the sandbox's own, which device targets may not pass through), so the
- * folders a nested target needs are created there, never in the image.
+ * The devices under /dev: their folders, then their files, then the binds, so that the binds are
+ * one run of mounts. Every target is in the fresh /dev tmpfs (whose only links are the sandbox's
+ * own, which device targets may not pass through), so the folders a nested target needs are
+ * created there, never in the image.
  */
-function devSteps(input: MountPlanInput, dev: string): SetupStep[] {
-  const steps: SetupStep[] = [];
-  if (input.init !== undefined)
-    steps.push(
-      step('file', 'creating /dev/init', '-', '-', '-', `${dev}/init`),
-      step('bind', 'binding the init at /dev/init', '-', 'ro,nosuid,nodev', input.init, `${dev}/init`),
-    );
-  if (input.tty)
-    steps.push(step('console', 'binding the terminal at /dev/console', '-', '-', '-', `${dev}/console`));
+function deviceSteps(input: MountPlanInput, dev: string): SetupStep[] {
+  const dirs: SetupStep[] = [];
+  const files: SetupStep[] = [];
+  const binds: SetupStep[] = [];
   const made = new Set<string>();
   for (const device of input.devices) {
     const parts = device.target.split('/');
@@ -197,23 +209,20 @@ function devSteps(input: MountPlanInput, dev: string): SetupStep[] {
       const parent = parts.slice(0, n).join('/');
       if (made.has(parent)) continue;
       made.add(parent);
-      steps.push(step('dir', `creating /dev/${parent}`, '-', '-', '-', `${dev}/${parent}`));
+      dirs.push(step('dir', `creating /dev/${parent}`, '-', '-', '-', `${dev}/${parent}`));
     }
     const target = `${dev}/${device.target}`;
     const what = `binding the device ${device.source} at /dev/${device.target}`;
-    if (device.kind === 'node')
-      steps.push(
-        step('file', `creating /dev/${device.target}`, '-', '-', '-', target),
-        // No remount: a device node has no use for mount flags, and a privileged sandbox binds a hundred.
-        step('bind', what, '-', '-', device.source, target),
-      );
-    else
-      steps.push(
-        step('dir', `creating /dev/${device.target}`, '-', '-', '-', target),
-        step('rbind', what, '-', '-', device.source, target),
-      );
+    if (device.kind === 'node') {
+      files.push(step('file', `creating /dev/${device.target}`, '-', '-', '-', target));
+      // No remount: a device node has no use for mount flags, and a privileged sandbox binds a hundred.
+      binds.push(step('bind', what, '-', '-', device.source, target));
+    } else {
+      dirs.push(step('dir', `creating /dev/${device.target}`, '-', '-', '-', target));
+      binds.push(step('rbind', what, '-', '-', device.source, target));
+    }
   }
-  return steps;
+  return [...dirs, ...files, ...binds];
 }
 
 /** Docker's masks and read-only paths, for those the host has. */

@@ -215,6 +215,7 @@ async function runSandbox(spec: SandboxSpec, onStart: (started: Started) => void
         SETUP_SCRIPT,
         'sh',
         path.join(spec.scratchDir, 'setup-output'),
+        path.join(spec.scratchDir, 'setup-fstab'),
         ...planArgs(steps),
         '--',
         ...workloadCommand(tools, spec, prepared),

@@ -42,6 +42,7 @@ describe.skipIf(skip)('sandbox errors', () => {
       SETUP_SCRIPT,
       'sh',
       path.join(fixture.dir, 'setup-output'),
+      path.join(fixture.dir, 'setup-fstab'),
       'mount',
       'mounting /nowhere',
       'nofs',
@@ -59,6 +60,57 @@ describe.skipIf(skip)('sandbox errors', () => {
     });
   });
 
+  /** The real setup script running `steps` (six words each) and then `true`, in a mount namespace of its own. */
+  const script = (steps: string[]) => [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'bash',
+    '-c',
+    SETUP_SCRIPT,
+    'sh',
+    path.join(fixture.dir, 'setup-output'),
+    path.join(fixture.dir, 'setup-fstab'),
+    ...steps,
+    '--',
+    'true',
+  ];
+
+  it('names the refused mount of a run of mounts (one mount -a), not the first of them', async () => {
+    const dirs = ['a', 'b c', 'd'].map((name) => path.join(fixture.dir, 'runs', name));
+    for (const dir of dirs) await mkdir(dir, { recursive: true });
+    const [a, b, d] = dirs as [string, string, string];
+    const argv = script([
+      ...['mount', 'mounting a', 'tmpfs', 'size=64k', 'tmpfs', a],
+      ...['bind', 'binding a missing folder at "b c"', '-', 'ro', path.join(fixture.dir, 'missing'), b],
+      ...['mount', 'mounting d', 'tmpfs', 'size=64k', 'tmpfs', d],
+    ]);
+    await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringMatching(
+        /^sandbox setup failed while binding a missing folder at "b c": mount: .*b c/,
+      ) as unknown,
+    });
+  });
+
+  it('fails a run of mounts in which mount -a passed over one it took for mounted already', async () => {
+    const dir = path.join(fixture.dir, 'twice');
+    await mkdir(dir, { recursive: true });
+    // The same bind again, as mount -a sees it: it says nothing and mounts nothing.
+    const argv = script([
+      ...['rootbind', 'binding the folder onto itself', '-', '-', dir, dir],
+      ...['bind', 'binding it again', '-', '-', dir, dir],
+    ]);
+    await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringMatching(
+        /^sandbox setup failed while binding it again: mount -a made 0 of 1 mounts/,
+      ) as unknown,
+    });
+  });
+
   it('names a refused step the shell does itself, with its message', async () => {
     // Creating a mount point is the shell's own redirection, not a tool: its error is carried too.
     const argv = [
@@ -67,6 +119,7 @@ describe.skipIf(skip)('sandbox errors', () => {
       SETUP_SCRIPT,
       'sh',
       path.join(fixture.dir, 'setup-output'),
+      path.join(fixture.dir, 'setup-fstab'),
       'file',
       'creating /dev/x',
       '-',

@@ -40,25 +40,23 @@ const input: MountPlanInput = {
 describe('mountPlan', () => {
   const steps = mountPlan(input);
 
-  it('mounts /proc first, then /dev and its contents, /sys, the /etc files, binds, and names the host', () => {
+  it('mounts /proc first, then /dev: what is made in it, then what is mounted there; /sys, the /etc files, binds, and names the host', () => {
     expect(steps.map((s) => s.what)).toEqual([
       'binding the root onto itself',
       'mounting /proc',
       'mounting /dev',
-      ...['null', 'zero', 'full', 'random', 'urandom', 'tty'].flatMap((d) => [
-        `creating /dev/${d}`,
-        `binding /dev/${d}`,
-      ]),
+      ...['null', 'zero', 'full', 'random', 'urandom', 'tty'].map((d) => `creating /dev/${d}`),
       'creating /dev/pts',
-      'mounting /dev/pts',
-      'linking /dev/ptmx',
       'creating /dev/shm',
-      'mounting /dev/shm',
+      'creating /dev/mqueue',
+      'linking /dev/ptmx',
       'linking /dev/fd',
       'linking /dev/stdin',
       'linking /dev/stdout',
       'linking /dev/stderr',
-      'creating /dev/mqueue',
+      ...['null', 'zero', 'full', 'random', 'urandom', 'tty'].map((d) => `binding /dev/${d}`),
+      'mounting /dev/pts',
+      'mounting /dev/shm',
       'mounting /dev/mqueue',
       'mounting /sys',
       'mounting /etc/hosts',
@@ -75,7 +73,7 @@ describe('mountPlan', () => {
   });
 
   it('ends by moving the root over /, which it first made a mount point of its own', () => {
-    expect(steps[0]).toMatchObject({ op: 'bind', c: '/r', d: '/r' });
+    expect(steps[0]).toMatchObject({ op: 'rootbind', c: '/r', d: '/r' });
     expect(steps.at(-1)).toMatchObject({ op: 'moveroot', d: '/r' });
   });
 
@@ -147,14 +145,15 @@ describe('mountPlan', () => {
     const dev = extra.filter((s) => /\/dev\/(init|console|ttyUSB0|bus)/.test(s.d));
     expect(dev.map((s) => [s.op, s.b, s.c, s.d])).toEqual([
       ['file', '-', '-', '/r/dev/init'],
-      ['bind', 'ro,nosuid,nodev', '/usr/bin/tini-static', '/r/dev/init'],
+      ['file', '-', '-', '/r/dev/console'],
       ['console', '-', '-', '/r/dev/console'],
-      ['file', '-', '-', '/r/dev/ttyUSB0'],
-      ['bind', '-', '/dev/ttyUSB0', '/r/dev/ttyUSB0'],
+      ['bind', 'ro,nosuid,nodev', '/usr/bin/tini-static', '/r/dev/init'],
       ['dir', '-', '-', '/r/dev/bus'],
       ['dir', '-', '-', '/r/dev/bus/usb'],
-      ['rbind', '-', '/dev/bus/usb', '/r/dev/bus/usb'],
       ['dir', '-', '-', '/r/dev/bus/other'],
+      ['file', '-', '-', '/r/dev/ttyUSB0'],
+      ['bind', '-', '/dev/ttyUSB0', '/r/dev/ttyUSB0'],
+      ['rbind', '-', '/dev/bus/usb', '/r/dev/bus/usb'],
       ['rbind', '-', '/dev/bus/other', '/r/dev/bus/other'],
     ]);
   });
