@@ -34,32 +34,6 @@ describe.skipIf(skip)('sandbox errors', () => {
   const quiet = { stdout: () => undefined, stderr: () => undefined };
   const hooks = { onInit: () => Promise.resolve(), onReady: () => undefined };
 
-  it('names a refused setup step and carries the tool output', async () => {
-    // The real setup script with one step the kernel refuses: an unknown filesystem type.
-    const argv = [
-      'bash',
-      '-c',
-      SETUP_SCRIPT,
-      'sh',
-      path.join(fixture.dir, 'setup-output'),
-      path.join(fixture.dir, 'setup-fstab'),
-      'mount',
-      'mounting /nowhere',
-      'nofs',
-      'ro',
-      'none',
-      '/nowhere',
-      '--',
-      'true',
-    ];
-    await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
-      code: 'DEVENV_RUNTIME_FAILED',
-      message: expect.stringMatching(
-        /^sandbox setup failed while mounting \/nowhere: mount: .*nowhere/,
-      ) as unknown,
-    });
-  });
-
   /** The real setup script running `steps` (six words each) and then `true`, in a mount namespace of its own. */
   const script = (steps: string[]) => [
     'unshare',
@@ -77,6 +51,17 @@ describe.skipIf(skip)('sandbox errors', () => {
     '--',
     'true',
   ];
+
+  it('names a refused setup step and carries the tool output', async () => {
+    // One step the kernel refuses: an unknown filesystem type.
+    const argv = script(['mount', 'mounting /nowhere', 'nofs', 'ro', 'none', '/nowhere']);
+    await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
+      code: 'DEVENV_RUNTIME_FAILED',
+      message: expect.stringMatching(
+        /^sandbox setup failed while mounting \/nowhere: mount: .*nowhere/,
+      ) as unknown,
+    });
+  });
 
   it('names the refused mount of a run of mounts (one mount -a), not the first of them', async () => {
     const dirs = ['a', 'b c', 'd'].map((name) => path.join(fixture.dir, 'runs', name));
@@ -113,22 +98,14 @@ describe.skipIf(skip)('sandbox errors', () => {
 
   it('names a refused step the shell does itself, with its message', async () => {
     // Creating a mount point is the shell's own redirection, not a tool: its error is carried too.
-    const argv = [
-      'bash',
-      '-c',
-      SETUP_SCRIPT,
-      'sh',
-      path.join(fixture.dir, 'setup-output'),
-      path.join(fixture.dir, 'setup-fstab'),
+    const argv = script([
       'file',
       'creating /dev/x',
       '-',
       '-',
       '-',
       path.join(fixture.dir, 'no-such-dir', 'x'),
-      '--',
-      'true',
-    ];
+    ]);
     await expect(runChain(argv, { ...base(), output: quiet }, false, hooks)).rejects.toMatchObject({
       code: 'DEVENV_RUNTIME_FAILED',
       message: expect.stringMatching(
