@@ -42,7 +42,8 @@ exit 0
  * consecutive folders one `mkdir`; files are created and the hostname written by the shell itself;
  * each tool's output goes to a file there ($1), read only when the tool failed. `mount -a` passes
  * over an entry it takes for mounted already without a word, so each batch counts the mounts it
- * made; the root's bind onto itself (a mount point already, on an overlay root) is a `mount` of its
+ * made under the root (only there: the host's removal of a folder unmounts this namespace's copy of
+ * what was mounted on it, at any time); the root's bind onto itself (a mount point already, on an overlay root) is a `mount` of its
  * own, and so is every remount.
  */
 export const SETUP_SCRIPT = `
@@ -66,8 +67,21 @@ entry() {
   field "$3"; line="$line $REPLY"
   field "$4"; REPLY="$line $REPLY 0 0"
 }
-mounts() { mapfile -t lines < /proc/self/mountinfo; REPLY=\${#lines[@]}; }
-pending= whats=() targets=()
+# The mounts at or under the root, counted in /proc/self/mountinfo (whose paths are escaped as an
+# fstab's are): a mount elsewhere in this namespace, copied from the host's, goes away when the host
+# removes its folder, and must not count against the run of mounts under way. The file is read in
+# one pass (mapfile): \`read\` seeks back after each line, and a seek makes the kernel regenerate the
+# text up to that byte offset, which a mount dropped meanwhile has shifted.
+mounts() {
+  local n=0 line mp lines
+  mapfile -t lines < /proc/self/mountinfo
+  for line in "\${lines[@]}"; do
+    mp=\${line#* * * * } mp=\${mp%% *}
+    case $mp in "$rootmp" | "$rootmp"/*) n=$((n + 1)) ;; esac
+  done
+  REPLY=$n
+}
+rootmp= pending= whats=() targets=()
 : > "$fstab"
 queue() {
   [ "$pending" = "$1" ] || flush
@@ -113,7 +127,9 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
     *)
       flush
       case $op in
-        rootbind) run "$what" mount -c --bind "$c" "$d" ;;
+        rootbind)
+          field "$d"; rootmp=$REPLY
+          run "$what" mount -c --bind "$c" "$d" ;;
         console)
           # By path: a descriptor opened in another mount namespace cannot be a bind source.
           pty=$(readlink /proc/self/fd/0)

@@ -3,8 +3,10 @@
  * runner that cannot start says why, an overlay that does not mount says so, and values from the
  * user's config are checked before anything starts.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../../../../src/runtime/embedded/sandbox/index.js';
 import { runInSandbox, sandboxSupport } from '../../../../src/runtime/embedded/sandbox/index.js';
@@ -94,6 +96,37 @@ describe.skipIf(skip)('sandbox errors', () => {
         /^sandbox setup failed while binding it again: mount -a made 0 of 1 mounts/,
       ) as unknown,
     });
+  });
+
+  it("counts only its own mounts: the host's removal of a folder mounted on in its copy does not fail it", async () => {
+    // The namespace copies the host's mounts. When the host unmounts one and removes its folder,
+    // the kernel drops the copy too, at any moment: here, all through a run of 40 mounts.
+    const host = Array.from({ length: 120 }, (_, i) => path.join(fixture.dir, 'host', `d${i}`));
+    const root = path.join(fixture.dir, 'own');
+    const targets = Array.from({ length: 40 }, (_, i) => path.join(root, `t${i}`));
+    for (const dir of [...host, ...targets]) await mkdir(dir, { recursive: true });
+    await execa('sh', ['-c', 'for d; do mount -t tmpfs -o size=4k host "$d" || exit; done', 'sh', ...host]);
+    let removing: ReturnType<typeof execa> | undefined;
+    try {
+      const argv = script([
+        ...['rootbind', 'binding the root onto itself', '-', '-', root, root],
+        ...targets.flatMap((t) => ['mount', `mounting ${path.basename(t)}`, 'tmpfs', 'size=4k', 'tmpfs', t]),
+      ]);
+      const onInit = async () => {
+        await execa('umount', host);
+        // Each folder goes on its own, a few ms apart, until well after the run of mounts.
+        removing = execa('sh', ['-c', 'for d; do rmdir "$d" || exit; sleep 0.01; done', 'sh', ...host]);
+        while (existsSync(host[0]!)) await new Promise((resolve) => setTimeout(resolve, 2));
+      };
+      await expect(
+        runChain(argv, { ...base(), output: quiet }, false, { ...hooks, onInit }),
+      ).resolves.toMatchObject({ exitCode: 0 });
+      await removing;
+      expect(existsSync(host.at(-1)!)).toBe(false);
+    } finally {
+      await removing?.catch(() => undefined);
+      await execa('umount', host, { reject: false });
+    }
   });
 
   it('names a refused step the shell does itself, with its message', async () => {
