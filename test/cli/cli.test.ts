@@ -3,6 +3,7 @@
  * the result, one JSON document with --json, and init/validate/plan/export/schema end to end.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv } from '../helpers/cli.js';
@@ -152,7 +153,7 @@ describe('devenv CLI', { timeout: 120_000 }, () => {
   });
 
   it('a config that is not found says how to make one', async () => {
-    const result = await devenv(['plan'], { cwd: project(), env: { HOME: '/tmp' } });
+    const result = await devenv(['plan'], { cwd: project(), env: { HOME: os.tmpdir() } });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('run "devenv init" to write one');
   });

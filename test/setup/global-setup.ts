@@ -1,17 +1,23 @@
 /**
- * vitest global setup for every project: makes sure dist/ is built and current, and compiles the
- * TypeScript helper scripts that tests start as child processes (see child-scripts.ts). Their
- * location reaches the tests through `provide` (read it with test/helpers/child-script.ts).
+ * vitest global setup for every project: points TMPDIR at a folder of this run's own, removed at
+ * the end (run-temp.ts), makes sure dist/ is built and current, and compiles the TypeScript helper
+ * scripts that tests start as child processes (see child-scripts.ts). Their location reaches the
+ * tests through `provide` (read it with test/helpers/child-script.ts).
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { ensureBuiltDist } from './built-dist.js';
 import { compileChildScripts } from './child-scripts.js';
+import { makeRunTemp, removeRunTemp } from './run-temp.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => void> {
+  // Before anything else, so the projects' own global setups and every test worker (which inherit
+  // this process's environment) see it.
+  const runTemp = makeRunTemp();
+  process.env['TMPDIR'] = runTemp;
   await ensureBuiltDist(REPO, (line) => {
     process.stderr.write(`${line}\n`);
   });
@@ -19,6 +25,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
   project.provide('childScripts', helpers);
   return () => {
     rmSync(helpers, { recursive: true, force: true });
+    removeRunTemp(runTemp, (line) => {
+      process.stderr.write(`${line}\n`);
+    });
   };
 }
 
