@@ -7,7 +7,8 @@
  *   modules was a fixed part of every command; a cached compile skips it (and Node's ES-module loader,
  *   which costs ~10 ms even for one file). Every command but the TUI runs here.
  * - `dist/chunks/cli.js`, the ES-module build: for the TUI (Ink waits at its top level, which CommonJS
- *   cannot), `devenv` with no arguments (the TUI on a terminal), and whenever `DEVENV_ESM=1` asks.
+ *   cannot), `devenv` with no arguments (the TUI on a terminal), with `DEVENV_DEBUG=1` (its stack
+ *   traces keep the source's names), and whenever `DEVENV_ESM=1` asks.
  *
  * `devenv.cjs __monitor STORE ID` runs the embedded runtime's container monitor the same way, from
  * `dist/chunks/monitor.cjs` with a cache of its own (else `dist/chunks/monitor-main.js`): every start
@@ -59,9 +60,13 @@ const HEADER_BYTES = MAGIC.length + 64 + 1;
 /** The folder of this file once bundled (dist/); CommonJS gives it. */
 const DIST = __dirname;
 
-/** Whether this run takes the ES-module build. */
+/**
+ * Whether this run takes the ES-module build. `DEVENV_DEBUG=1` prints the stack trace of a bug, and
+ * the CommonJS build's functions have minified names (scripts/bundle.mjs), so it takes the ES-module
+ * build, whose names are the source's.
+ */
 function wantsEsm(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  if (env['DEVENV_ESM'] === '1' || argv.length === 0) return true;
+  if (env['DEVENV_ESM'] === '1' || env['DEVENV_DEBUG'] === '1' || argv.length === 0) return true;
   return findCommand(argv)?.name === 'tui';
 }
 

@@ -342,6 +342,25 @@ describe('the two builds', () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
+  it("DEVENV_DEBUG=1 runs the ES-module build: a bug's stack trace names the source's functions", async () => {
+    // The compiled build's names are minified (scripts/bundle.mjs); a trace from it would read `at Xe`.
+    const { env, folder } = cacheHome();
+    const project = makeProject({ 'devenv.yml': 'name: debug-trace\nbase: busybox:latest\nnetwork: none\n' });
+    dirs.push(project);
+    const args = ['-C', project, '--runtime', 'embedded', '--root', path.join(project, 'store'), 'up', '-d'];
+    const failpoint = { DEVENV_FAILPOINTS: 'env.lock.held:throw=EBUG' };
+    const debug = await devenv(args, { env: { ...env, ...failpoint, DEVENV_DEBUG: '1' } });
+    expect(debug.stderr).toContain('devenv hit a bug: EBUG: injected at failpoint env.lock.held');
+    expect(debug.stderr).toMatch(/^ +at failpoint \(/m);
+    expect(debug.stderr).toMatch(/^ +at async up \(/m);
+    mkdirSync(folder, { recursive: true });
+    expect(readdirSync(folder)).toEqual([]);
+
+    const plain = await devenv(args, { env: { ...env, ...failpoint } });
+    expect(plain.stderr).toContain('run again with DEVENV_DEBUG=1 for the stack trace');
+    expect(plain.stderr).not.toMatch(/^ +at /m);
+  });
+
   it('without the compiled build (a partial install), the ES-module build runs', async () => {
     const { env, folder } = cacheHome();
     const copy = makeProject({});
