@@ -14,8 +14,9 @@ import { makeRunTemp, removeRunTemp } from './run-temp.js';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  // Before anything else, so the projects' own global setups and every test worker (which inherit
-  // this process's environment) see it.
+  // Every test worker inherits this process's environment. Vitest runs this root setup after the
+  // projects' own (the e2e services keep their folder beside this one and remove it themselves),
+  // and its teardown before theirs.
   const runTemp = makeRunTemp();
   process.env['TMPDIR'] = runTemp;
   await ensureBuiltDist(REPO, (line) => {

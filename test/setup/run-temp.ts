@@ -1,7 +1,7 @@
 /**
- * One temporary folder per vitest run (docs/testing.md#temporary-files). The global setup points
- * TMPDIR at it before any test file loads, so whatever a test, a helper or a devenv child process
- * makes with `os.tmpdir()` or `mktemp` lands in it, and the teardown removes it whole: a run used to
+ * One temporary folder per vitest run (docs/testing.md#temporary-files). The root global setup
+ * points TMPDIR at it before any test file loads, so whatever a test, a helper or a devenv child
+ * process makes with `os.tmpdir()` or `mktemp` lands in it, and the teardown removes it whole: a run used to
  * leave several gigabytes and tens of thousands of files in /tmp (projects, homes, stores, dockerd
  * data of the tests that did not clean up after themselves).
  *
