@@ -23,18 +23,21 @@
  * The packages a command requires from node_modules (zod, yaml, undici…) are compiled by Node itself,
  * with no cache; the launcher compiles them too, while the start is lean, and keeps their code in a
  * second file per command, each module's under the SHA-256 of its source: a module whose source
- * changed is compiled from that source, never from the cache.
+ * changed is compiled from that source, never from the cache. (node:crypto is required there, at
+ * the first package: a warm `exec` requires none, and loading crypto is ~4 ms of its start.)
  *
  * A run that left its command's hot path (src/util/hot-path.ts: it loaded devenv.yml in full, or an
  * `up` built or started something) writes no cache for that command: the runs typed all day would
  * deserialize everything it compiled. The next run on the hot path writes it.
  *
  * A cache file is used only when it is ours and nobody else can write it or its folder (root must not
- * run code another user wrote), and when its SHA-256 matches: V8 checks a cache's version, flags and
- * length, but not its bytes, and a damaged cache crashes the process. A missing, foreign, damaged or
+ * run code another user wrote). By default V8 checks a cache's version, flags and length but not its
+ * bytes, and a damaged cache crashes the process; the launcher turns on V8's own checksum of each
+ * cache (`--verify-snapshot-checksum`, an Adler-32 of the data, made and checked by V8) before it
+ * compiles or writes anything, so a damaged cache is rejected. A missing, foreign, damaged or
  * rejected cache is left aside and written again, atomically, when the command ends.
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import {
   lstatSync,
   mkdirSync,
@@ -53,9 +56,19 @@ import { setFlagsFromString } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';
 import { findCommand } from './commands/args.js';
 
-/** First line of a cache file; the SHA-256 of the rest follows on the second. */
-const MAGIC = 'devenv v8 code cache 1\n';
-const HEADER_BYTES = MAGIC.length + 64 + 1;
+/** First line of a cache file; V8's data (checksummed by V8 itself) or the package entries follow. */
+const MAGIC = 'devenv v8 code cache 2\n';
+const HEADER_BYTES = MAGIC.length;
+
+/**
+ * The flags both sides of every cache run under: V8 takes a cache only under the flags it was made
+ * with. The CLI starts with the optimizer off (util/optimizer.ts), and V8 checksums each cache it
+ * makes and checks that sum before it uses one.
+ */
+function setCacheFlags(): void {
+  setFlagsFromString('--no-opt');
+  setFlagsFromString('--verify-snapshot-checksum');
+}
 
 /** The folder of this file once bundled (dist/); CommonJS gives it. */
 const DIST = __dirname;
@@ -83,7 +96,7 @@ function ours(stats: Stats): boolean {
   return stats.uid === process.geteuid?.() && (stats.mode & 0o022) === 0;
 }
 
-/** The cached data in `file` when it is ours, whole and unchanged; else undefined. */
+/** The cached data in `file` when it is ours and of this format; else undefined. V8 checks the rest. */
 function readCache(file: string): Buffer | undefined {
   try {
     const folder = lstatSync(path.dirname(file));
@@ -91,12 +104,18 @@ function readCache(file: string): Buffer | undefined {
     if (!folder.isDirectory() || !ours(folder) || !stats.isFile() || !ours(stats)) return undefined;
     const data = readFileSync(file);
     if (data.length <= HEADER_BYTES || data.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
-    const digest = data.toString('latin1', MAGIC.length, MAGIC.length + 64);
-    const payload = data.subarray(HEADER_BYTES);
-    return createHash('sha256').update(payload).digest('hex') === digest ? payload : undefined;
+    return data.subarray(HEADER_BYTES);
   } catch {
     return undefined;
   }
+}
+
+let crypto: typeof Crypto | undefined;
+
+/** The SHA-256 of `data` in hex, for the packages cache (node:crypto required at the first call). */
+function sha256(data: string | Buffer): string {
+  crypto ??= Module.createRequire(__filename)('node:crypto') as typeof Crypto;
+  return crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /**
@@ -109,11 +128,7 @@ function writeCache(file: string, build: string, make: () => Buffer): void {
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     if (!ours(lstatSync(folder))) return;
-    const payload = make();
-    const digest = createHash('sha256').update(payload).digest('hex');
-    writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${digest}\n`, 'latin1'), payload]), {
-      mode: 0o600,
-    });
+    writeFileSync(temp, Buffer.concat([Buffer.from(MAGIC, 'latin1'), make()]), { mode: 0o600 });
     renameSync(temp, file);
     for (const name of readdirSync(folder)) {
       if (name.startsWith(`${build.slice(0, build.indexOf('-'))}-`) && !name.startsWith(build))
@@ -159,7 +174,7 @@ function writePending(): void {
   // V8 takes a cache only under the flags it was made with: the lean start's. A program that asks
   // before its exit gets the optimizer back if it had turned it on.
   const optimizing = (globalThis as Record<symbol, unknown>)[LEAN_FLAG] === false;
-  setFlagsFromString('--no-opt');
+  setCacheFlags();
   for (const write of writes) write();
   if (optimizing) setFlagsFromString('--opt');
 }
@@ -171,15 +186,17 @@ interface PackageEntry {
 }
 
 /**
- * The entries of a package cache's payload: a count, then for each module its file name, the
- * SHA-256 of its source and V8's data, lengths as 32-bit little-endian. Anything that does not add
- * up gives no entries (the payload's own digest was checked before).
+ * The entries of a package cache's payload: the SHA-256 of the rest and a newline, then a count, and
+ * for each module its file name, the SHA-256 of its source and V8's data, lengths as 32-bit
+ * little-endian. A payload whose digest does not match, or that does not add up, gives no entries.
+ * (Only a command that requires a package reads this file, and it loads node:crypto anyway.)
  */
 function readPackageEntries(payload: Buffer | undefined): Map<string, PackageEntry> {
   const entries = new Map<string, PackageEntry>();
-  if (payload === undefined) return entries;
+  if (payload === undefined || payload.length <= 65 || payload[64] !== 0x0a) return entries;
+  if (sha256(payload.subarray(65)) !== payload.toString('latin1', 0, 64)) return entries;
   try {
-    let at = 0;
+    let at = 65;
     const u32 = (): number => {
       const value = payload.readUInt32LE(at);
       at += 4;
@@ -215,7 +232,8 @@ function writePackageEntries(entries: ReadonlyMap<string, PackageEntry>): Buffer
     const nameBytes = Buffer.from(name, 'utf8');
     parts.push(u32(nameBytes.length), nameBytes, Buffer.from(digest, 'latin1'), u32(data.length), data);
   }
-  return Buffer.concat(parts);
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from(`${sha256(body)}\n`, 'latin1'), body]);
 }
 
 /**
@@ -249,7 +267,7 @@ function cachePackages(cacheFile: string, build: string): void {
       (format !== undefined && format !== 'commonjs')
     )
       return compile.call(this, content, filename, format);
-    const digest = createHash('sha256').update(content).digest('hex');
+    const digest = sha256(content);
     const entry = entries().get(filename);
     const script = new Script(Module.wrap(content), {
       filename,
@@ -295,9 +313,7 @@ function runCompiled(name: string, key: string, env: NodeJS.ProcessEnv): boolean
   } catch {
     return false;
   }
-  // The CLI starts with the optimizer off (util/optimizer.ts); V8 accepts a cache only under the
-  // flags it was made with, so both sides of the cache see them off.
-  setFlagsFromString('--no-opt');
+  setCacheFlags();
   const folder = cacheFolder(env);
   // `cli-…` or `monitor-…`: each build's caches replace only those of an earlier build of that file.
   const stem = path.basename(name, '.cjs');

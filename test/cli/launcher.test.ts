@@ -26,8 +26,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, devenv } from '../helpers/cli.js';
 import { makeProject, removeProject } from '../helpers/project.js';
 
-const MAGIC = 'devenv v8 code cache 1\n';
-const HEADER = MAGIC.length + 65;
+const MAGIC = 'devenv v8 code cache 2\n';
+/** A command's cache: the magic line, then V8's data. A packages cache: its SHA-256 line first. */
+const HEADER = MAGIC.length;
+const PACKAGES_HEADER = MAGIC.length + 65;
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
@@ -54,20 +56,40 @@ function cacheFile(folder: string, key = 'other'): string {
   return path.join(folder, files[0] as string);
 }
 
-/** Whether `file` holds the header and the SHA-256 of its payload. */
-function whole(file: string): boolean {
-  const data = readFileSync(file);
-  const digest = createHash('sha256').update(data.subarray(HEADER)).digest('hex');
-  return data.toString('latin1', 0, HEADER) === `${MAGIC}${digest}\n`;
+/**
+ * V8's checksum of its cached data, as V8 makes and checks it under `--verify-snapshot-checksum`:
+ * an Adler-32 started from 0 of everything after V8's 24-byte header, stored at byte 20 of it.
+ */
+const V8_HEADER = 24;
+const V8_CHECKSUM_AT = 20;
+function v8Checksum(data: Buffer): number {
+  let a = 0;
+  let b = 0;
+  for (let i = V8_HEADER; i < data.length; i++) {
+    a = (a + (data[i] ?? 0)) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
 }
 
-/** `file`'s payload with bytes in its middle changed, under a digest that matches: V8 would crash on it. */
+/** Whether a command's cache `file` holds the magic line and V8's data with its checksum. */
+function whole(file: string): boolean {
+  const data = readFileSync(file);
+  const payload = data.subarray(HEADER);
+  return (
+    data.toString('latin1', 0, HEADER) === MAGIC &&
+    payload.length > V8_HEADER &&
+    payload.readUInt32LE(V8_CHECKSUM_AT) === v8Checksum(payload)
+  );
+}
+
+/** `file`'s V8 data with bytes in its middle changed, under a checksum V8 takes: V8 would crash on it. */
 function poisoned(file: string): Buffer {
   const payload = Buffer.from(readFileSync(file).subarray(HEADER));
   const middle = Math.floor(payload.length / 2);
   for (let i = middle; i < middle + 400; i++) payload[i] = (payload[i] ?? 0) ^ 0x5a;
-  const digest = createHash('sha256').update(payload).digest('hex');
-  return Buffer.concat([Buffer.from(`${MAGIC}${digest}\n`, 'latin1'), payload]);
+  payload.writeUInt32LE(v8Checksum(payload), V8_CHECKSUM_AT);
+  return Buffer.concat([Buffer.from(MAGIC, 'latin1'), payload]);
 }
 
 async function version(env: Record<string, string>) {
@@ -255,7 +277,7 @@ describe('the cache of the packages a command requires', () => {
 
   /** The entries of a packages cache: file name → source digest and V8 data. */
   function entriesOf(file: string): Map<string, { digest: string; data: Buffer }> {
-    const payload = readFileSync(file).subarray(HEADER);
+    const payload = readFileSync(file).subarray(PACKAGES_HEADER);
     const entries = new Map<string, { digest: string; data: Buffer }>();
     let at = 4;
     for (let count = payload.readUInt32LE(0); count > 0; count--) {
@@ -269,6 +291,16 @@ describe('the cache of the packages a command requires', () => {
     }
     expect(at).toBe(payload.length);
     return entries;
+  }
+
+  /** Whether a packages cache holds the magic line, the SHA-256 of its entries, and V8's checksum in each. */
+  function wholePackages(file: string): boolean {
+    const data = readFileSync(file);
+    if (data.toString('latin1', 0, PACKAGES_HEADER) !== `${MAGIC}${sha256(data.subarray(PACKAGES_HEADER))}\n`)
+      return false;
+    return [...entriesOf(file).values()].every(
+      (entry) => entry.data.readUInt32LE(V8_CHECKSUM_AT) === v8Checksum(entry.data),
+    );
   }
 
   function writeEntries(file: string, entries: Map<string, { digest: string; data: Buffer }>): void {
@@ -294,7 +326,7 @@ describe('the cache of the packages a command requires', () => {
     await validate(env);
     const file = packagesFile(folder, 'validate');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(whole(file)).toBe(true);
+    expect(wholePackages(file)).toBe(true);
     const entries = entriesOf(file);
     expect([...entries.keys()].some((name) => name.includes('/node_modules/yaml/'))).toBe(true);
     expect([...entries.keys()].some((name) => name.includes('/node_modules/zod/'))).toBe(true);
@@ -327,10 +359,11 @@ describe('the cache of the packages a command requires', () => {
     await validate(env);
     const file = packagesFile(folder, 'validate');
     const damaged = readFileSync(file);
-    for (let i = HEADER + 1000; i < HEADER + 1400; i++) damaged[i] = (damaged[i] ?? 0) ^ 0x5a;
+    for (let i = PACKAGES_HEADER + 1000; i < PACKAGES_HEADER + 1400; i++)
+      damaged[i] = (damaged[i] ?? 0) ^ 0x5a;
     writeFileSync(file, damaged);
     await validate(env);
-    expect(whole(packagesFile(folder, 'validate'))).toBe(true);
+    expect(wholePackages(packagesFile(folder, 'validate'))).toBe(true);
   });
 });
 
