@@ -5,25 +5,25 @@
  * config path under the state home, written atomically after every full load (docs/plan-cache.md).
  *
  * An entry is used only when its key equals the key computed now: the config's path, size, mtime,
- * inode and sha256; the settings file's stat; devenv's version; the host user and home; and the
+ * inode and a 64-bit hash of its content; the settings file's stat; devenv's version; the host user and home; and the
  * environment variables a plan depends on. A file that is truncated, fails its checksum, has another
  * format or another key is ignored, and the full load that follows rewrites it.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from '../util/fs-async.js';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../config/diagnostic.js';
 import type { Settings } from '../config/settings.js';
 import type { Plan } from '../plan/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { quickHash } from '../util/quick-hash.js';
 import { stateHome } from '../util/paths.js';
 import { array, number, object, optional, parseShape, record, string } from '../util/shape.js';
 import type { Check } from '../util/shape.js';
 import type { InputEntry } from './input-stats.js';
 
 /** Bumped whenever what an entry holds changes meaning; an entry of another format is ignored. */
-export const PLAN_CACHE_FORMAT = 1;
+export const PLAN_CACHE_FORMAT = 2;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -59,7 +59,8 @@ export function stampOf(info: Stats): FileStamp {
 /** Everything an entry depends on; an entry whose key differs in any field is not used. */
 export interface PlanCacheKey {
   configFile: string;
-  config: FileStamp & { sha256: string };
+  /** With the quick hash of the content: an edit that keeps the size within one mtime tick. */
+  config: FileStamp & { hash: string };
   settingsFile: string;
   /** `null` when there is no settings file (the defaults apply). */
   settings: FileStamp | null;
@@ -67,8 +68,8 @@ export interface PlanCacheKey {
   hostUser: { name: string; uid: number; gid: number };
   homeDir: string;
   /**
-   * The sha256 of the variables {@link planEnv} keeps: a proxy variable may hold a password, which
-   * must not be copied into the cache.
+   * The quick hash of the variables {@link planEnv} keeps, not their values: a proxy variable may
+   * hold a password, which is not copied into the cache.
    */
   env: string;
 }
@@ -124,7 +125,7 @@ export function planCacheDir(env: Env, homeDir: string): string {
 
 /** The one cache file of a config path. */
 export function planCacheFile(dir: string, configFile: string): string {
-  return path.join(dir, `${createHash('sha256').update(configFile).digest('hex').slice(0, 32)}.json`);
+  return path.join(dir, `${quickHash(configFile)}.json`);
 }
 
 /** The key of `configFile` as it is now; `text` is its content, already read. */
@@ -141,32 +142,30 @@ export async function planCacheKey(input: {
   const settings = await stat(input.settingsFile).catch(() => undefined);
   return {
     configFile: input.configFile,
-    config: { ...stampOf(input.info), sha256: createHash('sha256').update(input.text).digest('hex') },
+    config: { ...stampOf(input.info), hash: quickHash(input.text) },
     settingsFile: input.settingsFile,
     settings: settings === undefined ? null : stampOf(settings),
     version: input.version,
     hostUser: { name: input.hostUser.name, uid: input.hostUser.uid, gid: input.hostUser.gid },
     homeDir: input.homeDir,
-    env: createHash('sha256')
-      .update(JSON.stringify(planEnv(input.env)))
-      .digest('hex'),
+    env: quickHash(JSON.stringify(planEnv(input.env))),
   };
 }
 
-function checksum(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+/** A cache file's checksum line: against a file cut short or damaged, not against a writer. */
+const CHECKSUM_LENGTH = 16;
+const checksum = quickHash;
 
 /**
  * The entry `file` holds for `key`, checked by `check`; undefined when there is none that can be
- * trusted. The file is `<sha256 of the rest>\n<json>`, so a truncated or altered file fails the
+ * trusted. The file is `<quick hash of the rest>\n<json>`, so a truncated or damaged file fails the
  * checksum before it is parsed.
  */
 async function readCacheFile<T>(file: string, key: unknown, check: Check<T>): Promise<T | undefined> {
   const raw = await readFile(file, 'utf8').catch(() => undefined);
   if (raw === undefined) return undefined;
   const newline = raw.indexOf('\n');
-  if (newline !== 64) return undefined;
+  if (newline !== CHECKSUM_LENGTH) return undefined;
   const body = raw.slice(newline + 1);
   if (checksum(body) !== raw.slice(0, newline)) return undefined;
   try {
