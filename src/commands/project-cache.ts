@@ -3,7 +3,7 @@
  * see docs/plan-cache.md), else from a full load that refreshes the cache. The loaders of the full
  * load are imported only on that path, so a hot command on a cache hit never loads them.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from '../util/fs-async.js';
 import { findConfig } from '../config/find-config.js';
 import type { FoundConfig, LocateOptions } from '../config/find-config.js';
 import type { Diagnostic } from '../config/diagnostic.js';

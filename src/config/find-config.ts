@@ -3,7 +3,7 @@
  * upwards through `devenv.yml`, `devenv.yaml`, `.devenv.yml`, `.config/devenv.yml` and a `devenv` key
  * in package.json. A plain stat per place, so every command (the hot ones included) can afford it.
  */
-import { access, constants, readFile, stat } from 'node:fs/promises';
+import { access, constants, readFile, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 

@@ -4,7 +4,7 @@
  * folder's mtime changes when an entry is added, removed or renamed in it, a file's size, mtime or
  * inode when its content changes, its ctime and mode on chmod.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir } from '../util/fs-async.js';
 import path from 'node:path';
 import type { Plan } from '../plan/types.js';
 import { changedJustNow, stampOf } from './plan-cache.js';

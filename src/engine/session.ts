@@ -2,7 +2,7 @@
  * Sessions in an environment: rejoin the main one, run one command, open another shell, or run a
  * throwaway container. Exit statuses pass through; devenv's own failures give 125, as docker's do.
  */
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../util/crypto.js';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import { SECRET_ENV_TARGET, wrapWithSecrets } from '../plan/secrets.js';
@@ -93,7 +93,7 @@ export async function runOnce(
   command: readonly string[],
 ): Promise<number> {
   const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
-  const name = `${spec.name}-run-${randomBytes(3).toString('hex')}`;
+  const name = `${spec.name}-run-${crypto().randomBytes(3).toString('hex')}`;
   const labels = { [LABELS.runOf]: spec.name };
   const argv = command.length === 0 ? [spec.shell] : [...command];
   const resolved = resolveRunEnv(spec, image);

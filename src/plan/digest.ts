@@ -1,5 +1,5 @@
 /** Stable digests of plain data, for rebuild and recreate decisions. */
-import { createHash } from 'node:crypto';
+import { crypto } from '../util/crypto.js';
 
 /** JSON with object keys sorted at every level, so equal data always gives equal text. */
 export function canonicalJson(value: unknown): string {
@@ -17,5 +17,5 @@ export function canonicalJson(value: unknown): string {
 
 /** `sha256:<hex>` of the canonical JSON of `value`. */
 export function digestOf(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
+  return `sha256:${crypto().createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
 }

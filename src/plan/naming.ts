@@ -1,8 +1,8 @@
 /** Names devenv derives from an environment name: image tags, volume names, the hostname. */
-import { createHash } from 'node:crypto';
+import { crypto } from '../util/crypto.js';
 
 function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 6);
+  return crypto().createHash('sha256').update(text).digest('hex').slice(0, 6);
 }
 
 /**

@@ -4,7 +4,7 @@
  * would pick today, so an environment made on Docker stays on Docker after the default changes, and
  * one moved with `devenv move` is found where it went (docs/architecture.md#choosing-a-runtime).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from '../util/fs-async.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';

@@ -2,8 +2,8 @@
  * Writes that never leave a half-written file under its final name: temp file in the same folder →
  * fsync → rename → fsync of the folder (docs/reliability.md, rule 4).
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { crypto } from './crypto.js';
+import { open, rename, rm } from './fs-async.js';
 import path from 'node:path';
 
 /** fsyncs a folder so a rename inside it survives a power loss. */
@@ -25,7 +25,7 @@ export async function syncFile(file: string): Promise<void> {
 export function tempNameFor(file: string): string {
   return path.join(
     path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+    `.${path.basename(file)}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`,
   );
 }
 

@@ -2,7 +2,7 @@
  * File-system failures the user can fix, said in words: which path is in the way and why, instead of
  * `EACCES: permission denied, mkdir …` reported as a bug in devenv.
  */
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from './fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 

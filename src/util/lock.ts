@@ -22,7 +22,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, constants, openSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from './fs-async.js';
 import { DevenvError } from '../errors.js';
 import { childProcess } from './child-process.js';
 import { interruption, throwIfInterrupted } from './interrupt.js';

@@ -86,7 +86,7 @@ describe('thin entry', () => {
 
   it.each(hot)(
     '%s on a cache hit requires neither yaml nor zod in the compiled build',
-    async (_name, args) => {
+    async (name, args) => {
       const { dir, env } = setup();
       const first = await tracedDevenv(['exec', '--', 'true'], { cwd: dir, env, compiled: true });
       expect(first.stderr).toContain('Docker daemon is not running');
@@ -98,6 +98,15 @@ describe('thin entry', () => {
       const packages = packagesOf(run.modules);
       // (tar-stream may load: up's first run digests the COPY sources, which exec did not need.)
       for (const heavy of ['yaml', 'zod', 'dockerfile-ast']) expect(packages).not.toContain(heavy);
+      // The launcher's own vm module shows that the list of Node's modules is read at all.
+      expect(run.builtins).toContain('vm');
+      // exec and attach load neither Node's crypto nor fs/promises: the plan cache, the launcher's
+      // code cache and the files read on their way need neither (docs/hot-paths.md#the-launcher).
+      // The others still do (status and up hash the image's inputs or read the store's blobs).
+      if (name === 'exec' || name === 'attach') {
+        expect(run.builtins).not.toContain('crypto');
+        expect(run.builtins).not.toContain('fs/promises');
+      }
     },
   );
 

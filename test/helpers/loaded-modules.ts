@@ -47,6 +47,13 @@ Module._resolveFilename = function (request, parent, ...rest) {
   if (out) appendFileSync(out, url + '\\t' + from + '\\n');
   return file;
 };
+// Node's own modules (which the hook above does not see) loaded after this point, listed at exit.
+const builtinsOut = process.env.DEVENV_TRACE_BUILTINS;
+const atStart = new Set(process.moduleLoadList);
+process.on('exit', () => {
+  const loaded = process.moduleLoadList.filter((m) => !atStart.has(m) && m.startsWith('NativeModule '));
+  if (builtinsOut) appendFileSync(builtinsOut, loaded.map((m) => m.slice('NativeModule '.length) + '\\n').join(''));
+});
 `;
 
 /** A CLI run with the modules it loaded. */
@@ -55,6 +62,11 @@ export interface TracedRun extends CliResult {
   modules: string[];
   /** Each resolved URL → the URLs of the modules that imported it. */
   importers: Map<string, Set<string>>;
+  /**
+   * With `compiled`: Node's own modules the run loaded (`crypto`, `fs/promises`, `internal/…`), from
+   * `process.moduleLoadList` at exit, less those loaded before the CLI's launcher started.
+   */
+  builtins: string[];
 }
 
 /**
@@ -89,6 +101,8 @@ export async function tracedDevenv(
     await writeFile(path.join(dir, 'register.mjs'), REGISTER);
     const out = path.join(dir, 'modules.txt');
     await writeFile(out, '');
+    const builtinsOut = path.join(dir, 'builtins.txt');
+    await writeFile(builtinsOut, '');
     await writeFile(path.join(dir, 'first-write.mjs'), FIRST_WRITE);
     await writeFile(path.join(dir, 'require-hook.cjs'), REQUIRE_HOOK);
     const compiled = options.compiled === true;
@@ -113,6 +127,7 @@ export async function tracedDevenv(
         ...options.env,
         DEVENV_ESM: compiled ? undefined : '1',
         DEVENV_TRACE_MODULES: out,
+        DEVENV_TRACE_BUILTINS: builtinsOut,
       },
       input: options.input ?? '',
       reject: false,
@@ -133,6 +148,7 @@ export async function tracedDevenv(
       stderr: result.stderr,
       modules: [...importers.keys()],
       importers,
+      builtins: (await readFile(builtinsOut, 'utf8')).split('\n').filter((name) => name !== ''),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -14,8 +14,8 @@
  * rename makes it so). The proxy values never reach either JSON file: the container binds the host
  * file that holds them.
  */
-import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { crypto } from '../../../util/crypto.js';
+import { readdir, readFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
@@ -143,7 +143,7 @@ export function containerPaths(containersDir: string, id: string): ContainerPath
 }
 
 export function newContainerId(): string {
-  return randomBytes(32).toString('hex');
+  return crypto().randomBytes(32).toString('hex');
 }
 
 function corrupt(file: string, reason: string): DevenvError {

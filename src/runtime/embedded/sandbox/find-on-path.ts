@@ -3,7 +3,7 @@
  * exec path needs it and must not load the host probe (and the process library it uses).
  */
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access } from '../../../util/fs-async.js';
 import path from 'node:path';
 
 /** The first executable `name` on `env.PATH`. */

@@ -12,7 +12,7 @@
  * LD_PRELOAD in the image's environment names) resolve inside the read-only toolbox, never in the
  * image, so the image cannot inject code into a process that still holds every capability.
  */
-import { open } from 'node:fs/promises';
+import { open } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';

@@ -3,7 +3,7 @@
  * must be a real directory (no symlink in its path), private to its owner, and reached only through
  * parents that another user cannot swap.
  */
-import { access, constants, lstat, mkdir, realpath, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, realpath, stat } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { asFsError } from '../../../util/fs-problem.js';

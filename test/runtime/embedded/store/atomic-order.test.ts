@@ -1,31 +1,45 @@
 /**
  * Power-loss ordering (docs/reliability.md, C9): every rename to a final name is preceded by an
- * fsync of the file and followed by an fsync of its directory. node:fs/promises is wrapped to record
- * the calls in order; the blob commit, a metadata write (refs.json) and a layer commit are checked.
+ * fsync of the file and followed by an fsync of its directory. node:fs/promises and its stand-in
+ * src/util/fs-async.ts are wrapped to record the calls in order; the blob commit, a metadata write (refs.json) and a layer commit are checked.
  */
 import type * as FsPromises from 'node:fs/promises';
+import type * as FsAsync from '../../../../src/util/fs-async.js';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const calls: string[] = [];
+const { calls, recording } = vi.hoisted(() => {
+  const calls: string[] = [];
+  /** `open` and `rename` of a module like node:fs/promises, recording each fsync and rename. */
+  const recording = <T extends Pick<typeof FsPromises, 'open' | 'rename'>>(real: T) => {
+    const open: T['open'] = async (...args) => {
+      const handle = await real.open(...args);
+      const file = String(args[0]);
+      const sync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        await sync();
+        calls.push(`fsync ${file}`);
+      };
+      return handle;
+    };
+    const rename: T['rename'] = async (from, to) => {
+      await real.rename(from, to);
+      calls.push(`rename ${String(from)} -> ${String(to)}`);
+    };
+    return { open, rename };
+  };
+  return { calls, recording };
+});
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof FsPromises>();
-  const open: typeof real.open = async (...args) => {
-    const handle = await real.open(...args);
-    const file = String(args[0]);
-    const sync = handle.sync.bind(handle);
-    handle.sync = async () => {
-      await sync();
-      calls.push(`fsync ${file}`);
-    };
-    return handle;
-  };
-  const rename: typeof real.rename = async (from, to) => {
-    await real.rename(from, to);
-    calls.push(`rename ${String(from)} -> ${String(to)}`);
-  };
-  return { ...real, default: { ...real, open, rename }, open, rename };
+  const wrapped = recording(real);
+  return { ...real, default: { ...real, ...wrapped }, ...wrapped };
+});
+// The store's hot-path modules (atomic writes among them) use the promise forms of src/util/fs-async.ts.
+vi.mock('../../../../src/util/fs-async.js', async (importOriginal) => {
+  const real = await importOriginal<typeof FsAsync>();
+  return { ...real, ...recording(real) };
 });
 
 const { cleanupDirs, freshStore, makeLayer, sha256, storeImage, streamOf } =
