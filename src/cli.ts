@@ -41,7 +41,12 @@ void main({
   hostUser: { name: info.username, uid: info.uid, gid: info.gid },
   arch: process.arch,
   platform: process.platform,
-  stdin: process.stdin,
+  // Node makes process.stdin on its first read; a command that only hands the descriptor to a child
+  // (exec) never reads it.
+  get stdin() {
+    return process.stdin;
+  },
+  stdinFd: 0,
   stdout: process.stdout,
   stderr: process.stderr,
   version: pkg.version,

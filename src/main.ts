@@ -22,7 +22,7 @@ export interface MainInput extends Surroundings, OutputStreams {
 
 /** Runs one command line and returns the exit status; never throws. */
 export async function main(input: MainInput): Promise<number> {
-  const { argv, stdout, stderr, ...surroundings } = input;
+  const { argv, stdout, stderr } = input;
   const out = new PlainOutput({ stdout, stderr }, wantsColor(stderr, input.env));
   let json = argv.includes('--json');
   let failureStatus: number | undefined;
@@ -59,7 +59,7 @@ export async function main(input: MainInput): Promise<number> {
       out.result(commandHelp(command));
       return 0;
     }
-    return await command.run({ ...surroundings, out, args });
+    return await command.run(extended(input, { out, args }));
   } catch (error) {
     // Whatever an interrupted call threw (a killed child's status, a closed pipe), the cause is the
     // interruption; reporting it as that is the one short line the user expects after ctrl-c.
@@ -69,6 +69,14 @@ export async function main(input: MainInput): Promise<number> {
   } finally {
     closeReporter(out);
   }
+}
+
+/** `base` with `extra` added, its accessors kept as accessors (cli.ts's stdin is made on first read). */
+function extended<T extends object, U extends object>(base: T, extra: U): T & U {
+  return Object.defineProperties(
+    Object.defineProperties({}, Object.getOwnPropertyDescriptors(base)),
+    Object.getOwnPropertyDescriptors(extra),
+  ) as T & U;
 }
 
 /** Prints `error` for the user: a DevenvError as its message and hint, anything else as a bug. */

@@ -18,7 +18,10 @@ export interface Surroundings {
   arch: string;
   /** Node's `process.platform`, for `doctor`. */
   platform: string;
+  /** Read it only when a stream is wanted: cli.ts makes it on first read (see `stdinFd`). */
   stdin: Readable & { isTTY?: boolean };
+  /** 0 when `stdin` is the process's own: runtime.ts's `Stdio.stdinFd`. */
+  stdinFd?: number | undefined;
   version: string;
   /**
    * Aborted when the user interrupts (cli.ts turns SIGINT, SIGTERM and SIGHUP into it): long-running

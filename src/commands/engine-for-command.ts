@@ -47,13 +47,22 @@ async function ask(ctx: CommandContext, stderr: Writable, question: string): Pro
 /** The engine context of this command run. */
 export function engineContext(ctx: CommandContext, runtime: Runtime): EngineContext {
   const { stdout, stderr } = ctx.out.streams;
-  const interactive = ctx.stdin.isTTY === true && stdout.isTTY === true;
+  // stdout first: reading stdin makes its stream (cli.ts), which a run with output to a pipe or a
+  // file never needs for this.
+  const interactive = stdout.isTTY === true && ctx.stdin.isTTY === true;
   return {
     runtime,
     onEvent: reporterFor(ctx.out, resolveProgress(ctx.args.globals.progress, stderr, ctx.env), Date.now)
       .onEvent,
     env: ctx.env,
-    stdio: { stdin: ctx.stdin, stdout, stderr },
+    stdio: {
+      get stdin() {
+        return ctx.stdin;
+      },
+      stdinFd: ctx.stdinFd,
+      stdout,
+      stderr,
+    },
     interactive,
     stateHome: stateHome(ctx.env, ctx.homeDir),
     signal: ctx.signal,

@@ -104,7 +104,14 @@ async function runHook(ctx: EngineContext, spec: RunSpec, command: string, kind:
     spec.name,
     withSecrets(spec, [spec.shell, '-c', command]),
     { tty: false, interactive: false },
-    { ...ctx.stdio, stdout: ctx.stdio.stderr },
+    // The hook's output goes to stderr. Its stdin is not read (interactive: false), so not made.
+    {
+      get stdin() {
+        return ctx.stdio.stdin;
+      },
+      stdout: ctx.stdio.stderr,
+      stderr: ctx.stdio.stderr,
+    },
   );
   if (status !== 0) {
     throw new DevenvError(

@@ -73,7 +73,7 @@ export async function execIn(
   await ensureRunning(ctx, container);
   const secret = container.mounts.some((m) => m.target === SECRET_ENV_TARGET);
   const argv = secret ? wrapWithSecrets(command) : [...command];
-  const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
+  const tty = ctx.stdio.stdout.isTTY === true && ctx.stdio.stdin.isTTY === true;
   return ctx.runtime.exec(
     name,
     argv,
@@ -92,7 +92,7 @@ export async function runOnce(
   image: ImageSummary,
   command: readonly string[],
 ): Promise<number> {
-  const tty = ctx.stdio.stdin.isTTY === true && ctx.stdio.stdout.isTTY === true;
+  const tty = ctx.stdio.stdout.isTTY === true && ctx.stdio.stdin.isTTY === true;
   const name = `${spec.name}-run-${crypto().randomBytes(3).toString('hex')}`;
   const labels = { [LABELS.runOf]: spec.name };
   const argv = command.length === 0 ? [spec.shell] : [...command];

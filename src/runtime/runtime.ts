@@ -72,7 +72,14 @@ export interface BuildRequest {
 
 /** The streams of an interactive process. */
 export interface Stdio {
+  /** Read it only when a stream is wanted: the CLI's is made on first read (see `stdinFd`). */
   stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  /**
+   * 0 when `stdin` is this process's own standard input (the CLI's): a child can be given the
+   * descriptor itself, and Node never makes a stream of it, which for a file (`</dev/null`) loads
+   * its fs streams (~3 ms of a warm `exec`) and for a pipe sets it non-blocking under the child.
+   */
+  stdinFd?: number | undefined;
   stdout: Writable & { isTTY?: boolean; columns?: number; rows?: number };
   stderr: Writable;
 }

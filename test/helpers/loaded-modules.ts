@@ -87,13 +87,14 @@ process.stdout.write = () => process.exit(99);
 `;
 
 /**
- * Runs `devenv ...args` and records every module it loads; never throws on a non-zero exit. With
+ * Runs `devenv ...args` and records every module it loads; never throws on a non-zero exit. Its
+ * stdin is `options.input` through a pipe, or the file `stdinFile` itself (its descriptor). With
  * `untilFirstWrite`, it runs on a terminal (`script`, util-linux) and ends at its first write to
  * stdout (status 99): the modules a full-screen program loads before its first frame.
  */
 export async function tracedDevenv(
   args: readonly string[],
-  options: CliOptions & { untilFirstWrite?: boolean; compiled?: boolean } = {},
+  options: CliOptions & { untilFirstWrite?: boolean; compiled?: boolean; stdinFile?: string } = {},
 ): Promise<TracedRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-trace-'));
   try {
@@ -118,8 +119,13 @@ export async function tracedDevenv(
       ...args,
     ];
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    // With stdinFile, a shell opens the file as the CLI's stdin (execa would pipe it instead).
     const [file, ...rest] =
-      options.untilFirstWrite === true ? ['script', '-qefc', quoted, '/dev/null'] : argv;
+      options.untilFirstWrite === true
+        ? ['script', '-qefc', quoted, '/dev/null']
+        : options.stdinFile === undefined
+          ? argv
+          : ['/bin/sh', '-c', 'file=$1; shift; exec "$@" <"$file"', 'sh', options.stdinFile, ...argv];
     const result = await execa(file as string, rest, {
       cwd: options.cwd,
       env: {
@@ -129,7 +135,7 @@ export async function tracedDevenv(
         DEVENV_TRACE_MODULES: out,
         DEVENV_TRACE_BUILTINS: builtinsOut,
       },
-      input: options.input ?? '',
+      input: options.stdinFile === undefined ? (options.input ?? '') : undefined,
       reject: false,
       timeout: options.timeout ?? 120_000,
     });

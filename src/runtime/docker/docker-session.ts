@@ -13,8 +13,8 @@ import type { DockerTarget } from './docker-cli.js';
 import { parseContainers } from './inspect.js';
 import { containerFlags, toExecArgs } from './run-args.js';
 
-function stdioOf(stdio: Stdio): [Stdio['stdin'], Stdio['stdout'], Stdio['stderr']] {
-  return [stdio.stdin, stdio.stdout, stdio.stderr];
+function stdioOf(stdio: Stdio): [Stdio['stdin'] | number, Stdio['stdout'], Stdio['stderr']] {
+  return [stdio.stdinFd ?? stdio.stdin, stdio.stdout, stdio.stderr];
 }
 
 /**

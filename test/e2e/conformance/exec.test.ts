@@ -1,8 +1,8 @@
 /**
- * Commands in an environment: exec passes the command's status through and devenv's own failures
- * give 125, it sees the environment's variables, runs as another user or in another folder, and
- * starts a stopped environment; run uses a throwaway container with the same settings and leaves
- * nothing behind.
+ * Commands in an environment: exec passes the command's status through and the caller's stdin to
+ * it, devenv's own failures give 125, it sees the environment's variables, runs as another user or
+ * in another folder, and starts a stopped environment; run uses a throwaway container with the same
+ * settings and leaves nothing behind.
  */
 import { expect, it } from 'vitest';
 import { forEachRuntime } from './runtimes.js';
@@ -17,6 +17,12 @@ forEachRuntime('commands in an environment', ['build', 'containers'], (runtime) 
     expect(three.exitCode).toBe(3);
     expect(three.stderr).toContain('to-stderr');
     expect((await user.run(dir, ['exec', '--', 'true'])).exitCode).toBe(0);
+    // The caller's stdin reaches the command (its descriptor, handed on) and its end ends the command.
+    const piped = await user.run(dir, ['exec', '--', 'sh', '-c', 'cat; echo end'], {
+      input: 'through stdin\n',
+    });
+    expect(piped.exitCode, piped.stderr).toBe(0);
+    expect(piped.stdout.trim()).toBe('through stdin\nend');
     const missing = await user.run(dir, ['exec', 'no-such-env', '--', 'true']);
     expect(missing.exitCode).toBe(125);
     expect(missing.stderr).toContain('there is no environment named no-such-env');

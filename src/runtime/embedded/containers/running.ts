@@ -135,7 +135,7 @@ export async function execInContainer(
   closeInheritedDescriptors();
   return new Promise((resolve, reject) => {
     const child = childProcess().spawn(launch.argv[0] as string, launch.argv.slice(1), {
-      stdio: [options.interactive ? stdio.stdin : 'ignore', stdio.stdout, stdio.stderr],
+      stdio: [options.interactive ? (stdio.stdinFd ?? stdio.stdin) : 'ignore', stdio.stdout, stdio.stderr],
       env: launch.env,
     });
     child.on('error', (error) => {
