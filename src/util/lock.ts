@@ -51,7 +51,15 @@ export interface LockOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * The locks this async call chain holds, for {@link withLock}'s re-entrancy. Node 20's
+ * AsyncLocalStorage turns on V8's promise hooks at its first `run`, and they stay on: every promise
+ * the process makes after that (a pull's streams and fetches make hundreds of thousands) runs a hook.
+ * So the storage is disabled again each time no {@link withLock} action is in flight; the next `run`
+ * enables it. Nothing is lost by that: with no action in flight, no chain holds a lock.
+ */
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
+let actionsInFlight = 0;
 
 async function holderText(file: string): Promise<string> {
   const text = await readFile(`${file}.owner`, 'utf8').catch(() => '');
@@ -193,9 +201,11 @@ export async function withLock<T>(file: string, options: LockOptions, action: ()
   const current = held.getStore();
   if (current?.has(file) === true) return action();
   const lock = await acquireLock(file, options);
+  actionsInFlight++;
   try {
     return await held.run(new Set([...(current ?? []), file]), action);
   } finally {
+    if (--actionsInFlight === 0) held.disable();
     await lock.release();
   }
 }

@@ -2,8 +2,10 @@
  * Many locks in one process: each is really held against other processes (checked with a separate
  * `flock -n`), no process stays behind per lock (only the one shared lock helper), a child started
  * while a lock is held does not keep it after the release, and a helper that dies takes its locks
- * with it and says so.
+ * with it and says so. `withLock` is re-entrant within one async call chain and only there, and
+ * leaves Node's promise hooks off once no locked action runs.
  */
+import { executionAsyncId } from 'node:async_hooks';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -91,6 +93,51 @@ describe('locks held by this process', { timeout: 60_000 }, () => {
       await lock.release();
     }
     expect(freeElsewhere(file)).toBe(true);
+  });
+});
+
+/** The async ID a promise callback runs under: 0 while Node's promise hooks are off. */
+function promiseAsyncId(): Promise<number> {
+  return Promise.resolve().then(() => executionAsyncId());
+}
+
+describe('withLock', { timeout: 60_000 }, () => {
+  it('is re-entrant within its call chain, before and after the storage was switched off', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'devenv-lock-')), 'x.lock');
+    expect(await promiseAsyncId()).toBe(0);
+    for (const round of [1, 2]) {
+      const inner = await withLock(file, {}, async () => {
+        // Promise hooks carry the held set across this await.
+        expect(await promiseAsyncId()).not.toBe(0);
+        return withLock(file, { timeoutMs: 2_000 }, () => Promise.resolve(`nested ${round}`));
+      });
+      expect(inner).toBe(`nested ${round}`);
+      expect(freeElsewhere(file)).toBe(true);
+      // No locked action runs now: the promise hooks are off again.
+      expect(await promiseAsyncId()).toBe(0);
+    }
+  });
+
+  it('a chain that did not take the lock waits for it, while another action still holds it', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'devenv-lock-')), 'x.lock');
+    const order: string[] = [];
+    let release!: () => void;
+    const holding = withLock(file, {}, async () => {
+      order.push('first in');
+      await new Promise<void>((resolve) => (release = resolve));
+      order.push('first out');
+    });
+    await vi.waitFor(() => {
+      expect(order).toEqual(['first in']);
+    });
+    // Started outside the first action's chain: not re-entrant, so it waits.
+    const second = withLock(file, {}, () => Promise.resolve(order.push('second')));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(order).toEqual(['first in']);
+    release();
+    await Promise.all([holding, second]);
+    expect(order).toEqual(['first in', 'first out', 'second']);
+    expect(await promiseAsyncId()).toBe(0);
   });
 });
 
