@@ -159,7 +159,14 @@ export class Transport {
     let dispatcher = this.dispatchers.get(key);
     if (dispatcher === undefined) {
       const timeouts = { headersTimeout: this.idleTimeoutMs, bodyTimeout: this.idleTimeoutMs };
-      const tls = { rejectUnauthorized: !insecure, timeout: this.options.connectTimeoutMs ?? 30_000 };
+      // An insecure host's certificate is not checked, so its TLS attempt needs no CA list: an empty
+      // one spares Node parsing its ~140 root certificates (~20 ms) for a handshake that often only
+      // finds a plain-HTTP registry on the other end.
+      const tls = {
+        rejectUnauthorized: !insecure,
+        ...(insecure ? { ca: [] } : {}),
+        timeout: this.options.connectTimeoutMs ?? 30_000,
+      };
       const connect = this.options.lookup === undefined ? tls : { ...tls, lookup: this.options.lookup };
       dispatcher =
         proxy === undefined
