@@ -7,7 +7,7 @@
  * and renamed into place after it, so a failed restore leaves no devenv.yml.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, rm } from '../util/fs-async.js';
 import path from 'node:path';
 import { ConfigError } from '../config/diagnostic.js';
 import { withConfigName } from '../config/rename.js';

@@ -4,9 +4,9 @@
  * reaches the engine here; the image is loaded later, by {@link loadBundleImage}, once the user's
  * consent is settled, and a plain image archive by {@link loadImageArchive}.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.js';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { EngineContext } from '../engine/engine-context.js';

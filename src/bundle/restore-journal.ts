@@ -4,7 +4,7 @@
  * and the next load of that name first takes back what it lists (the volumes it created, the tag it
  * moved), so a half-filled volume is never kept as if it held the user's data.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from '../util/fs-async.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EngineContext } from '../engine/engine-context.js';

@@ -5,7 +5,7 @@
  * their new digests, and written last, which `docker load` accepts because it reads the whole archive
  * before interpreting it. Works for the legacy (Docker <= 24) and the combined (>= 25) layouts.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../util/crypto.js';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Pack } from 'tar-stream';

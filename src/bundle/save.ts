@@ -4,9 +4,9 @@
  * named volume. Written to FILE.partial, fsynced and renamed, so FILE is complete or absent; a long
  * write reports the bytes written every few seconds.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/crypto.js';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -4,7 +4,7 @@
  * they are written); every entry of the image part is hashed, and its small files (manifests,
  * configs) are kept, so the bundle can be verified whole before the engine sees any of it.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../util/crypto.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';

@@ -1,5 +1,5 @@
 /** `devenv export [DIR]`: write a Dockerfile and run.sh that build and run the environment with plain docker. */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from '../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { HEADER } from '../plan/dockerfile.js';

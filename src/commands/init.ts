@@ -4,7 +4,7 @@
  * the project that works in every clone, whoever installed devenv where.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../util/fs-async.js';
 import path from 'node:path';
 import { ConfigError } from '../config/diagnostic.js';
 import { configJsonSchema } from '../config/json-schema.js';

@@ -1,7 +1,7 @@
 /**
  * Loads devenv.yml: finds it ({@link findConfig}), reads it with a size cap and validates it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { fsProblem } from '../util/fs-problem.js';

@@ -6,7 +6,7 @@
  * is validated before it is written, atomically, so a bad edit never reaches the file.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument, stringify } from 'yaml';
 import { writeFileAtomic } from '../util/atomic.js';

@@ -1,5 +1,5 @@
 /** Reads `templates/`: install fragments for the plan and starters for `devenv init`. */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from '../util/fs-async.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { PackageManager } from './schema.js';

@@ -3,7 +3,7 @@
  * let later commands find and check it, and the lifecycle hooks.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { writeFile } from '../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { LABELS, runSettingsOf } from '../plan/compile-plan.js';

@@ -4,7 +4,7 @@
  * files that hold credentials exist only while the container does: {@link removeHostSecrets}.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm } from '../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { XAUTH_FILE } from '../plan/compile-plan.js';

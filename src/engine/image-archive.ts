@@ -4,7 +4,7 @@
  * a crash leaves at most the partial file, which the next save overwrites.
  */
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm } from '../util/fs-async.js';
 import { DevenvError, isDevenvError } from '../errors.js';
 import { commitPartial } from '../util/atomic.js';
 import { isNoSpace } from '../util/no-space.js';

@@ -4,7 +4,7 @@
  * found by their labels, so a second `rm --volumes` after a plain `rm` still finds them.
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm } from '../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';

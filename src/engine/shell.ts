@@ -4,7 +4,7 @@
  * decides. Asking it costs a throwaway container, so the answer is kept per image id in the
  * environment's state folder.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../util/fs-async.js';
 import path from 'node:path';
 import { LABELS } from '../plan/compile-plan.js';
 import type { RunSpec } from '../plan/types.js';

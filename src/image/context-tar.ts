@@ -5,12 +5,12 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from '../util/fs-async.js';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { createHash } from 'node:crypto';
+import { createHash } from '../util/crypto.js';
 import { DevenvError } from '../errors.js';
 import { asFsError } from '../util/fs-problem.js';
 import { packBody, packEntry } from '../util/tar-pack.js';

@@ -3,7 +3,7 @@
  * overlayfs work dirs). As root `rm` alone succeeds; as an ordinary user the owner must first give
  * itself access back, which it always may.
  */
-import { chmod, lstat, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, readdir, rm } from './fs-async.js';
 import path from 'node:path';
 
 /** `rm -rf path`, retrying once after making every directory in it accessible to its owner. */

@@ -3,7 +3,7 @@
  * its own offset, up to a byte budget in flight, so reading the source and writing the copy overlap
  * instead of taking turns. The first failed write fails the next call (and `flush`).
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { FileHandle } from './fs-async.js';
 
 /** Bytes in flight before {@link WriteAhead.write} waits. */
 const DEFAULT_AHEAD_BYTES = 8 * 1024 * 1024;

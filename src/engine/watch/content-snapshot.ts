@@ -3,9 +3,9 @@
  * its entry unchanged, so it causes nothing. Mode and symlink targets count, as they do in the
  * image's input digest.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from '../../util/fs-async.js';
 import path from 'node:path';
 
 /** One path's content as a short string: absent, a folder, a link target, or a file's digest. */

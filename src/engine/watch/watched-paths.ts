@@ -5,7 +5,7 @@
  * Folders are watched rather than files, so an editor that saves by writing a new file and renaming
  * it over the old one (vim) keeps being seen after the first save.
  */
-import { stat } from 'node:fs/promises';
+import { stat } from '../../util/fs-async.js';
 import path from 'node:path';
 import type { Project } from '../image.js';
 

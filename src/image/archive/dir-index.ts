@@ -2,7 +2,7 @@
  * Indexes an OCI layout directory in place: regular files by their real path (hashed when first
  * needed), symlinks recorded and resolved in scope like a tar's. Nothing is followed while walking.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from '../../util/fs-async.js';
 import path from 'node:path';
 import type { ArchiveEntry, ArchiveIndex } from './archive-index.js';
 import { invalidArchive } from './archive-index.js';

@@ -4,7 +4,7 @@
  * manifest.json and `repositories`, and containerd-based loaders find the OCI index, manifest and
  * blobs. The plan is written with `writeExport`, the deterministic archive writer.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { Readable } from 'node:stream';
 import type { ExportEntry, ExportPlan } from './write-export.js';
 import { familiarTag, normalizeTag } from '../reference.js';

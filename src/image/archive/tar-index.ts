@@ -4,9 +4,9 @@
  * hostile names (`../x`, absolute paths) and symlinks cannot reach outside the scratch directory;
  * symlinks and hardlinks are only recorded, for in-scope resolution later (moby load.go safePath).
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open } from '../../util/fs-async.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';

@@ -4,7 +4,7 @@
  * plan always gives the same bytes. The embedded runtime's `save` and the Docker squash's
  * `docker load` input are both written here.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

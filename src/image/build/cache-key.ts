@@ -3,7 +3,7 @@
  * whose stored probe config (`container_config`) equals this step's (daemon/images/cache compare.go);
  * the key hashes exactly that pair, so equal keys mean Docker would have taken the cached image.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import type { RunConfig } from './run-config.js';
 
 const sortedKeys = (map: Record<string, unknown> | null | undefined): string[] =>

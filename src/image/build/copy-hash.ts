@@ -10,7 +10,7 @@
  * image root read from disk (mode with the file-type bits Go 1.8 wrote, real owners, and the user
  * and group names the machine's passwd and group files give them).
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 
 /** One file, directory or link under a source. */
 export interface CopyHashEntry {

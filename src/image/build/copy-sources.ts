@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from '../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../errors.js';
 import type { CopyHashEntry, CopySource } from './copy-hash.js';

@@ -3,7 +3,7 @@
  * type (moby's compression.DecompressStream), through the layer decompression module.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open } from '../../util/fs-async.js';
 import type { Readable } from 'node:stream';
 import { createDecompressor, LAYER_READ_CHUNK, detectCompression } from './decompress.js';
 import type { Compression } from './decompress.js';

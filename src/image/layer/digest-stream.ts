@@ -4,7 +4,7 @@
  * decompression bomb stops at the byte cap instead of filling the disk.
  */
 import { optimizeFromNow } from '../../util/optimizer.js';
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { Transform, Writable } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -12,7 +12,7 @@
  * The parser copies whatever it keeps across reads (see ChunkReader.take), and a layer entry's body
  * pieces are written before the next is asked for, as the entry contract already requires.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { optimizeFromNow } from '../../util/optimizer.js';
 import { limitError } from './layer-limits.js';

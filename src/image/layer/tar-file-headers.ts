@@ -4,8 +4,8 @@
  * verdicts as the layer reader (tar-blocks.ts); a body that runs past the end of the file is a
  * truncated archive.
  */
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { open } from '../../util/fs-async.js';
+import type { FileHandle } from '../../util/fs-async.js';
 import { nextHeader, padding, truncated } from './tar-blocks.js';
 import type { BlockSource, RawTarHeader } from './tar-blocks.js';
 

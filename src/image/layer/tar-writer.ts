@@ -5,7 +5,7 @@
  * fit the ustar header goes into a PAX record as raw bytes, as Go's archive/tar (Docker's writer) does.
  */
 import { optimizeFromNow } from '../../util/optimizer.js';
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { invalidLayer, limitError } from './layer-limits.js';

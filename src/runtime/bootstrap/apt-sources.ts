@@ -3,7 +3,7 @@
  * archive this host's apt already uses, so a machine that reaches only its own apt mirror (an
  * air-gapped one, a CI runner behind a cache) can bootstrap without further settings.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from '../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../errors.js';
 

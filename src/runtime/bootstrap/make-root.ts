@@ -4,7 +4,7 @@
  * `debootstrap` into a folder that is then packed with tar. The tarball appears under its final name
  * only when complete, so an interrupted bootstrap never passes for a finished one.
  */
-import { access, constants, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, readdir, rm } from '../../util/fs-async.js';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DevenvError } from '../../errors.js';

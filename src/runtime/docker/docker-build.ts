@@ -4,7 +4,7 @@
  * builder as Docker's predefined build arguments, named in argv and valued through the environment,
  * so they appear in no argv, image config or history.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from '../../util/fs-async.js';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';

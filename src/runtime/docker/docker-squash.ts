@@ -5,9 +5,9 @@
  * write, and `docker load` the result under the same tag. The unsquashed image is left dangling (its
  * intermediate images keep serving the build cache) until `prune`.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../util/crypto.js';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from '../../util/fs-async.js';
 import os from 'node:os';
 import path from 'node:path';
 import { DevenvError } from '../../errors.js';

@@ -3,7 +3,7 @@
  * The copy goes through `docker cp` on a never-started helper container made from an empty image, so
  * it needs no tar (or anything else) inside any image and works on remote engines too.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../util/crypto.js';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';

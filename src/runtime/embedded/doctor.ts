@@ -3,7 +3,7 @@
  * asked) without opening it, because opening recovers leftovers and doctor must report what a crash
  * left, not hide it.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../../util/fs-async.js';
 import path from 'node:path';
 import type { HostCheck } from '../checks.js';
 import { embeddedHostChecks, storeChecks } from './host-check.js';

@@ -3,7 +3,7 @@
  * them their version, try `unshare` for mount and user namespaces, and mount a scratch overlay
  * where the store lives. Each probe is one short process with a timeout; none throws.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../util/fs-async.js';
 import { execa } from 'execa';
 import { overlaySupported } from './layers/index.js';
 import { recordedLayerMode } from './layer-mode.js';

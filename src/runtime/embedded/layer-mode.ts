@@ -4,7 +4,7 @@
  * snapshots elsewhere. The choice is made once per store and recorded in `layer-mode.json`, because
  * the two kinds of diff directory mean different things and must never be mixed in one chain.
  */
-import { mkdir, readFile, readlink, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rmdir } from '../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';

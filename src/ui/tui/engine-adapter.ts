@@ -3,7 +3,7 @@
  * save, load), the same drift report `devenv status` prints and the same plan `devenv plan` prints.
  * Each job gets its own engine context whose events, output and questions go to the TUI.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../../util/fs-async.js';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ConfigError } from '../../config/diagnostic.js';

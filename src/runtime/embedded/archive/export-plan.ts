@@ -7,7 +7,7 @@
  * that form (uncompressed, or gzip as pulled: streamed as stored, checked against its digest on the
  * way), else decompressed (zstd) so its digest is its diff ID.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream, Transform } from 'node:stream';
 import { DevenvError } from '../../../errors.js';

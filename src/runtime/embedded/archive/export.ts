@@ -3,7 +3,7 @@
  * modes), so the same images always give the same bytes; and a file variant that writes
  * `FILE.partial` and renames it only when complete (docs/reliability.md, C4, D4).
  */
-import { open, rm } from 'node:fs/promises';
+import { open, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { commitPartial } from '../../../util/atomic.js';

@@ -5,9 +5,9 @@
  * lease, and only when everything is stored are the tags written, in one step (docs/reliability.md,
  * C3). A failure leaves no tag and no image record; what was stored is collectable by prune.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../../util/crypto.js';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';

@@ -5,7 +5,7 @@
  * made from is unchanged, as on Docker: a bootstrap base until `--pull`, a tarball until its content
  * changes. A reused bootstrap base touches no network, so a second build works offline.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { object, string } from '../../../util/shape.js';
 import { DevenvError } from '../../../errors.js';

@@ -4,8 +4,8 @@
  * committed as an image on the previous one, and a step reused from the cache while its parent and
  * probe config match, until the first miss of the stage.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { randomBytes } from '../../../util/crypto.js';
+import { mkdir, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { cacheKey, StageBuilder, stageStarts, targetStage } from '../../../image/build/index.js';

@@ -5,8 +5,8 @@
  * optional squash, and only then the tag. Two builds of one tag wait for each other; a failed or
  * interrupted build moves no tag, and what it committed before failing serves the next build's cache.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash } from '../../../util/crypto.js';
+import { readFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DevenvError } from '../../../errors.js';

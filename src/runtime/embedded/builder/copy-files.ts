@@ -19,7 +19,7 @@ import {
   readlink,
   rm,
   symlink,
-} from 'node:fs/promises';
+} from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { resolveInRoot } from '../layers/index.js';

@@ -3,7 +3,7 @@
  * stage or another image, mounted read-only), hash them as Docker does for the cache probe, and on a
  * miss copy them into the step's root and commit the diff.
  */
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { cacheKey, collectCopySources, copySourceHash } from '../../../image/build/index.js';

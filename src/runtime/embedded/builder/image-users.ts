@@ -3,7 +3,7 @@
  * /etc/passwd and /etc/group (read in-root, never through a link to a host file), numbers taken as
  * they are, and a missing group meaning the user's primary group (or the same number).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { resolveInRoot } from '../layers/index.js';

@@ -4,7 +4,7 @@
  * config. Here the same comparison is a key, sha256 over the parent image ID and the probe, and one
  * small file per key names the image the step committed. A key whose image is gone (pruned) is a miss.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import type { Store } from '../store/index.js';

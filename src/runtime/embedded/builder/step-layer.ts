@@ -4,7 +4,7 @@
  * store. (For RUN, the sandbox adds its own init layer of mount points on top, so a step's diff never
  * records them.)
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { OCI_LAYER_TAR } from '../../../image/oci/media-types.js';
 import { diffLayer } from '../layers/index.js';

@@ -1,5 +1,5 @@
 /** WORKDIR on the embedded builder: the folder is created (root-owned, 0755) when missing, as Docker does. */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { BuildStep } from '../../../image/build/index.js';
 import { openOverlays } from '../layers/index.js';

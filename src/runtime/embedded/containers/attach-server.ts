@@ -4,7 +4,7 @@
  * last size sent wins; when the main process ends every client gets its status
  * (docs/embedded-runtime.md#attach-and-logs).
  */
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from '../../../util/fs-async.js';
 import net from 'node:net';
 import { DevenvError } from '../../../errors.js';
 import {

@@ -4,7 +4,7 @@
  * (minus the variables the caller drops), labels, user and working directory, with the ENTRYPOINT
  * and CMD the caller names. The layer is written by the same diff as a build step's.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { OCI_LAYER_TAR } from '../../../image/oci/media-types.js';
 import { removeTree } from '../../../util/remove-tree.js';

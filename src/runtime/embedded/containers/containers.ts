@@ -4,7 +4,7 @@
  * monitor's socket, the session log, commit of the writable layer, and throwaway `run` containers.
  * Every method opens what it needs; there is no daemon to ask.
  */
-import { chmod, mkdir, rename } from 'node:fs/promises';
+import { chmod, mkdir, rename } from '../../../util/fs-async.js';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';

@@ -4,7 +4,7 @@
  * (named volumes resolved to their folders), devices and capabilities. The monitor and `run` both
  * start from these.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { chainDirs } from '../builder/step-layer.js';
 import { privateNetworkFiles } from '../network/index.js';

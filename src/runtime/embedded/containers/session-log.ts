@@ -4,8 +4,8 @@
  * (docs/embedded-runtime.md#attach-and-logs).
  */
 import { constants as fsConstants } from 'node:fs';
-import { open, rename, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { open, rename, stat } from '../../../util/fs-async.js';
+import type { FileHandle } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';

@@ -13,7 +13,7 @@
  */
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from '../../../util/fs-async.js';
 import type { ContainerChangeSink } from '../../runtime.js';
 import { isAlive } from './liveness.js';
 import { containerPaths, readConfig, readState } from './record.js';

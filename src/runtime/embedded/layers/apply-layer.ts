@@ -4,7 +4,7 @@
  * complete. A crash leaves a `<target>.tmp-*` directory and nothing under the final name. The
  * result is not yet durable: whoever publishes it syncs first (the store does, before its rename).
  */
-import { lstat, mkdir, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, realpath, rename } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';

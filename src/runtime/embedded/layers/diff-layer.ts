@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, mkdtemp, readdir, readlink } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readlink } from '../../../util/fs-async.js';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';

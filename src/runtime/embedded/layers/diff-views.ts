@@ -3,7 +3,7 @@
  * upper dir stacked on it. A name present below but absent from the merged view was deleted by the
  * upper dir, by a whiteout Node can see (char 0:0) or by an opaque xattr it cannot read.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { openOverlays } from './overlay-mount.js';
 import { hostPath } from './resolve-in-root.js';

@@ -4,7 +4,7 @@
  * chain, upper = the new diff), so whiteouts become kernel whiteouts and every path resolves as a
  * container will see it; in flatten mode into a copy of the parent snapshot.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { copySnapshot } from './flatten.js';
 import { openOverlays } from './overlay-mount.js';

@@ -5,7 +5,7 @@
  * process dies, stdin closes, the shell exits and the kernel tears the namespace down.
  */
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { childProcess } from '../../../util/child-process.js';

@@ -6,7 +6,7 @@
  * deletes (flatten mode). Every path is resolved in-root first, and the whited-out name itself is never
  * followed, so `.wh.localetc` removes the link `localetc`, not `/etc`.
  */
-import { lchown, lstat, mkdir, readdir, rm, chmod, utimes } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir, rm, chmod, utimes } from '../../../util/fs-async.js';
 import { classifyWhiteout } from '../../../image/layer/entry-name.js';
 import { hostPath, resolveParentInRoot } from './resolve-in-root.js';
 import type { LayerEntry } from '../../../image/layer/tar-entries.js';

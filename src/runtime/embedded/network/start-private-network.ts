@@ -3,7 +3,7 @@
  * `add_hostfwd` per published port. Either all of it is in place or nothing is left running.
  */
 import { closeSync, openSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { bindError, freePort } from './host-ports.js';

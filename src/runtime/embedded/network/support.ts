@@ -2,7 +2,7 @@
  * Whether a private network can be made here: Linux, a slirp4netns recent enough for what devenv
  * asks of it, and the tun device it creates `tap0` with.
  */
-import { stat } from 'node:fs/promises';
+import { stat } from '../../../util/fs-async.js';
 import { execa } from 'execa';
 import { DevenvError } from '../../../errors.js';
 import { findOnPath } from '../host-probe.js';

@@ -4,7 +4,7 @@
  * gone; devenv watches the process instead and stops slirp4netns when it ends. A pid alone is not
  * trusted: it is compared with the process's start time, so a recycled pid does not count.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../../util/fs-async.js';
 
 /** How often the watched process is looked at; a stopped container's forwards end this much later. */
 const POLL_MS = 500;

@@ -4,7 +4,7 @@
  * `Range: bytes=N-`. The generator ends normally only when size and digest both matched, so a consumer
  * must not treat the bytes as good before the loop finished.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import { failpoint } from '../../../util/failpoint.js';
 import { checkDigest, checkRepository } from './digest.js';
 import { digestMismatch, loginHint, registryError } from './errors.js';

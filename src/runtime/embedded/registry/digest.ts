@@ -2,7 +2,7 @@
  * Digest checks. A digest string from a manifest, header or caller is untrusted until it matched
  * `^sha256:[a-f0-9]{64}$`: only then may it appear in a URL or a file name (CVE-2024-3727).
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import { isSha256Digest } from '../../../image/reference.js';
 import { registryError } from './errors.js';
 

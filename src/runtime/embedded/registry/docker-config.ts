@@ -3,7 +3,7 @@
  * credentials. Read leniently (a missing file means no credentials), written atomically with mode 0600,
  * keeping every key we do not manage.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../../util/atomic.js';

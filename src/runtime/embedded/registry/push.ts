@@ -3,7 +3,7 @@
  * closing PUT), cross-repository mounts, and manifests PUT as raw bytes. Every byte we upload is
  * counted and hashed on the way out, so we never finish an upload whose content is not the digest.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import { failpoint } from '../../../util/failpoint.js';
 import { checkDigest, checkManifestReference, checkRepository, sha256Digest } from './digest.js';
 import { digestMismatch, limitError, loginHint, registryError } from './errors.js';

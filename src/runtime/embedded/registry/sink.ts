@@ -3,7 +3,7 @@
  * `commit` (size and digest matched) or `discard` (anything failed), so a blob becomes visible under
  * its final name only when it is verified (reliability rule 1).
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';

@@ -3,7 +3,7 @@
  * (argv, environment, working directory, hostname, binds) get a `DEVENV_CONFIG_INVALID` naming
  * them; paths the caller computed are bugs when wrong.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import type { SandboxSpec } from './index.js';

@@ -7,8 +7,7 @@
  * `setpriv` and `unshare --root`, the program (or tini in front of it), which becomes PID 1 of the
  * sandbox. With a tty, util-linux `script` runs the whole runner on a fresh pty.
  */
-import { readlink } from 'node:fs/promises';
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readlink, realpath } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { execa } from 'execa';
 import { DevenvError } from '../../../errors.js';

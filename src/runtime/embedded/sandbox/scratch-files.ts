@@ -5,7 +5,7 @@
  * layer, and so that an image whose /proc, /dev, /sys or /etc/hosts is a symlink is covered by a
  * real directory or file (Docker's "-init" layer does the same).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { SandboxSpec } from './index.js';
 import type { ScratchFiles } from './mount-plan.js';

@@ -2,9 +2,9 @@
  * The content-addressed blob store: `blobs/sha256/<hex>`, written only through verified ingest and
  * re-verified on read when asked (moby image/fs.go "failed to verify").
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, open, rm } from 'node:fs/promises';
+import { chmod, lstat, open, rm } from '../../../util/fs-async.js';
 import { Readable, Transform } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import type { StoreContext } from './store-context.js';

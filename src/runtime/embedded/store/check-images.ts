@@ -1,5 +1,5 @@
 /** Image and tag checks: every record's config hashes to its ID, its chain and blobs exist, every tag resolves. */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import path from 'node:path';
 import { chainIdsOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';

@@ -1,5 +1,5 @@
 /** Layer checks: metadata validates, chain IDs add up, parents exist, short links point back. */
-import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstat, readFile, readlink } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { chainIdOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';

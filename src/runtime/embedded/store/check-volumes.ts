@@ -3,7 +3,7 @@
  * and every volume a container mounts exists. A volume no container mounts is fine (Docker keeps
  * those too); leftovers of interrupted creations, removals and imports are found with the others.
  */
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { syncDir } from '../../../util/atomic.js';
 import type { StoreIssue } from './check-types.js';

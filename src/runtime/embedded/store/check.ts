@@ -5,7 +5,7 @@
  * `*-removing` leftovers; chain IDs and parents hold; every state file validates with zod; every
  * volume is whole and every volume a container mounts exists.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { checkImages } from './check-images.js';
 import { checkLayers } from './check-layers.js';

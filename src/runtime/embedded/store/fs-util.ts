@@ -1,5 +1,5 @@
 /** Small filesystem helpers the store parts share. */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 
 /** True when something (of any type, links not followed) exists at `file`. */

@@ -5,8 +5,8 @@
  * that directory. A failed ingest removes its directory, so nothing appears under a final name and
  * the same digest can be ingested again.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from '../../../util/crypto.js';
+import { chmod, mkdir, open, rename, rm, writeFile } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';

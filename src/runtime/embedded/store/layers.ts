@@ -5,8 +5,8 @@
  * leaves a half-unpacked layer under a final name (docs/reliability.md, rule 3, C1, D2). Deletion
  * renames to `<hex>-removing-<rand>` first, so a crash mid-delete leaves a name nothing refers to (C7).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { randomBytes } from '../../../util/crypto.js';
+import { mkdir, readFile, rename, rm, symlink, unlink } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';

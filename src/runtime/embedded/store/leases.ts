@@ -4,8 +4,8 @@
  * what an operation is about to use (docs/reliability.md, rule 5, K5). A lease protects nothing
  * once it expires (24 h by default, like containerd's client) or once its owner process is gone.
  */
-import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { randomBytes } from '../../../util/crypto.js';
+import { readdir, rm } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { StoreContext } from './store-context.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';

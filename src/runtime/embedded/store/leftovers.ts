@@ -5,7 +5,7 @@
  * expired leases and dangling short links. Shared by `openStore`
  * (recovery on start), `checkStore` (report) and `repairStore` (removal).
  */
-import { lstat, readlink, rm, stat } from 'node:fs/promises';
+import { lstat, readlink, rm, stat } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';

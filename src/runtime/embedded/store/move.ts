@@ -9,7 +9,7 @@
  * - after the switch the new store is complete and the old one is only garbage, marked `moved.json`
  *   so nothing opens it by mistake.
  */
-import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';

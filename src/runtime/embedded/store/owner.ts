@@ -3,7 +3,7 @@
  * pid plus that process's start time from /proc/<pid>/stat, so a reused pid is not mistaken for the
  * original owner (docs/reliability.md, C8, rule 11).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../../util/fs-async.js';
 import { exactObject, integer, number, optional, refine, string } from '../../../util/shape.js';
 import type { Checked } from '../../../util/shape.js';
 

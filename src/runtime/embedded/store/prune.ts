@@ -5,7 +5,7 @@
  * and every operation records what it uses in its lease under the same lock, so prune never removes
  * what an operation in flight uses (K5).
  */
-import { lstat, rm, unlink } from 'node:fs/promises';
+import { lstat, rm, unlink } from '../../../util/fs-async.js';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { chainIdsOf } from './chain-id.js';

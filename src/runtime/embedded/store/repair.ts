@@ -4,8 +4,8 @@
  * images, drops tags whose image is gone, and makes broken volumes whole (never deleting their data). Runs the checker, repairs under the store lock, and
  * repeats, because one repair can expose the next (a removed layer breaks the images above it).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { randomBytes } from '../../../util/crypto.js';
+import { mkdir, rename, rm, symlink } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import { checkStore } from './check.js';

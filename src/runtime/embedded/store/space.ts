@@ -3,7 +3,7 @@
  * DEVENV_NO_SPACE error naming the path and, where known, how much was needed and how much was free;
  * large writes of a known size are refused before they start (D6).
  */
-import { statfs } from 'node:fs/promises';
+import { statfs } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { isNoSpace } from '../../../util/no-space.js';

@@ -1,5 +1,5 @@
 /** A listing of a directory tree (path, type, mode, owner, size, link target) for comparing copies. */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from '../../../util/fs-async.js';
 import path from 'node:path';
 
 /**

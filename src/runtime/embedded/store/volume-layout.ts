@@ -4,7 +4,7 @@
  * operations on one volume. The operations themselves live in `../volumes/`; the store knows this
  * much so that recovery, `doctor` and `storage move` can see volumes.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../../../util/crypto.js';
 import path from 'node:path';
 import { exactObject, record, string } from '../../../util/shape.js';
 import type { Checked } from '../../../util/shape.js';

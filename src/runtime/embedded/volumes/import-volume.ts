@@ -4,7 +4,7 @@
  * it after a crash) and swapped in for the empty data folder only when complete: a failed or
  * interrupted import leaves the volume empty, never half filled.
  */
-import { mkdtemp, mkdir, readdir, rename, rmdir, chmod } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rename, rmdir, chmod } from '../../../util/fs-async.js';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';

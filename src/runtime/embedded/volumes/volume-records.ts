@@ -4,8 +4,8 @@
  * (renamed to `.removing-*`, then deleted), so a crash leaves either the volume or a leftover that
  * recovery and `devenv doctor --repair` clear.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, rename } from 'node:fs/promises';
+import { randomBytes } from '../../../util/crypto.js';
+import { chmod, lstat, mkdir, rename } from '../../../util/fs-async.js';
 import path from 'node:path';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';
