@@ -4,7 +4,7 @@
  * after its config blob and every layer of its chain are stored, so no record points at a missing
  * layer (docs/reliability.md, C2).
  */
-import { rm } from 'node:fs/promises';
+import { rm } from '../../../util/fs-async.js';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import type { BlobStore } from './blobs.js';
@@ -60,9 +60,15 @@ export class ImageStore {
       .map((n) => `sha256:${n.slice(0, 64)}`);
   }
 
-  /** The config's exact bytes (re-verified against the ID) and the parts the store reads. */
-  async config(id: string): Promise<{ bytes: Buffer; config: ImageConfig }> {
-    const bytes = await this.#blobs.read(id, { verify: true });
+  /**
+   * The config's exact bytes and the parts the store reads. The bytes are re-verified against the ID
+   * unless `verify` is false, which only a report may ask (see {@link Store.summary}).
+   */
+  async config(
+    id: string,
+    options: { verify?: boolean } = {},
+  ): Promise<{ bytes: Buffer; config: ImageConfig }> {
+    const bytes = await this.#blobs.read(id, { verify: options.verify !== false });
     return { bytes, config: parseImageConfig(bytes, `config of image ${id}`) };
   }
 

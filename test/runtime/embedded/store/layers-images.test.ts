@@ -2,7 +2,15 @@
  * Layers keyed by chain ID, built through the injected unpacker and committed by rename; image records
  * with byte-exact configs (ID = sha256 of the config); tags normalised through parseReference.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalizeTag } from '../../../../src/image/reference.js';
@@ -177,6 +185,18 @@ describe('images and tags', () => {
     expect(summary.size).toBeGreaterThan(0);
     expect(await store.refs.remove(['busybox'])).toEqual(['docker.io/library/busybox:latest']);
     expect(await store.refs.resolve('busybox')).toBeUndefined();
+  });
+
+  it('a damaged config blob: the summary reports it unhashed, the config read that things are made from refuses it', async () => {
+    const store = await freshStore();
+    const { id } = await storeImage(store, [await makeLayer({ 'a.txt': 'a' })], { tag: 'damaged' });
+    const file = store.paths.blob(id);
+    // Same length, different bytes: only a hash can tell.
+    const damaged = readFileSync(file, 'utf8').replace('PATH=/usr/bin:/bin', 'PATH=/usr/bin:/xx');
+    chmodSync(file, 0o644);
+    writeFileSync(file, damaged);
+    expect((await store.summary(id)).env).toEqual(['PATH=/usr/bin:/xx']);
+    await expect(store.images.config(id)).rejects.toMatchObject({ code: 'DEVENV_DIGEST_MISMATCH' });
   });
 
   it('refuses invalid and digest references as tags, and tags to missing images', async () => {
