@@ -121,7 +121,9 @@ async function build(options: ApplyLayerOptions, layout: LayerBuild): Promise<Ap
   try {
     if (scan !== undefined) await applyWhiteouts(tree.root, scan.plan);
     const chown = options.chown ?? process.getuid?.() === 0;
-    const ctx = extractContext(tree.root, chown, options.onNotice ?? (() => undefined));
+    // A base layer is written straight into its new, empty diff, which nothing else writes to.
+    const empty = layout.parents.length === 0;
+    const ctx = extractContext(tree.root, chown, options.onNotice ?? (() => undefined), empty);
     layer = await readLayer(options.open, limits, ctx, known);
   } finally {
     await tree.close();

@@ -7,7 +7,8 @@ import { chmodSync, utimesSync } from 'node:fs';
 import { failpoint } from '../../../util/failpoint.js';
 import { classifyWhiteout } from '../../../image/layer/entry-name.js';
 import type { ExtractContext } from './extract-context.js';
-import { hostPath, tryLstat } from './resolve-in-root.js';
+import { kindAt } from './extract-context.js';
+import { hostPath } from './resolve-in-root.js';
 import type { LayerEntry } from '../../../image/layer/tar-entries.js';
 import { writeEntry } from './write-entry.js';
 
@@ -38,7 +39,7 @@ export function applyDeferredDirs(ctx: ExtractContext): void {
   for (const [rel, meta] of ordered) {
     const target = hostPath(ctx.root, rel);
     // A later entry may have replaced the directory with a symlink, which chmod would follow.
-    if (tryLstat(target)?.isDirectory() !== true) continue;
+    if (kindAt(ctx, rel) !== 'directory') continue;
     if (meta.mode !== undefined) chmodSync(target, meta.mode);
     utimesSync(target, meta.atime, meta.mtime);
   }

@@ -14,13 +14,21 @@ import { DevenvError } from '../../../errors.js';
 export const MAX_SYMLINKS = 40;
 
 /**
+ * Says whether the resolved path `rel` (relative to the root) is a symlink. The default asks the
+ * filesystem; an extraction into a tree it alone has written answers from what it made.
+ */
+export type SymlinkTest = (root: string, rel: string) => boolean;
+
+const lstatSymlinkTest: SymlinkTest = (root, rel) => tryLstat(hostPath(root, rel))?.isSymbolicLink() === true;
+
+/**
  * Resolves `rel` (slash-separated, relative to `root`) to a path under `root`, following every
  * symlink in-root, including the last component. Components that do not exist are kept as spelled,
  * so the result may name something yet to be created. Throws `DEVENV_ARCHIVE_INVALID` after
  * {@link MAX_SYMLINKS} links (ELOOP).
  * @returns the resolved path relative to `root` (`''` for the root itself), without `.` or `..`.
  */
-export function resolveInRoot(root: string, rel: string): string {
+export function resolveInRoot(root: string, rel: string, isSymlink: SymlinkTest = lstatSymlinkTest): string {
   const done: string[] = [];
   const todo = split(rel).reverse();
   let links = 0;
@@ -32,11 +40,11 @@ export function resolveInRoot(root: string, rel: string): string {
       continue;
     }
     done.push(part);
-    const current = hostPath(root, done.join('/'));
-    if (tryLstat(current)?.isSymbolicLink() !== true) continue;
+    const currentRel = done.join('/');
+    if (!isSymlink(root, currentRel)) continue;
     if (++links > MAX_SYMLINKS)
       throw new DevenvError('DEVENV_ARCHIVE_INVALID', `too many levels of symbolic links resolving ${rel}`);
-    const target = readlinkSync(current);
+    const target = readlinkSync(hostPath(root, currentRel));
     done.pop();
     if (target.startsWith('/')) done.length = 0;
     todo.push(...split(target).reverse());
@@ -49,10 +57,14 @@ export function resolveInRoot(root: string, rel: string): string {
  * file is created: the entry itself is never followed, so a symlink there is replaced, not written
  * through. Returns a path relative to `root`.
  */
-export function resolveParentInRoot(root: string, rel: string): string {
+export function resolveParentInRoot(
+  root: string,
+  rel: string,
+  isSymlink: SymlinkTest = lstatSymlinkTest,
+): string {
   const slash = rel.lastIndexOf('/');
   if (slash < 0) return rel;
-  const parent = resolveInRoot(root, rel.slice(0, slash));
+  const parent = resolveInRoot(root, rel.slice(0, slash), isSymlink);
   const base = rel.slice(slash + 1);
   return parent === '' ? base : `${parent}/${base}`;
 }

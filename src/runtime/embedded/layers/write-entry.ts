@@ -4,7 +4,6 @@
  * directory meets directory, and files are opened with O_EXCL|O_NOFOLLOW so nothing is ever written
  * through a symlink. Metadata syscalls are synchronous (see resolve-in-root.ts for why).
  */
-import type { Stats } from 'node:fs';
 import {
   chmodSync,
   closeSync,
@@ -24,9 +23,9 @@ import {
 } from 'node:fs';
 import { execa } from 'execa';
 import type { ExtractContext } from './extract-context.js';
-import { prepareParent } from './extract-context.js';
+import { kindAt, noteMade, noteRemoved, prepareParent, symlinkTest } from './extract-context.js';
 import { invalidEntry } from '../../../image/layer/layer-limits.js';
-import { hostPath, resolveParentInRoot, tryLstat } from './resolve-in-root.js';
+import { hostPath, resolveParentInRoot } from './resolve-in-root.js';
 import type { LayerEntry } from '../../../image/layer/tar-entries.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -43,38 +42,44 @@ export async function writeEntry(ctx: ExtractContext, entry: LayerEntry): Promis
   }
   if (entry.rel === '' && entry.type !== 'directory')
     throw invalidEntry(entry.name, 'the layer root must be a directory');
-  const keepDir = clearTarget(ctx, target, entry.type === 'directory');
+  const keepDir = clearTarget(ctx, rel, entry.type === 'directory');
   switch (entry.type) {
     case 'directory':
       if (!keepDir) mkdirSync(target, 0o700);
+      noteMade(ctx, rel, 'directory');
       if (ctx.chown) lchownSync(target, entry.uid, entry.gid);
       ctx.dirs.set(rel, { mode: entry.mode, atime: entry.mtime, mtime: entry.mtime });
       return;
     case 'file':
       await writeFile(ctx, target, entry);
+      noteMade(ctx, rel, 'other');
       return;
     case 'symlink':
       symlinkSync(entry.linkname ?? '', target);
+      noteMade(ctx, rel, 'symlink');
       if (ctx.chown) lchownSync(target, entry.uid, entry.gid);
       lutimesSync(target, entry.mtime, entry.mtime);
       return;
     case 'link':
-      hardlink(ctx, target, entry);
+      hardlink(ctx, rel, entry);
       return;
     case 'fifo':
-      await fifo(ctx, target, entry);
+      await fifo(ctx, rel, entry);
       return;
   }
 }
 
-/** Removes what occupies `target`; returns true when it is a directory that a directory entry keeps. */
-function clearTarget(ctx: ExtractContext, target: string, entryIsDir: boolean): boolean {
-  const info: Stats | undefined = tryLstat(target);
-  if (info === undefined) return false;
-  if (info.isDirectory() && entryIsDir) return true;
-  rmSync(target, { recursive: true, force: true });
+/**
+ * Removes what occupies `rel`; returns true when it is a directory that a directory entry keeps.
+ */
+function clearTarget(ctx: ExtractContext, rel: string, entryIsDir: boolean): boolean {
+  const kind = kindAt(ctx, rel);
+  if (kind === undefined) return false;
+  if (kind === 'directory' && entryIsDir) return true;
+  rmSync(hostPath(ctx.root, rel), { recursive: true, force: true });
+  noteRemoved(ctx);
   // Anything cached below a removed directory or through a removed symlink is stale now.
-  if (info.isDirectory() || info.isSymbolicLink()) ctx.parents.clear();
+  if (kind !== 'other') ctx.parents.clear();
   return false;
 }
 
@@ -99,26 +104,30 @@ async function writeFile(ctx: ExtractContext, target: string, entry: LayerEntry)
   }
 }
 
-function hardlink(ctx: ExtractContext, target: string, entry: LayerEntry): void {
+function hardlink(ctx: ExtractContext, rel: string, entry: LayerEntry): void {
   const linkname = entry.linkname ?? '';
-  const source = hostPath(ctx.root, resolveParentInRoot(ctx.root, linkname));
-  const info = tryLstat(source);
-  if (info === undefined)
+  const source = resolveParentInRoot(ctx.root, linkname, symlinkTest(ctx));
+  const kind = kindAt(ctx, source);
+  if (kind === undefined)
     throw invalidEntry(
       entry.name,
       `hardlink target /${linkname} is outside the layer (nothing was extracted there)`,
     );
-  if (info.isDirectory()) throw invalidEntry(entry.name, `hardlink target /${linkname} is a directory`);
-  linkSync(source, target);
+  if (kind === 'directory') throw invalidEntry(entry.name, `hardlink target /${linkname} is a directory`);
+  // link(2) does not follow a symlink: the new name is another link to the symlink itself.
+  linkSync(hostPath(ctx.root, source), hostPath(ctx.root, rel));
+  noteMade(ctx, rel, kind);
 }
 
-async function fifo(ctx: ExtractContext, target: string, entry: LayerEntry): Promise<void> {
+async function fifo(ctx: ExtractContext, rel: string, entry: LayerEntry): Promise<void> {
+  const target = hostPath(ctx.root, rel);
   // Node has no mkfifo(2); FIFOs are rare enough in images for one process each.
   const made = await execa('mkfifo', ['-m', '600', '--', target], { reject: false });
   if (made.failed) {
     ctx.onNotice(entry.rel, `fifo skipped: ${made.stderr.trim() || made.message}`);
     return;
   }
+  noteMade(ctx, rel, 'other');
   if (ctx.chown) lchownSync(target, entry.uid, entry.gid);
   chmodSync(target, entry.mode);
   utimesSync(target, entry.mtime, entry.mtime);

@@ -30,7 +30,7 @@ export interface ExtractVolumeOptions {
 /** Writes every entry of the tar read from `input` under `options.root`; returns the entry count. */
 export async function extractVolume(input: Readable, options: ExtractVolumeOptions): Promise<number> {
   const read = await readLayer(() => input, layerLimits(options.limits));
-  const ctx = extractContext(options.root, options.chown ?? process.getuid?.() === 0, options.onNotice);
+  const ctx = extractContext(options.root, options.chown ?? process.getuid?.() === 0, options.onNotice, true);
   const written: { rel: string; index: number }[] = [];
   let index = 0;
   for await (const entry of read.entries) {

@@ -99,6 +99,21 @@ describe('regular files of a layer', () => {
     expect((await lstat(path.join(target, 'e'))).isSymbolicLink()).toBe(true);
   });
 
+  it('what a replaced folder held is gone for the entries after it', async () => {
+    // A base layer's applier answers "what is there?" from what it made until something is removed;
+    // `d/x` went with its folder, so `d/x/q` makes a folder there instead of calling it a file.
+    const layer = await makeTar([
+      { name: 'd', type: 'directory' },
+      { name: 'd/x', content: 'a file in the first folder' },
+      { name: 'd', content: 'the folder replaced by a file' },
+      { name: 'd', type: 'directory' },
+      { name: 'd/x/q', content: 'below a folder made for it' },
+    ]);
+    await applyLayer({ open: opener(layer), target });
+    expect((await lstat(path.join(target, 'd/x'))).isDirectory()).toBe(true);
+    expect(await readFile(path.join(target, 'd/x/q'), 'utf8')).toBe('below a folder made for it');
+  });
+
   it.skipIf(!isRoot)('owners are set before the mode, so setuid and setgid survive the chown', async () => {
     const layer = await makeTar([
       { name: 'su', content: 'x', uid: 1234, gid: 5678, mode: 0o6755 },
