@@ -89,6 +89,21 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: ['ink', 'react', 'ink-testing-library'] }],
     },
   },
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/util/node-path.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='node:path'] > :matches(ImportDefaultSpecifier, ImportNamespaceSpecifier)",
+          message:
+            'Import path from util/node-path.js: each default import of node:path costs the CommonJS build an interop object at start (docs/hot-paths.md).',
+        },
+      ],
+    },
+  },
   // The import rules between folders (each block repeats the Ink rule, because a later
   // no-restricted-imports replaces an earlier one for the same files).
   ...layerRules([

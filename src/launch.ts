@@ -50,7 +50,7 @@ import {
 } from 'node:fs';
 import type { Stats } from 'node:fs';
 import Module from 'node:module';
-import path from 'node:path';
+import path from './util/node-path.js';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script, constants as vmConstants } from 'node:vm';

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { open, rm } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { ConfigError } from '../config/diagnostic.js';
 import { withConfigName } from '../config/rename.js';
 import { validateConfigText } from '../config/validate.js';

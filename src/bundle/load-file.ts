@@ -2,7 +2,7 @@
  * `load FILE` below the command. A plain image archive is loaded as `docker load` would. A bundle is
  * verified whole, then restored by load-environment.ts, which only bundles load.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import type { Caller } from '../engine/project.js';
 import { loadImageArchive, readBundle } from './load.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from '../util/crypto.js';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { pipeline } from 'node:stream/promises';
 import type { EngineContext } from '../engine/engine-context.js';
 import { countBytes } from '../runtime/byte-events.js';

@@ -5,7 +5,7 @@
  * moved), so a half-filled volume is never kept as if it held the user's data.
  */
 import { mkdir, readFile, rm } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { z } from 'zod';
 import type { EngineContext } from '../engine/engine-context.js';
 import { writeFileAtomic } from '../util/atomic.js';

@@ -3,7 +3,7 @@
  * environment's image, refills its named volumes and creates the container. Settings that reach into
  * the host (privileged, host paths outside the project, devices) need the user's consent first.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { createReadStream } from 'node:fs';
 import { createEnvContainer } from '../engine/container.js';
 import type { EngineContext } from '../engine/engine-context.js';

@@ -7,7 +7,7 @@
 import { randomBytes } from '../util/crypto.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, readFile, rm, stat } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';

@@ -6,7 +6,7 @@
  */
 import { createHash } from '../util/crypto.js';
 import { createReadStream, createWriteStream } from 'node:fs';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';

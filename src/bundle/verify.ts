@@ -3,7 +3,7 @@
  * reference it may name, devenv.yml and every volume against their digests, and the image part
  * (one image, whose config is the id bundle.json names and whose layers match that config).
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { imageTag } from '../plan/naming.js';
 import { sha256Of } from '../util/hash-file.js';
 import { BUNDLE_CONFIG, BUNDLE_JSON, BundleManifestSchema, bundleInvalid } from './format.js';

@@ -1,6 +1,6 @@
 /** `devenv export [DIR]`: write a Dockerfile and run.sh that build and run the environment with plain docker. */
 import { mkdir, readFile } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { HEADER } from '../plan/dockerfile.js';
 import { renderRunScript } from '../runtime/docker/run-script.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { ConfigError } from '../config/diagnostic.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { validateConfigText, nameFromFolder } from '../config/validate.js';

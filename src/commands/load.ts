@@ -1,5 +1,5 @@
 /** `devenv load FILE [--name N] [--yes]`: restore an environment saved with devenv save (or load a plain image archive). */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { loadFile } from '../bundle/load-file.js';
 import { checkName } from '../config/values.js';
 import { UsageError } from '../errors.js';

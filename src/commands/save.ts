@@ -2,7 +2,7 @@
  * `devenv save [NAME] -o FILE [--no-state]`: the environment as one tarball (a valid docker save
  * archive plus devenv/), or, when NAME is an image and no environment, that image alone.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { isImageOnly, saveImageArchive } from '../engine/image-archive.js';
 import { UsageError } from '../errors.js';
 import { defineCommand } from './command.js';

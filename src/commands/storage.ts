@@ -3,7 +3,7 @@
  * the SSD") and records the new place as `storage` in the settings file, written as the switch (see
  * moveEmbeddedStore).
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { settingsPath } from '../config/settings.js';
 import { updateSettingsFile } from '../config/settings-file.js';
 import { UsageError } from '../errors.js';

@@ -1,5 +1,5 @@
 /** `devenv validate`: load and check devenv.yml; every problem at once, with file:line:col. */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { defineCommand } from './command.js';
 import { loadProject } from './project.js';
 

@@ -4,7 +4,7 @@
  * in package.json. A plain stat per place, so every command (the hot ones included) can afford it.
  */
 import { access, constants, readFile, stat } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 
 /** Names searched in each folder, in order. */

@@ -1,5 +1,5 @@
 /** Host paths as written in devenv.yml: `~/x`, absolute, or relative to the folder of devenv.yml. */
-import path from 'node:path';
+import path from '../util/node-path.js';
 
 /** Resolves a host path from devenv.yml to an absolute path. Pure string work; touches no file. */
 export function resolveHostPath(value: string, projectDir: string, homeDir: string): string {

@@ -2,7 +2,7 @@
  * Loads devenv.yml: finds it ({@link findConfig}), reads it with a size cap and validates it.
  */
 import { readFile, stat } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { fsProblem } from '../util/fs-problem.js';
 import { ConfigError } from './diagnostic.js';

@@ -1,6 +1,6 @@
 /** Rules about paths: build inputs stay inside the project, mounts are unique, sensitive host paths are named. */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { resolveHostPath } from './host-path.js';
 import type { DevenvConfig } from './schema.js';
 import { stepsOf } from './rules-types.js';

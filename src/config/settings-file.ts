@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { isMap, isScalar, parseDocument, stringify } from 'yaml';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ConfigError } from './diagnostic.js';

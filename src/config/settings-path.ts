@@ -1,5 +1,5 @@
 /** Where the user settings file lives; apart from its schema so finding it loads no validator. */
-import path from 'node:path';
+import path from '../util/node-path.js';
 
 /** The settings file's path: `$XDG_CONFIG_HOME/devenv/config.yml`, else `~/.config/devenv/config.yml`. */
 export function settingsPath(env: Readonly<Record<string, string | undefined>>, homeDir: string): string {

@@ -1,7 +1,7 @@
 /** Reads `templates/`: install fragments for the plan and starters for `devenv init`. */
 import { readFile, readdir } from '../util/fs-async.js';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { PackageManager } from './schema.js';
 import type { Fragments } from '../plan/types.js';
 

@@ -2,7 +2,7 @@
  * From the text of a devenv.yml to a validated config: parse with positions, check the schema, run the
  * rules. Returns every diagnostic at once; throws nothing for bad input.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { Diagnostic } from './diagnostic.js';
 import { hasErrors, sortDiagnostics } from './diagnostic.js';
 import { parseYaml } from './parse-yaml.js';

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
 import { wrapWithSecrets } from '../plan/secrets.js';

@@ -8,7 +8,7 @@
  */
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { Runtime, RuntimeName } from '../runtime/runtime.js';
 
 /** One environment (`name`) of one runtime changed; `name` undefined: refresh all of that runtime. */

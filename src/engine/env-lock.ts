@@ -5,7 +5,7 @@
  * never between them. It covers only that work, never an attached session: a terminal someone sits
  * in for hours must not block everyone else.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { failpoint } from '../util/failpoint.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import { withLock } from '../util/lock.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { XAUTH_FILE } from '../plan/compile-plan.js';
 import { shellQuote } from '../plan/quote.js';

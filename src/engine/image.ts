@@ -3,7 +3,7 @@
  * build args, prerequisites), the files COPY reads and any base tarball. The digest of those inputs
  * is a label on the image, so no side database is needed.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { digestOf } from '../plan/digest.js';
 import type { Plan } from '../plan/types.js';

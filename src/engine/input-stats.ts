@@ -5,7 +5,7 @@
  * inode when its content changes, its ctime and mode on chmod.
  */
 import { lstat, readdir } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { Plan } from '../plan/types.js';
 import { changedJustNow, stampOf } from './plan-cache.js';
 import type { FileStamp } from './plan-cache.js';

@@ -4,7 +4,7 @@
  * tarball, a Dockerfile, COPY sources): it runs without them, and only a build needs them.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { Plan } from '../plan/types.js';
 
 /** The missing inputs, in words (`the tarball "rootfs.tar"`), in plan order. */

@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, stat } from '../util/fs-async.js';
 import type { Stats } from 'node:fs';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { Diagnostic } from '../config/diagnostic.js';
 import type { Settings } from '../config/settings.js';
 import type { Plan } from '../plan/types.js';

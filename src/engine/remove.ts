@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rm } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';
 import type { EngineContext } from './engine-context.js';

@@ -5,7 +5,7 @@
  * environment's state folder.
  */
 import { readFile } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { LABELS } from '../plan/compile-plan.js';
 import type { RunSpec } from '../plan/types.js';
 import type { ImageSummary } from '../runtime/runtime.js';

@@ -5,7 +5,7 @@
  * that finds nothing to change returns after reads alone, without the lock and without starting a
  * process (see {@link unchanged}).
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { DevenvError } from '../errors.js';
 import { LABELS, runSettingsOf } from '../plan/compile-plan.js';
 import { envListToMap } from '../plan/env-refs.js';

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';

@@ -2,7 +2,7 @@
  * Config → the instruction list of the generated Dockerfile: stages in dependency order, packages in
  * one cleaned-up layer, the user, build arguments, the steps, then metadata last so editing it is cheap.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { detectPackageManager, knownShell } from '../config/detect.js';
 import type { Base, DevenvConfig, EnvValue, PackageManager, Step } from '../config/schema.js';
 import type { ResolvedConfig } from '../config/validate.js';

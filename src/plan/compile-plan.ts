@@ -3,7 +3,7 @@
  * the RunSpec, with digests that drive rebuild and recreate decisions. Pure: no files, no processes,
  * no clock.
  */
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { resolveHostPath } from '../config/host-path.js';
 import type { ResolvedConfig } from '../config/validate.js';
 import { compileImage, envText, projectMountTarget } from './compile-image.js';

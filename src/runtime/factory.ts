@@ -4,7 +4,7 @@
  * The engine only ever sees the Runtime interface.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import type { Settings } from '../config/settings.js';
 import { DevenvError } from '../errors.js';
 import { LABELS } from '../plan/compile-plan.js';

@@ -5,7 +5,7 @@
  * one moved with `devenv move` is found where it went (docs/architecture.md#choosing-a-runtime).
  */
 import { readFile, rm } from '../util/fs-async.js';
-import path from 'node:path';
+import path from '../util/node-path.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ensureWritableDir, STATE_FOLDER } from '../util/fs-problem.js';
 import type { RuntimeName } from './runtime.js';

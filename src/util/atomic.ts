@@ -4,7 +4,7 @@
  */
 import { crypto } from './crypto.js';
 import { open, rename, rm } from './fs-async.js';
-import path from 'node:path';
+import path from './node-path.js';
 
 /** fsyncs a folder so a rename inside it survives a power loss. */
 export async function syncDir(dir: string): Promise<void> {

@@ -3,7 +3,7 @@
  * `EACCES: permission denied, mkdir …` reported as a bug in devenv.
  */
 import { access, constants, mkdir, stat } from './fs-async.js';
-import path from 'node:path';
+import path from './node-path.js';
 import { DevenvError } from '../errors.js';
 
 /** The nearest existing ancestor of `target` (itself included), and whether it is a folder. */

@@ -1,5 +1,5 @@
 /** Per-user folders devenv uses, following the XDG base directory rules. */
-import path from 'node:path';
+import path from './node-path.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -4,7 +4,7 @@
  * itself access back, which it always may.
  */
 import { chmod, lstat, readdir, rm } from './fs-async.js';
-import path from 'node:path';
+import path from './node-path.js';
 
 /** `rm -rf path`, retrying once after making every directory in it accessible to its owner. */
 export async function removeTree(target: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** How devenv shows a path to the user. */
-import path from 'node:path';
+import path from './node-path.js';
 
 /** A path as diagnostics show it: relative to the working directory unless it lies above it. */
 export function shownPath(cwd: string, file: string): string {

@@ -4,7 +4,7 @@
  * descriptor of its folder: `/proc/self/fd/N/NAME` is short wherever the folder is.
  */
 import { closeSync, openSync } from 'node:fs';
-import path from 'node:path';
+import path from './node-path.js';
 
 /** A short path to `file`, valid until `close()`. */
 export interface ShortSocketPath {

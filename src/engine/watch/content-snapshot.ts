@@ -6,7 +6,7 @@
 import { createHash } from '../../util/crypto.js';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 
 /** One path's content as a short string: absent, a folder, a link target, or a file's digest. */
 export async function entryFingerprint(file: string): Promise<string> {

@@ -2,7 +2,7 @@
  * What a change of devenv.yml or of a COPY source means for the environment, from the reloaded
  * project and the shared drift report: rebuild, recreate keeping files, nothing, or an invalid file.
  */
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { ConfigError } from '../../config/diagnostic.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { driftReport } from '../drift.js';

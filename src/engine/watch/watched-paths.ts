@@ -6,7 +6,7 @@
  * it over the old one (vim) keeps being seen after the first save.
  */
 import { stat } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import type { Project } from '../image.js';
 
 /**

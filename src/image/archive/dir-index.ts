@@ -3,7 +3,7 @@
  * needed), symlinks recorded and resolved in scope like a tar's. Nothing is followed while walking.
  */
 import { lstat, readdir, readlink } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import type { ArchiveEntry, ArchiveIndex } from './archive-index.js';
 import { invalidArchive } from './archive-index.js';
 import { MAX_ENTRIES } from './archive-limits.js';

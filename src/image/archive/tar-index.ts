@@ -7,7 +7,7 @@
 import { createHash } from '../../util/crypto.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { open } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { declareFailpoints, failpoint } from '../../util/failpoint.js';

@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { DevenvError } from '../../errors.js';
 import type { CopyHashEntry, CopySource } from './copy-hash.js';
 import { BadPatternError, compileGoPattern, hasWildcards } from './go-match.js';

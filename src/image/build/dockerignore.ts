@@ -4,7 +4,7 @@
  * `?` within one path component, `**` across any number of them. A path is left out when the last
  * pattern that matches it or one of its parent folders is not an exception.
  */
-import path from 'node:path';
+import path from '../../util/node-path.js';
 
 interface Rule {
   pattern: RegExp;

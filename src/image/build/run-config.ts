@@ -3,7 +3,7 @@
  * `container.Config`): what each instruction changes, what the cache compares, and what ends up as
  * `config` and `container_config` in the image config.
  */
-import path from 'node:path';
+import path from '../../util/node-path.js';
 
 /** An empty JSON object, as Docker writes the values of `ExposedPorts` and `Volumes`. */
 export type EmptyObject = Record<string, never>;

@@ -2,7 +2,7 @@
  * Entry names as a layer may spell them, turned into clean paths relative to the layer root, and the
  * OCI whiteout conventions read from them (image-spec layer.md "Whiteouts"; docs/image-formats.md#whiteouts).
  */
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { invalidEntry, limitError } from './layer-limits.js';
 import type { LayerLimits } from './layer-limits.js';
 

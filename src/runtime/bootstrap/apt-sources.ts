@@ -4,7 +4,7 @@
  * air-gapped one, a CI runner behind a cache) can bootstrap without further settings.
  */
 import { readdir, readFile } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { DevenvError } from '../../errors.js';
 
 /** One `deb` source as apt reads it, from either file format. */

@@ -5,7 +5,7 @@
  * only when complete, so an interrupted bootstrap never passes for a finished one.
  */
 import { access, constants, mkdtemp, readdir, rm } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { createInterface } from 'node:readline';
 import { DevenvError } from '../../errors.js';
 import { commitPartial, tempNameFor } from '../../util/atomic.js';

@@ -5,8 +5,8 @@
  * so they appear in no argv, image config or history.
  */
 import { mkdtemp, readFile, rm } from '../../util/fs-async.js';
-import os from 'node:os';
-import path from 'node:path';
+import { tmpdir } from 'node:os';
+import path from '../../util/node-path.js';
 import { pipeline } from 'node:stream/promises';
 import { DevenvError } from '../../errors.js';
 import type { BasePrerequisite, ImagePlan } from '../../plan/types.js';
@@ -44,7 +44,7 @@ async function runBuild(
   stdin: NodeJS.ReadableStream | undefined,
   env: Record<string, string>,
 ): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-build-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'devenv-build-'));
   const iidfile = path.join(dir, 'iid');
   const fullArgs = ['build', '--iidfile', iidfile, ...args];
   try {
@@ -177,7 +177,7 @@ async function bootstrapBase(
       return;
     }
   }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'devenv-bootstrap-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'devenv-bootstrap-'));
   try {
     const out = path.join(dir, 'rootfs.tar');
     await makeRootTarball({ spec, out, env: request.env, proxyArgs: request.image.proxyArgs, onEvent });

@@ -8,8 +8,8 @@
 import { createHash } from '../../util/crypto.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp } from '../../util/fs-async.js';
-import os from 'node:os';
-import path from 'node:path';
+import { tmpdir } from 'node:os';
+import path from '../../util/node-path.js';
 import { DevenvError } from '../../errors.js';
 import { isNoSpace } from '../../util/no-space.js';
 import { removeTree } from '../../util/remove-tree.js';
@@ -64,7 +64,7 @@ export async function squashImage(
   request: SquashRequest,
   onEvent: EventSink,
 ): Promise<string> {
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'devenv-squash-'));
+  const scratch = await mkdtemp(path.join(tmpdir(), 'devenv-squash-'));
   try {
     const baseId =
       request.base.toLowerCase() === 'scratch'

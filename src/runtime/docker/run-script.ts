@@ -3,7 +3,7 @@
  * Pure text generation from the plan; every value is shell-quoted, so nothing in devenv.yml runs on
  * the host when the script does.
  */
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { shellJoin, shellQuote } from '../../plan/quote.js';
 import type { Plan } from '../../plan/types.js';
 import { PROXY_VARIABLES } from '../../plan/proxy.js';

@@ -4,7 +4,7 @@
  * left, not hide it.
  */
 import { lstat } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import type { HostCheck } from '../checks.js';
 import { embeddedHostChecks, storeChecks } from './host-check.js';
 import { probeEmbeddedHost } from './host-probe.js';

@@ -6,7 +6,7 @@
  * is the only process that outlives a command (docs/embedded-runtime.md#containers).
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import type { Readable, Writable } from 'node:stream';
 import type { Settings } from '../../config/settings.js';
 import { DevenvError } from '../../errors.js';

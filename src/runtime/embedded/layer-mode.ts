@@ -5,7 +5,7 @@
  * the two kinds of diff directory mean different things and must never be mixed in one chain.
  */
 import { mkdir, readFile, readlink, rmdir } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { DevenvError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { once } from '../../util/once.js';

@@ -4,7 +4,7 @@
  * Each job gets its own engine context whose events, output and questions go to the TUI.
  */
 import { mkdir } from '../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../util/node-path.js';
 import { PassThrough } from 'node:stream';
 import type { ConfigError } from '../../config/diagnostic.js';
 import { driftReport } from '../../engine/drift.js';

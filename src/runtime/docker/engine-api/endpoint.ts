@@ -6,7 +6,7 @@
  * `docker` would (docs/docker-engine-api.md).
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { DockerTarget } from '../docker-cli.js';
 
 /** The socket every Docker install listens on when nothing else is configured. */

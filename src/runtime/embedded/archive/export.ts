@@ -4,7 +4,7 @@
  * `FILE.partial` and renames it only when complete (docs/reliability.md, C4, D4).
  */
 import { open, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { Writable } from 'node:stream';
 import { commitPartial } from '../../../util/atomic.js';
 import type { EventSink } from '../../events.js';

@@ -8,7 +8,7 @@
 import { randomBytes } from '../../../util/crypto.js';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';

@@ -6,7 +6,7 @@
  * changes. A reused bootstrap base touches no network, so a second build works offline.
  */
 import { mkdir, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { object, string } from '../../../util/shape.js';
 import { DevenvError } from '../../../errors.js';
 import { isImageArchive } from '../../../image/archive/is-image-archive.js';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from '../../../util/crypto.js';
 import { mkdir, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { cacheKey, StageBuilder, stageStarts, targetStage } from '../../../image/build/index.js';
 import type { BuildStep } from '../../../image/build/index.js';

@@ -7,7 +7,7 @@
  */
 import { createHash } from '../../../util/crypto.js';
 import { readFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { PassThrough } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { dockerignoreMatcher } from '../../../image/build/index.js';

@@ -20,7 +20,7 @@ import {
   rm,
   symlink,
 } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { resolveInRoot } from '../layers/index.js';
 import type { Owner } from './image-users.js';

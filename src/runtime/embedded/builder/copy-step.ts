@@ -4,7 +4,7 @@
  * miss copy them into the step's root and commit the diff.
  */
 import { lstat, mkdir, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { cacheKey, collectCopySources, copySourceHash } from '../../../image/build/index.js';
 import type { BuildStep } from '../../../image/build/index.js';

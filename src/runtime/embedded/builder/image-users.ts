@@ -4,7 +4,7 @@
  * they are, and a missing group meaning the user's primary group (or the same number).
  */
 import { readFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { resolveInRoot } from '../layers/index.js';
 

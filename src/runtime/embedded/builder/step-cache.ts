@@ -5,7 +5,7 @@
  * small file per key names the image the step committed. A key whose image is gone (pruned) is a miss.
  */
 import { readFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import type { Store } from '../store/index.js';
 

@@ -5,7 +5,7 @@
  * records them.)
  */
 import { mkdir, readdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { OCI_LAYER_TAR } from '../../../image/oci/media-types.js';
 import { diffLayer } from '../layers/index.js';
 import type { ImageLayer, LeaseHandle, Store } from '../store/index.js';

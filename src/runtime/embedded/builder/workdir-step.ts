@@ -1,6 +1,6 @@
 /** WORKDIR on the embedded builder: the folder is created (root-owned, 0755) when missing, as Docker does. */
 import { mkdir, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { BuildStep } from '../../../image/build/index.js';
 import { openOverlays } from '../layers/index.js';
 import { makeDirsInRoot } from './copy-files.js';

@@ -5,7 +5,7 @@
  * and CMD the caller names. The layer is written by the same diff as a build step's.
  */
 import { mkdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { OCI_LAYER_TAR } from '../../../image/oci/media-types.js';
 import { removeTree } from '../../../util/remove-tree.js';
 import type { CommitOptions } from '../../runtime.js';

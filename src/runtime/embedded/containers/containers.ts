@@ -6,7 +6,7 @@
  */
 import { chmod, mkdir, rename } from '../../../util/fs-async.js';
 import { openSync, closeSync } from 'node:fs';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { Readable, Writable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { LABELS } from '../../../plan/compile-plan.js';

@@ -16,7 +16,7 @@
  */
 import { crypto } from '../../../util/crypto.js';
 import { readdir, readFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import {

@@ -5,7 +5,7 @@
  * start from these.
  */
 import { mkdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { chainDirs } from '../builder/step-layer.js';
 import { privateNetworkFiles } from '../network/index.js';
 import { chainIdsOf } from '../store/index.js';

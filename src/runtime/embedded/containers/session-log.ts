@@ -6,7 +6,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, rename, stat } from '../../../util/fs-async.js';
 import type { FileHandle } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { Writable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { isNoSpace } from '../../../util/no-space.js';

@@ -5,7 +5,7 @@
  * result is not yet durable: whoever publishes it syncs first (the store does, before its rename).
  */
 import { lstat, mkdir, mkdtemp, readdir, realpath, rename } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { declareFailpoints, failpoint } from '../../../util/failpoint.js';
 import { removeTree } from '../../../util/remove-tree.js';

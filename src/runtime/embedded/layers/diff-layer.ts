@@ -8,8 +8,8 @@
 import { createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink } from '../../../util/fs-async.js';
-import os from 'node:os';
-import path from 'node:path';
+import { tmpdir } from 'node:os';
+import path from '../../../util/node-path.js';
 import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { WHITEOUT_PREFIX } from '../../../image/layer/entry-name.js';
@@ -46,7 +46,7 @@ export interface DiffLayerOptions {
 export function diffLayer(options: DiffLayerOptions): Readable {
   const output = new PassThrough({ highWaterMark: READ_CHUNK });
   void (async () => {
-    const scratch = await mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'devenv-diff-'));
+    const scratch = await mkdtemp(path.join(options.scratchDir ?? tmpdir(), 'devenv-diff-'));
     const xattrs = openXattrReader();
     try {
       const views = await openDiffViews(options.upper, options.lowers ?? [], scratch);

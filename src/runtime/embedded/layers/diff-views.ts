@@ -4,7 +4,7 @@
  * upper dir, by a whiteout Node can see (char 0:0) or by an opaque xattr it cannot read.
  */
 import { lstat, mkdir, readdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { openOverlays } from './overlay-mount.js';
 import { hostPath } from './resolve-in-root.js';
 

@@ -5,7 +5,7 @@
  * container will see it; in flatten mode into a copy of the parent snapshot.
  */
 import { mkdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { copySnapshot } from './flatten.js';
 import { openOverlays } from './overlay-mount.js';
 

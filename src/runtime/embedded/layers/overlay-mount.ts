@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, realpath, rm, writeFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { childProcess } from '../../../util/child-process.js';
 import { awaitReady } from '../../../util/ready-child.js';

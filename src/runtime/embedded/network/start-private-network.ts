@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { bindError, freePort } from './host-ports.js';
 import { hostForwards, publishedPort } from './forwards.js';

@@ -4,7 +4,7 @@
  * keeping every key we do not manage.
  */
 import { mkdir, readFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import { registryError } from './errors.js';

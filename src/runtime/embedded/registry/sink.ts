@@ -4,7 +4,7 @@
  * its final name only when it is verified (reliability rule 1).
  */
 import { open, rename, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';

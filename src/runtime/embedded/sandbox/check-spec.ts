@@ -4,7 +4,7 @@
  * them; paths the caller computed are bugs when wrong.
  */
 import { realpath, stat } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import type { SandboxSpec } from './index.js';
 

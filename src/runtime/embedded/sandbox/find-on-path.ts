@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:fs';
 import { access } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 
 /** The first executable `name` on `env.PATH`. */
 export async function findOnPath(

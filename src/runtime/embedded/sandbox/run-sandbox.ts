@@ -8,7 +8,7 @@
  * sandbox. With a tty, util-linux `script` runs the whole runner on a fresh pty.
  */
 import { mkdir, readlink, realpath } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { execa } from 'execa';
 import { DevenvError } from '../../../errors.js';
 import { shellJoin } from '../../../plan/quote.js';

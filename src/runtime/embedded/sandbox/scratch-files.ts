@@ -6,7 +6,7 @@
  * real directory or file (Docker's "-init" layer does the same).
  */
 import { mkdir, readFile, writeFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { SandboxSpec } from './index.js';
 import type { ScratchFiles } from './mount-plan.js';
 

@@ -13,7 +13,7 @@
  * image, so the image cannot inject code into a process that still holds every capability.
  */
 import { open } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { childProcess } from '../../../util/child-process.js';

@@ -1,6 +1,6 @@
 /** Image and tag checks: every record's config hashes to its ID, its chain and blobs exist, every tag resolves. */
 import { createHash } from '../../../util/crypto.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { chainIdsOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';
 import type { StoreContext } from './store-context.js';

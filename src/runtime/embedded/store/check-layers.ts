@@ -1,6 +1,6 @@
 /** Layer checks: metadata validates, chain IDs add up, parents exist, short links point back. */
 import { lstat, readFile, readlink } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { chainIdOf } from './chain-id.js';
 import type { StoreIssue } from './check-types.js';
 import type { StoreContext } from './store-context.js';

@@ -4,7 +4,7 @@
  * those too); leftovers of interrupted creations, removals and imports are found with the others.
  */
 import { chmod, lstat, mkdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { syncDir } from '../../../util/atomic.js';
 import type { StoreIssue } from './check-types.js';
 import { containerVolumes } from './containers.js';

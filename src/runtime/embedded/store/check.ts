@@ -6,7 +6,7 @@
  * volume is whole and every volume a container mounts exists.
  */
 import { lstat } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { checkImages } from './check-images.js';
 import { checkLayers } from './check-layers.js';
 import { checkVolumes } from './check-volumes.js';

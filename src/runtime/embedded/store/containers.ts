@@ -5,7 +5,7 @@
  * says whether it runs (a storage move must not pull the store from under it). Read loosely: the
  * records hold more fields, which belong to the containers code; only these matter here.
  */
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { array, object, optional, string } from '../../../util/shape.js';
 import type { Checked } from '../../../util/shape.js';
 import type { StoreContext } from './store-context.js';

@@ -1,6 +1,6 @@
 /** Small filesystem helpers the store parts share. */
 import { lstat, readdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 
 /** True when something (of any type, links not followed) exists at `file`. */
 export async function exists(file: string): Promise<boolean> {

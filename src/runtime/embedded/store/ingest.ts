@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from '../../../util/crypto.js';
 import { chmod, mkdir, open, rename, rm, writeFile } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { Readable } from 'node:stream';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';

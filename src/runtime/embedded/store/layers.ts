@@ -7,7 +7,7 @@
  */
 import { randomBytes } from '../../../util/crypto.js';
 import { mkdir, readFile, rename, rm, symlink, unlink } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { syncDir, syncFile, writeFileAtomic } from '../../../util/atomic.js';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from '../../../util/crypto.js';
 import { readdir, rm } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { StoreContext } from './store-context.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { currentOwner, isOwnerAlive } from './owner.js';

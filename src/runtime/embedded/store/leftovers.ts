@@ -6,7 +6,7 @@
  * (recovery on start), `checkStore` (report) and `repairStore` (removal).
  */
 import { lstat, readlink, rm, stat } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { StoreContext } from './store-context.js';
 import { exists, listDir } from './fs-util.js';
 import { removeTree } from '../../../util/remove-tree.js';

@@ -10,7 +10,7 @@
  *   so nothing opens it by mistake.
  */
 import { mkdir, readdir, rename, rm, rmdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { promisify } from 'node:util';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';

@@ -25,7 +25,7 @@
  * build-cache/<key-hex>                 the image a build step committed (docs/embedded-runtime.md#build-cache)
  * ```
  */
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { digestHex } from './digest.js';
 
 /** Paths of one store root. */

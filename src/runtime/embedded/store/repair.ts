@@ -6,7 +6,7 @@
  */
 import { randomBytes } from '../../../util/crypto.js';
 import { mkdir, rename, rm, symlink } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { writeFileAtomic } from '../../../util/atomic.js';
 import { checkStore } from './check.js';
 import { repairVolume } from './check-volumes.js';

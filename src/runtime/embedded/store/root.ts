@@ -4,7 +4,7 @@
  * parents that another user cannot swap.
  */
 import { access, constants, lstat, mkdir, realpath, stat } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { asFsError } from '../../../util/fs-problem.js';
 

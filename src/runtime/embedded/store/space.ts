@@ -4,7 +4,7 @@
  * large writes of a known size are refused before they start (D6).
  */
 import { statfs } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { isNoSpace } from '../../../util/no-space.js';
 

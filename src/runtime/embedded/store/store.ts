@@ -3,7 +3,7 @@
  * parts (blobs, layers, images, refs, leases) sharing one context.
  */
 import { mkdir } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import type { ImageSummary } from '../../runtime.js';
 import { BlobStore } from './blobs.js';

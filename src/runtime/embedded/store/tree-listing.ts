@@ -1,6 +1,6 @@
 /** A listing of a directory tree (path, type, mode, owner, size, link target) for comparing copies. */
 import { lstat, readdir, readlink } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 
 /**
  * One sorted line per entry below `root`, skipping names in `exclude` (relative paths). Two trees

@@ -5,7 +5,7 @@
  * much so that recovery, `doctor` and `storage move` can see volumes.
  */
 import { createHash } from '../../../util/crypto.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { exactObject, record, string } from '../../../util/shape.js';
 import type { Checked } from '../../../util/shape.js';
 import { listDir } from './fs-util.js';

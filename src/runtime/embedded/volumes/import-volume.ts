@@ -5,7 +5,7 @@
  * interrupted import leaves the volume empty, never half filled.
  */
 import { mkdtemp, mkdir, readdir, rename, rmdir, chmod } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { DevenvError } from '../../../errors.js';

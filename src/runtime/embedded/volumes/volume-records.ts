@@ -6,7 +6,7 @@
  */
 import { randomBytes } from '../../../util/crypto.js';
 import { chmod, lstat, mkdir, rename } from '../../../util/fs-async.js';
-import path from 'node:path';
+import path from '../../../util/node-path.js';
 import { DevenvError } from '../../../errors.js';
 import { syncDir } from '../../../util/atomic.js';
 import { removeTree } from '../../../util/remove-tree.js';
