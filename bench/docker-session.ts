@@ -4,14 +4,15 @@
  * - `devenv exec -- true` against `docker exec` (the floor: what devenv wraps) and
  *   `devcontainer exec` (the tool people use for the same job);
  * - `devenv up -d` with everything built and running (the no-op path) against `docker start` of the
- *   running container (the closest plain-docker no-op), a warm `devcontainer up`, and `node -e 0`
- *   (the floor of any Node program: the goal is that floor plus 30 ms);
+ *   running container (the closest plain-docker no-op), a warm `devcontainer up`, `node -e 0`
+ *   (the floor of any Node program: the goal is that floor plus 30 ms) and `devenv --version`
+ *   (devenv's own start, which the no-op cannot beat either);
  * - the peak resident memory of both devenv commands against `node -e 0`'s.
  */
 import { compare } from './lib/compare.js';
 import type { Peer } from './lib/compare.js';
 import { ensureDevcontainerCli } from './lib/devcontainer-cli.js';
-import { NODE_FLOOR } from './lib/node-floor.js';
+import { devenvStart, NODE_FLOOR } from './lib/node-floor.js';
 import { compareRss } from './lib/peak-rss.js';
 import { busyboxConfig, devenvArgv, makeProject, setup } from './lib/project.js';
 import type { BenchContext, Row } from './lib/types.js';
@@ -68,6 +69,7 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     { name: 'docker start (running)', argv: ['docker', 'start', NAME] },
     devcontainer('up', []),
     NODE_FLOOR,
+    devenvStart(ctx),
   ]);
   const rss = [
     await compareRss(

@@ -3,7 +3,7 @@
  * what devenv does (one bare `nsenter` into the container), in one run:
  * - `devenv exec -- true` vs `docker exec` of a running container and bare `nsenter … true`;
  * - `devenv up -d` with everything built and running (the no-op path) vs `docker start` of a
- *   running container and `node -e 0` (the floor of any Node program);
+ *   running container, `node -e 0` (the floor of any Node program) and `devenv --version` (its start);
  * - `devenv up -d` of a stopped environment (a real start: monitor, mounts, main process) vs
  *   `docker start` of a stopped container;
  * - the peak resident memory of `exec` and of the no-op `up -d` against `node -e 0`'s.
@@ -12,7 +12,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compare } from './lib/compare.js';
-import { NODE_FLOOR } from './lib/node-floor.js';
+import { devenvStart, NODE_FLOOR } from './lib/node-floor.js';
 import { compareRss } from './lib/peak-rss.js';
 import { busyboxConfig, devenvArgv, makeProject, setup } from './lib/project.js';
 import type { BenchContext, Row } from './lib/types.js';
@@ -75,6 +75,7 @@ export async function bench(ctx: BenchContext): Promise<Row[]> {
     const up = await compare(ctx, 'embedded warm up -d (no-op)', { argv: devenv(['up', '-d']) }, [
       { name: 'docker start (running)', argv: ['docker', 'start', PEER] },
       NODE_FLOOR,
+      devenvStart(ctx),
     ]);
     const rss = [
       await compareRss(ctx, 'embedded peak RSS, exec `true`', devenv(['exec', '--', 'true']), NODE_FLOOR),
