@@ -4,8 +4,9 @@
  *
  * - `dist/devenv.cjs`, the launcher (src/launch.ts): the executable; `dist/cli.js` only loads it.
  * - `dist/chunks/cli.cjs`, the whole CLI in one CommonJS file, which the launcher compiles with a V8
- *   code cache: every command but the TUI runs from it. `dist/chunks/monitor.cjs`, the embedded
- *   runtime's container monitor, the same way.
+ *   code cache: every command but the TUI runs from it, and `dist/chunks/execa.cjs`, execa in
+ *   CommonJS, which it requires where a process is run through execa. `dist/chunks/monitor.cjs`,
+ *   the embedded runtime's container monitor, the same way.
  * - `dist/chunks/cli.js` and the other ES modules in `dist/chunks/`: the same CLI split into chunks
  *   that load on demand, for the TUI (Ink waits at its top level, which CommonJS cannot), and
  *   `dist/chunks/monitor-main.js`, the monitor when `DEVENV_ESM=1` asks.
@@ -14,8 +15,9 @@
  * - Packages stay external, loaded from node_modules as installed, except: in the ES-module build,
  *   Ink and React and their dependencies, which the TUI's chunk inlines with React's production
  *   build and without Ink's devtools (react-devtools-core and ws): importing them as installed walks
- *   hundreds of modules; in the CommonJS build, execa and its dependencies, which ship as ES modules
- *   only, and no TUI at all.
+ *   hundreds of modules; in the CommonJS builds, execa, which ships as ES modules only: it and its
+ *   dependencies are bundled into `dist/chunks/execa.cjs`, which those builds require where execa is
+ *   first used. The CommonJS build has no TUI at all.
  * - Every output sits one folder below dist/, as tsc's modules do (dist/config/templates.js), so the
  *   paths the code builds from `import.meta.url` (the templates, the CLI script, the monitor, the
  *   package.json) mean the same in both builds; the build checks each of them.
@@ -40,7 +42,14 @@ const chunksDir = path.join(distDir, 'chunks');
 
 /** Packages the ES-module build inlines (the TUI's, with everything they import). */
 const INLINED = new Set(['ink', 'react', 'react-reconciler', 'scheduler']);
-/** Packages the CommonJS build inlines: those without a CommonJS entry. */
+/**
+ * The CLI's CommonJS build takes execa, which has no CommonJS entry, from a CommonJS bundle of its
+ * own beside it rather than inlined. Inlined, its ~120 KB were read, and the records V8 keeps for
+ * its functions deserialized, by every command, though no hot command runs it (docs/hot-paths.md).
+ * The monitor's build, which runs execa as it starts, keeps it inlined.
+ */
+const EXECA_CJS = './execa.cjs';
+/** Packages the monitor's CommonJS build inlines: those without a CommonJS entry. */
 const INLINED_CJS = new Set(['execa']);
 
 /**
@@ -71,6 +80,19 @@ function externalPackages(inlined) {
     },
   };
 }
+
+/**
+ * `execa`, imported by devenv's modules, becomes a require of {@link EXECA_CJS}.
+ * @type {import('esbuild').Plugin}
+ */
+const execaBeside = {
+  name: 'execa-beside',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^execa$/ }, (args) =>
+      args.importer.startsWith(srcDir + path.sep) ? { path: EXECA_CJS, external: true } : undefined,
+    );
+  },
+};
 
 /**
  * The CommonJS build has no TUI: its command module becomes one that says so. The launcher never
@@ -162,8 +184,9 @@ const result = await build({
  * to its log.
  * @param {{ in: string, out: string }} entry
  * @param {boolean} minifyIdentifiers
+ * @param {boolean} execaBesideIt whether execa is required from {@link EXECA_CJS}, not inlined
  */
-const compileCjs = (entry, minifyIdentifiers) =>
+const compileCjs = (entry, minifyIdentifiers, execaBesideIt) =>
   build({
     ...common,
     entryPoints: [entry],
@@ -179,17 +202,45 @@ const compileCjs = (entry, minifyIdentifiers) =>
     banner: {
       js: '"use strict";var __devenvModuleUrl = require("node:url").pathToFileURL(__filename).href;',
     },
-    plugins: [externalPackages(INLINED_CJS), noTui],
+    plugins: execaBesideIt
+      ? [execaBeside, externalPackages(new Set()), noTui]
+      : [externalPackages(INLINED_CJS), noTui],
   });
-const compiledCli = await compileCjs({ in: 'src/cli.ts', out: 'chunks/cli' }, true);
+const compiledCli = await compileCjs({ in: 'src/cli.ts', out: 'chunks/cli' }, true, true);
 const compiledMonitor = await compileCjs(
   { in: 'src/runtime/embedded/containers/monitor-main.ts', out: 'chunks/monitor' },
   false,
+  false,
 );
+// execa and its dependencies, for the CLI's CommonJS build: local names minified as in that build
+// (no stack trace devenv prints runs through it).
+const compiledExeca = await build({
+  ...common,
+  entryPoints: [{ in: fileURLToPath(import.meta.resolve('execa')), out: 'chunks/execa' }],
+  minifyIdentifiers: true,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  banner: { js: '"use strict";' },
+});
 const compiled = {
-  metafile: { outputs: { ...compiledCli.metafile.outputs, ...compiledMonitor.metafile.outputs } },
-  outputFiles: [...(compiledCli.outputFiles ?? []), ...(compiledMonitor.outputFiles ?? [])],
+  metafile: {
+    outputs: {
+      ...compiledCli.metafile.outputs,
+      ...compiledMonitor.metafile.outputs,
+      ...compiledExeca.metafile.outputs,
+    },
+  },
+  outputFiles: [
+    ...(compiledCli.outputFiles ?? []),
+    ...(compiledMonitor.outputFiles ?? []),
+    ...(compiledExeca.outputFiles ?? []),
+  ],
 };
+for (const [file, info] of Object.entries(compiled.metafile.outputs)) {
+  if (info.imports.some((i) => i.external === true && (i.path === 'execa' || i.path.startsWith('execa/'))))
+    throw new Error(`bundle: ${file} requires execa as installed, which has no CommonJS entry`);
+}
 
 const launcher = await build({
   ...common,

@@ -185,8 +185,12 @@ async function expandBundle(importers: Map<string, Set<string>>): Promise<void> 
   }
 }
 
-/** The package a module URL lies in (its folder under node_modules), if any. */
+/**
+ * The package a module URL lies in (its folder under node_modules), if any. The CommonJS build takes
+ * execa from a bundle of its own beside it (scripts/bundle.mjs), which counts as execa.
+ */
 export function packageOf(url: string): string | undefined {
+  if (url.endsWith('/dist/chunks/execa.cjs')) return 'execa';
   return /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
 }
 
